@@ -1,0 +1,40 @@
+//! `keel`: Keel's command-line tool.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use keel_cli::conformance::{self, Suite};
+
+const USAGE: &str = "usage:
+  keel conformance (pm2|srm) DIR   run reference cases, one line each, then `N passed, M failed`";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    match run(&argv) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(args: &[&str]) -> anyhow::Result<ExitCode> {
+    match args {
+        ["conformance", suite, dir] => {
+            let suite = Suite::from_name(suite)
+                .ok_or_else(|| anyhow::anyhow!("unknown suite `{suite}` (expected pm2 or srm)"))?;
+            let (summary, _) = conformance::run_dir(suite, Path::new(dir), |line| println!("{line}"))?;
+            Ok(if summary.failed == 0 && summary.passed > 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        _ => {
+            eprintln!("{USAGE}");
+            Ok(ExitCode::from(2))
+        }
+    }
+}
