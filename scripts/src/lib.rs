@@ -1,5 +1,11 @@
 //! Library half of the `keel` command: everything the binary does, callable from tests.
 //!
+//! * [`artifact`] — checks built contract `.wasm` files against Stylus's rules and sizes.
 //! * [`conformance`] — runs folders of external reference cases against keel-risk.
+//! * [`account_file`], [`margin_report`] — `keel margin`: the `keel-account v1` format and the
+//!   side-by-side report of isolated, cross and portfolio margin.
 
+pub mod account_file;
+pub mod artifact;
 pub mod conformance;
+pub mod margin_report;

@@ -3,10 +3,16 @@
 use std::path::Path;
 use std::process::ExitCode;
 
+use keel_cli::artifact;
 use keel_cli::conformance::{self, Suite};
 
 const USAGE: &str = "usage:
-  keel conformance (pm2|srm) DIR   run reference cases, one line each, then `N passed, M failed`";
+  keel margin [--json] [FILE]      margin an account (TOML/JSON, see examples/README.md) in
+                                   isolated, cross and portfolio mode side by side; without
+                                   FILE, a bundled example
+  keel conformance (pm2|srm) DIR   run reference cases, one line each, then `N passed, M failed`
+  keel artifact FILE.wasm...       check contract WASM for Stylus (features, floats, host
+                                   interface) and print its deployable size";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -22,6 +28,10 @@ fn main() -> ExitCode {
 
 fn run(args: &[&str]) -> anyhow::Result<ExitCode> {
     match args {
+        ["margin", rest @ ..] => {
+            print!("{}", keel_cli::margin_report::run(rest)?);
+            Ok(ExitCode::SUCCESS)
+        }
         ["conformance", suite, dir] => {
             let suite = Suite::from_name(suite)
                 .ok_or_else(|| anyhow::anyhow!("unknown suite `{suite}` (expected pm2 or srm)"))?;
@@ -31,6 +41,10 @@ fn run(args: &[&str]) -> anyhow::Result<ExitCode> {
             } else {
                 ExitCode::FAILURE
             })
+        }
+        ["artifact", files @ ..] if !files.is_empty() => {
+            let ok = artifact::run(files, |line| println!("{line}"))?;
+            Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
         _ => {
             eprintln!("{USAGE}");

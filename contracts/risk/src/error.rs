@@ -35,6 +35,18 @@ pub enum RiskError {
     MissingVol,
     /// A parameter is outside its documented bounds.
     ParameterOutOfBounds,
+    /// Cross-margin option parameters outside their ranges (SRM §3.3).
+    InvalidOptionMarginParams,
+    /// Cross-margin perp requirements outside their ranges (`0 < r_MM ≤ r_IM < 1`).
+    InvalidPerpMarginParams,
+    /// Cross-margin base-asset factors outside [0, 1].
+    InvalidBaseMarginParams,
+    /// Oracle-contingency thresholds or factor outside [0, 1].
+    InvalidOracleContingencyParams,
+    /// Stable de-peg threshold outside [0, 1] or factor outside [0, 3].
+    InvalidDepegParams,
+    /// Collateral haircuts negative or summing above 1.
+    InvalidCollateralParams,
 }
 
 impl RiskError {
@@ -54,6 +66,12 @@ impl RiskError {
             RiskError::MissingMarketData => "MissingMarketData",
             RiskError::MissingVol => "MissingVol",
             RiskError::ParameterOutOfBounds => "ParameterOutOfBounds",
+            RiskError::InvalidOptionMarginParams => "InvalidOptionMarginParams",
+            RiskError::InvalidPerpMarginParams => "InvalidPerpMarginParams",
+            RiskError::InvalidBaseMarginParams => "InvalidBaseMarginParams",
+            RiskError::InvalidOracleContingencyParams => "InvalidOracleContingencyParams",
+            RiskError::InvalidDepegParams => "InvalidDepegParams",
+            RiskError::InvalidCollateralParams => "InvalidCollateralParams",
         }
     }
 }
@@ -74,7 +92,17 @@ impl fmt::Display for RiskError {
             RiskError::MissingMarketData => "no market data for an underlying in the portfolio",
             RiskError::MissingVol => "no vol for an option in the portfolio",
             RiskError::ParameterOutOfBounds => "a parameter is outside its bounds",
+            RiskError::InvalidOptionMarginParams => "option margin parameters out of range",
+            RiskError::InvalidPerpMarginParams => "perp margin requirements out of range",
+            RiskError::InvalidBaseMarginParams => "base asset margin factors out of range",
+            RiskError::InvalidOracleContingencyParams => {
+                "oracle contingency parameters out of range"
+            }
+            RiskError::InvalidDepegParams => "stable de-peg parameters out of range",
+            RiskError::InvalidCollateralParams => "collateral haircuts out of range",
         };
         f.write_str(text)
     }
 }
+
+impl core::error::Error for RiskError {}

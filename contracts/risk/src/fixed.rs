@@ -74,13 +74,19 @@ impl Wad {
     /// `self + rhs`, or [`RiskError::Overflow`].
     #[inline]
     pub fn add(self, rhs: Wad) -> Result<Wad, RiskError> {
-        self.0.checked_add(rhs.0).map(Wad).ok_or(RiskError::Overflow)
+        self.0
+            .checked_add(rhs.0)
+            .map(Wad)
+            .ok_or(RiskError::Overflow)
     }
 
     /// `self − rhs`, or [`RiskError::Overflow`].
     #[inline]
     pub fn sub(self, rhs: Wad) -> Result<Wad, RiskError> {
-        self.0.checked_sub(rhs.0).map(Wad).ok_or(RiskError::Overflow)
+        self.0
+            .checked_sub(rhs.0)
+            .map(Wad)
+            .ok_or(RiskError::Overflow)
     }
 
     /// `−self`, or [`RiskError::Overflow`] for [`Wad::MIN`].
@@ -257,6 +263,8 @@ impl fmt::Display for ParseWadError {
     }
 }
 
+impl core::error::Error for ParseWadError {}
+
 /// Prints the exact decimal value, without trailing zeros (`1.5`, `-0.000000000000000001`, `3`).
 impl fmt::Display for Wad {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -360,13 +368,28 @@ mod tests {
 
     #[test]
     fn parse_and_display_round_trip() {
-        for s in ["0", "1", "-1", "1.5", "-0.000000000000000001", "170141183460.5"] {
+        for s in [
+            "0",
+            "1",
+            "-1",
+            "1.5",
+            "-0.000000000000000001",
+            "170141183460.5",
+        ] {
             assert_eq!(w(s).to_string(), s);
         }
-        assert_eq!(w("1.0000000000000000019").raw(), WAD + 1, "digits past 18 truncate");
+        assert_eq!(
+            w("1.0000000000000000019").raw(),
+            WAD + 1,
+            "digits past 18 truncate"
+        );
         assert_eq!(w("-1.0000000000000000019").raw(), -(WAD + 1));
         for bad in ["", "-", "1.", ".5", "1e5", "+1", " 1", "1.2.3"] {
-            assert_eq!(Wad::parse_decimal(bad), Err(ParseWadError::Malformed), "{bad:?}");
+            assert_eq!(
+                Wad::parse_decimal(bad),
+                Err(ParseWadError::Malformed),
+                "{bad:?}"
+            );
         }
         assert_eq!(
             Wad::parse_decimal("999999999999999999999"),
@@ -412,7 +435,10 @@ mod tests {
         assert_eq!(big.div(Wad::ONE).unwrap(), big);
         assert_eq!(big.mul(Wad::from_int(2)), Err(RiskError::Overflow));
         assert_eq!(Wad::MIN.mul(Wad::ONE).unwrap(), Wad::MIN);
-        assert_eq!(Wad::MIN.mul(Wad::ONE.neg().unwrap()), Err(RiskError::Overflow));
+        assert_eq!(
+            Wad::MIN.mul(Wad::ONE.neg().unwrap()),
+            Err(RiskError::Overflow)
+        );
         assert_eq!(Wad::ONE.div(Wad::ZERO), Err(RiskError::DivisionByZero));
     }
 

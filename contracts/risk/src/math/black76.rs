@@ -1,4 +1,36 @@
-//! Black-76 prices and greeks with the on-chain limit rules of PM2 §4.1. (STUB.)
+//! Black-76 prices and greeks with the on-chain limit rules of PM2 §4.1.
+//!
+//! # Rules (PM2 §4.1, applied in this order)
+//! 1. `K = 0` → `(call, put) = (F·D, 0)`; otherwise `F = 0` → `(0, K·D)`.
+//! 2. Total vol `v = σ·√τ` (exact product of the two wads). `v ≥ 24` → `c* = 1`, `p* = μ`,
+//!    i.e. `(F·D, K·D)`. A `v` below 10⁻¹⁸ (in particular `v = 0`) is replaced by 10⁻¹⁸.
+//! 3. Otherwise `d1 = (v²/2 − ln μ)/v`, `d2 = d1 − v` with `μ = K/F`, and
+//!    `call = min(max(F·N(d1) − K·N(d2), 0)·D, F·D)`, `put = min(max(call + (K − F)·D, 0), K·D)`
+//!    (put–call parity, as the spec's `p* = max(c* + μ − 1, 0)`).
+//!
+//! # How it is evaluated
+//! Everything happens in the binary kernel ([`super::kernel`]) without a single division:
+//! `ln μ = ln K_raw − ln F_raw` (two table-reduced logarithms), `1/v` by a Newton reciprocal,
+//! and both `N(d1)` and `N(d2)` as `e^{−d²/2}·M(|d|)`. The **out-of-the-money** option is
+//! priced directly from the two small tail probabilities and the other one by exact parity,
+//! so deep in- or out-of-the-money prices do not lose digits to `1 − N(·)` cancellation.
+//! `F·D` and `K·D` are exact wad products (truncated); every other error is below 2⁻⁶¹·F.
+//!
+//! # Accuracy (checked by `tests/math_black76.rs` against mpmath on 10 000+ random inputs)
+//! `|price − exact| ≤ 10⁻¹²·price` or `≤ 10⁻¹⁵·F·D`; in practice a few wei plus ~10⁻¹⁹·F·D.
+//!
+//! # Greeks ([`black76_greeks`])
+//! Discounted, per unit of forward and per unit (1.0 = 100 %) of vol:
+//! * `call_delta = ∂call/∂F = D·N(d1)` ∈ `[0, D]`;
+//! * `put_delta = ∂put/∂F = −D·N(−d1)` ∈ `[−D, 0]` (negative);
+//! * `vega = ∂call/∂σ = ∂put/∂σ = F·D·φ(d1)·√τ` ≥ 0.
+//!
+//! They follow the same regimes: `K = 0` → `(D, 0, 0)`; `F = 0` → `(0, −D, 0)`; `v ≥ 24`
+//! (prices pinned to `F·D` and `K·D`) → `(D, 0, 0)`; a zero vol uses `v = 10⁻¹⁸` like the
+//! price, giving the step-function delta (`D`, `D/2` at the money, or 0) and `vega =
+//! F·D·φ(d1)·√τ` (`≈ 0.3989·F·D·√τ` at the money, 0 away from it).
+use super::consts::{E36_OVER_2_120_Q64, INV_E36_Q183, INV_SQRT_2PI_Q64};
+use super::kernel::{ln_q64, mul_shr, normal_tail_q64, recip_q63, ONE_Q64, TAIL_LIMIT_Q64};
 use crate::{RiskError, Wad};
 
 /// Discounted call and put prices.
@@ -10,19 +42,190 @@ pub struct OptionPrices {
     pub put: Wad,
 }
 
-/// Delta and vega of one option pair.
+/// Delta and vega of one option pair (discounted; see the module docs for signs and units).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Black76Greeks {
-    /// ∂call/∂F (discounted).
+    /// ∂call/∂F (discounted), in `[0, D]`.
     pub call_delta: Wad,
-    /// ∂put/∂F (discounted).
+    /// ∂put/∂F (discounted), in `[−D, 0]`.
     pub put_delta: Wad,
-    /// ∂price/∂σ (same for call and put).
+    /// ∂price/∂σ per 1.0 (100 %) of vol (same for call and put), ≥ 0.
     pub vega: Wad,
+}
+
+/// Total vol at or above which prices are pinned (`TV_MAX` of PM2 §2).
+pub const TOTAL_VOL_MAX: Wad = Wad::from_int(24);
+
+/// `10³⁶`: the scale of a product of two raw wads.
+const E36: u128 = 1_000_000_000_000_000_000_000_000_000_000_000_000;
+
+/// What the normal CDF part of Black-76 produced.
+enum Core {
+    /// `K = 0`.
+    ZeroStrike,
+    /// `F = 0`.
+    ZeroForward,
+    /// `v ≥ 24`.
+    TotalVolCap,
+    /// The regular case.
+    Regular(Tails),
+}
+
+/// `N(−|d1|)`, `N(−|d2|)` (Q64), the signs of `d1`, `d2` and `e^{−d1²/2}` (Q64).
+struct Tails {
+    d1_pos: bool,
+    d2_pos: bool,
+    n1: u128,
+    n2: u128,
+    gauss1: u128,
+}
+
+impl Tails {
+    /// `N(d1)` in Q64.
+    fn nd1(&self) -> u128 {
+        if self.d1_pos {
+            ONE_Q64 - self.n1
+        } else {
+            self.n1
+        }
+    }
+}
+
+fn check_inputs(values: &[Wad]) -> Result<(), RiskError> {
+    if values.iter().any(|v| v.is_negative()) {
+        return Err(RiskError::NegativeInput);
+    }
+    Ok(())
+}
+
+/// `N(−|d|)` and `e^{−d²/2}` for `d` in Q64.
+fn tail(d: i128) -> (u128, u128) {
+    let t = d.unsigned_abs();
+    if t >= TAIL_LIMIT_Q64 {
+        (0, 0)
+    } else {
+        normal_tail_q64(((t + 8) >> 4) as u64)
+    }
+}
+
+fn core(forward: Wad, strike: Wad, sqrt_tau: Wad, vol: Wad) -> Result<Core, RiskError> {
+    if strike.is_zero() {
+        return Ok(Core::ZeroStrike);
+    }
+    if forward.is_zero() {
+        return Ok(Core::ZeroForward);
+    }
+    // P = σ·√τ·10³⁶ exactly.
+    let p = match (vol.raw() as u128).checked_mul(sqrt_tau.raw() as u128) {
+        Some(p) if p < 24 * E36 => p,
+        _ => return Ok(Core::TotalVolCap),
+    };
+    let p = p.max(1_000_000_000_000_000_000); // v ≥ 10⁻¹⁸
+    let v = mul_shr(p, INV_E36_Q183, 119).ok_or(RiskError::Overflow)? as i128; // Q64
+    let ln_mu = ln_q64(strike.raw() as u128) - ln_q64(forward.raw() as u128); // Q64
+    let (d1, d2) = if ln_mu.unsigned_abs() >= 40 * v as u128 {
+        // |ln μ / v| ≥ 40: both |d| ≥ 16, so both tails vanish; signs are −sign(ln μ).
+        let d = if ln_mu > 0 {
+            -(TAIL_LIMIT_Q64 as i128)
+        } else {
+            TAIL_LIMIT_Q64 as i128
+        };
+        (d, d)
+    } else {
+        // 1/v = 10³⁶/P = (1/m)·(10³⁶/2¹²⁰)·2^(120−e) with P = m·2^(e−63).
+        let e = 127 - p.leading_zeros();
+        let m = if e >= 63 {
+            (p >> (e - 63)) as u64
+        } else {
+            (p << (63 - e)) as u64
+        };
+        let z = ((recip_q63(m) as u128 * E36_OVER_2_120_Q64 as u128) >> 64) as u64; // Q63
+                                                                                    // ln μ / v in Q64 = ln_mu·z·2^(120−e−63); e ∈ [59, 124] so the shift is ≥ 2.
+        let q = mul_shr(ln_mu.unsigned_abs(), z, e - 57).ok_or(RiskError::Overflow)? as i128;
+        let q = if ln_mu < 0 { -q } else { q };
+        let d1 = v / 2 - q;
+        (d1, d1 - v)
+    };
+    let (n1, gauss1) = tail(d1);
+    let (n2, _) = tail(d2);
+    Ok(Core::Regular(Tails {
+        d1_pos: d1 > 0,
+        d2_pos: d2 > 0,
+        n1,
+        n2,
+        gauss1,
+    }))
+}
+
+/// `⌊w · q / 2⁶⁴⌋` for a non-negative wad `w` and `q ∈ [0, 2⁶⁴]` in Q64.
+fn scale(w: Wad, q: u128) -> Result<i128, RiskError> {
+    let w = w.raw() as u128;
+    let r = if q >= ONE_Q64 {
+        w
+    } else {
+        mul_shr(w, q as u64, 64).ok_or(RiskError::Overflow)?
+    };
+    i128::try_from(r).map_err(|_| RiskError::Overflow)
+}
+
+fn prices_from(core: &Core, fd: Wad, kd: Wad) -> Result<OptionPrices, RiskError> {
+    let (call, put) = match core {
+        Core::ZeroStrike => (fd.raw(), 0),
+        Core::ZeroForward => (0, kd.raw()),
+        Core::TotalVolCap => (fd.raw(), kd.raw()),
+        Core::Regular(t) => {
+            let f1 = scale(fd, t.n1)?; // F·D·N(−|d1|)
+            let k2 = scale(kd, t.n2)?; // K·D·N(−|d2|)
+            let parity = kd.raw().checked_sub(fd.raw()).ok_or(RiskError::Overflow)?; // (K−F)·D
+            if !t.d1_pos {
+                // Out-of-the-money call: F·N(d1) − K·N(d2) with both tails small.
+                let call = f1 - k2;
+                (call, call.checked_add(parity).ok_or(RiskError::Overflow)?)
+            } else if t.d2_pos {
+                // Out-of-the-money put: K·N(−d2) − F·N(−d1).
+                let put = k2 - f1;
+                (put.checked_sub(parity).ok_or(RiskError::Overflow)?, put)
+            } else {
+                // d2 ≤ 0 < d1: call = F(1 − N(−d1)) − K·N(d2), put = K(1 − N(d2)) − F·N(−d1).
+                let both = f1.checked_add(k2).ok_or(RiskError::Overflow)?;
+                (fd.raw() - both, kd.raw() - both)
+            }
+        }
+    };
+    Ok(OptionPrices {
+        call: Wad::from_raw(call.clamp(0, fd.raw())),
+        put: Wad::from_raw(put.clamp(0, kd.raw())),
+    })
+}
+
+fn greeks_from(
+    core: &Core,
+    fd: Wad,
+    discount: Wad,
+    sqrt_tau: Wad,
+) -> Result<Black76Greeks, RiskError> {
+    let (call_delta, put_delta, vega) = match core {
+        Core::ZeroStrike | Core::TotalVolCap => (discount.raw(), 0, 0),
+        Core::ZeroForward => (0, -discount.raw(), 0),
+        Core::Regular(t) => {
+            let nd1 = t.nd1();
+            let call_delta = scale(discount, nd1)?;
+            let put_delta = -scale(discount, ONE_Q64 - nd1)?;
+            let density = (t.gauss1 * INV_SQRT_2PI_Q64 as u128) >> 64; // φ(d1), Q64
+            let vega = scale(fd.mul(sqrt_tau)?, density)?;
+            (call_delta, put_delta, vega)
+        }
+    };
+    Ok(Black76Greeks {
+        call_delta: Wad::from_raw(call_delta),
+        put_delta: Wad::from_raw(put_delta),
+        vega: Wad::from_raw(vega),
+    })
 }
 
 /// Black-76 `(call, put)` for forward `forward`, strike `strike`, `sqrt_tau = √(T/Y)`,
 /// vol `vol` and discount factor `discount`, with the limit rules of PM2 §4.1.
+/// Any negative input → [`RiskError::NegativeInput`].
 pub fn black76(
     forward: Wad,
     strike: Wad,
@@ -30,6 +233,36 @@ pub fn black76(
     vol: Wad,
     discount: Wad,
 ) -> Result<OptionPrices, RiskError> {
-    let _ = (forward, strike, sqrt_tau, vol, discount);
-    unimplemented!("black76")
+    check_inputs(&[forward, strike, sqrt_tau, vol, discount])?;
+    let c = core(forward, strike, sqrt_tau, vol)?;
+    prices_from(&c, forward.mul(discount)?, strike.mul(discount)?)
+}
+
+/// Black-76 delta and vega (see the module docs for signs, units and limit regimes).
+/// Same arguments and errors as [`black76`].
+pub fn black76_greeks(
+    forward: Wad,
+    strike: Wad,
+    sqrt_tau: Wad,
+    vol: Wad,
+    discount: Wad,
+) -> Result<Black76Greeks, RiskError> {
+    check_inputs(&[forward, strike, sqrt_tau, vol, discount])?;
+    let c = core(forward, strike, sqrt_tau, vol)?;
+    greeks_from(&c, forward.mul(discount)?, discount, sqrt_tau)
+}
+
+/// Prices and greeks in one pass (one logarithm pair, one reciprocal, two normal tails).
+pub fn black76_with_greeks(
+    forward: Wad,
+    strike: Wad,
+    sqrt_tau: Wad,
+    vol: Wad,
+    discount: Wad,
+) -> Result<(OptionPrices, Black76Greeks), RiskError> {
+    check_inputs(&[forward, strike, sqrt_tau, vol, discount])?;
+    let c = core(forward, strike, sqrt_tau, vol)?;
+    let fd = forward.mul(discount)?;
+    let prices = prices_from(&c, fd, strike.mul(discount)?)?;
+    Ok((prices, greeks_from(&c, fd, discount, sqrt_tau)?))
 }

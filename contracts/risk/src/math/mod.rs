@@ -1,19 +1,23 @@
 //! Fixed-point transcendental functions and option pricing.
 //!
 //! Everything here works on [`Wad`](crate::Wad) inputs and outputs, uses integer arithmetic
-//! only, and documents its rounding and its measured accuracy.
+//! only, and documents its rounding and its measured accuracy. The public functions share
+//! one private binary fixed-point kernel (`kernel.rs`, tables in `consts.rs`): see its docs
+//! for the design (Q64 evaluation, table + polynomial reductions, no division in hot paths).
 
 pub mod black76;
+mod consts;
 pub mod exp_ln;
+mod kernel;
 pub mod normal;
 pub mod sqrt;
 pub mod svi;
 
-pub use black76::{black76, Black76Greeks, OptionPrices};
+pub use black76::{black76, black76_greeks, black76_with_greeks, Black76Greeks, OptionPrices};
 pub use exp_ln::{exp, ln};
-pub use normal::norm_cdf;
+pub use normal::{norm_cdf, norm_pdf};
 pub use sqrt::sqrt;
-pub use svi::{svi_vol, SviParams};
+pub use svi::{svi_vol, SviParams, SVI_MAX_TOTAL_VARIANCE};
 
 /// Seconds in the 365-day year used to annualise times.
 pub const SECONDS_PER_YEAR: u64 = 31_536_000;

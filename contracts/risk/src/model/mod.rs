@@ -1,1 +1,6 @@
-//! placeholder
+//! Margin models: isolated, cross, portfolio.
+
+pub mod account;
+pub mod cross;
+pub mod isolated;
+pub mod portfolio;
