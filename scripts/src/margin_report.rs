@@ -14,6 +14,9 @@ use serde_json::{json, Value};
 
 use crate::account_file::{format_utc, ResolvedAccount};
 
+/// Picks one figure of a mode's summary.
+type ModeField = fn(&ModeSummary) -> Wad;
+
 /// The report of one account file.
 pub struct MarginReport {
     /// Where the account came from (shown in the header).
@@ -62,7 +65,7 @@ impl MarginReport {
             "{:<28}{:>16}{:>16}{:>16}",
             "USD", "isolated", "cross", "portfolio"
         );
-        let rows: [(&str, fn(&ModeSummary) -> Wad); 5] = [
+        let rows: [(&str, ModeField); 5] = [
             ("account value (MtM)", |m| m.mtm),
             ("initial requirement", |m| m.im_requirement),
             ("maintenance requirement", |m| m.mm_requirement),
@@ -292,28 +295,13 @@ pub fn usd(w: Wad) -> String {
     let dollars = (cents / 100).to_string();
     let mut grouped = String::new();
     for (i, ch) in dollars.chars().enumerate() {
-        if i > 0 && (dollars.len() - i) % 3 == 0 {
+        if i > 0 && (dollars.len() - i).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(ch);
     }
     let sign = if raw < 0 && cents > 0 { "-" } else { "" };
     format!("{sign}{grouped}.{:02}", cents % 100)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn usd_rounds_to_cents_with_separators() {
-        let w = |s: &str| Wad::parse_decimal(s).unwrap();
-        assert_eq!(usd(w("1234567.891")), "1,234,567.89");
-        assert_eq!(usd(w("-0.005")), "-0.01");
-        assert_eq!(usd(w("-0.004")), "0.00");
-        assert_eq!(usd(w("999.995")), "1,000.00");
-        assert_eq!(usd(Wad::ZERO), "0.00");
-    }
 }
 
 /// The bundled account `keel margin` uses when no file is given.
@@ -353,4 +341,19 @@ pub fn run(args: &[&str]) -> Result<String> {
     } else {
         report.to_text()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usd_rounds_to_cents_with_separators() {
+        let w = |s: &str| Wad::parse_decimal(s).unwrap();
+        assert_eq!(usd(w("1234567.891")), "1,234,567.89");
+        assert_eq!(usd(w("-0.005")), "-0.01");
+        assert_eq!(usd(w("-0.004")), "0.00");
+        assert_eq!(usd(w("999.995")), "1,000.00");
+        assert_eq!(usd(Wad::ZERO), "0.00");
+    }
 }

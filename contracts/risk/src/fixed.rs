@@ -19,6 +19,9 @@ const WAD_U: u128 = WAD as u128;
 #[repr(transparent)]
 pub struct Wad(i128);
 
+// The arithmetic methods are checked and return `Result`, which `core::ops` traits cannot;
+// the shared names keep call sites readable (`a.mul(b)?.add(c)?`).
+#[allow(clippy::should_implement_trait)]
 impl Wad {
     /// 0.
     pub const ZERO: Wad = Wad(0);
@@ -277,7 +280,7 @@ impl fmt::Display for Wad {
         write!(f, "{int_part}")?;
         if frac != 0 {
             let mut digits = 18;
-            while frac % 10 == 0 {
+            while frac.is_multiple_of(10) {
                 frac /= 10;
                 digits -= 1;
             }
@@ -323,7 +326,20 @@ pub fn mul_div_floor_u128(a: u128, b: u128, d: u128) -> Result<u128, RiskError> 
     if hi >= d {
         return Err(RiskError::Overflow);
     }
+    if d <= u64::MAX as u128 {
+        return Ok(div_256_by_u64(hi, lo, d));
+    }
     Ok(div_256_by_128(hi, lo, d))
+}
+
+/// `floor((hi·2¹²⁸ + lo) / d)` for `hi < d < 2⁶⁴` (the common case `d = 10¹⁸`): two
+/// 128-by-64-bit long-division steps instead of 128 shift-subtract ones.
+#[inline]
+fn div_256_by_u64(hi: u128, lo: u128, d: u128) -> u128 {
+    let upper = (hi << 64) | (lo >> 64);
+    let (q_hi, rem) = (upper / d, upper % d);
+    let lower = (rem << 64) | (lo & u64::MAX as u128);
+    (q_hi << 64) | (lower / d)
 }
 
 /// Full 256-bit product of two `u128`s as `(high, low)` halves.

@@ -587,7 +587,9 @@ mod tests {
         assert!(!r.passes(Wad::ZERO, Wad::from_raw(1)));
         assert!(r.passes(w("1000"), w("1001")));
         assert!(r.passes(w("-1000"), w("-999")));
-        assert!(!r.passes(w("1000"), w("1001.000000000000000001")));
+        // The integer division rounds down: 10¹⁵ + 0.999 passes, 10¹⁵ + 1 does not.
+        assert!(r.passes(w("1000"), w("1001.000000000000000999")));
+        assert!(!r.passes(w("1000"), w("1001.000000000000001")));
         assert!(!r.passes(w("-1000"), w("1000")));
         // |c − e|·10¹⁸ would overflow i128 here; the 256-bit path still decides.
         assert!(!r.passes(w("1"), w("100000000000")));

@@ -727,8 +727,8 @@ fn evaluate_collateral(
 ///
 /// Errors: out-of-range parameters (the `Invalid*Params` variants), negative prices, strikes,
 /// vols, confidences or balances ([`RiskError::NegativeInput`]), a zero forward for an expiry
-/// that holds options or a zero stable price with base/collateral to value
-/// ([`RiskError::DivisionByZero`]), a collateral link to a missing market
+/// that holds options, a zero spot under a short call, or a zero stable price with
+/// base/collateral to value ([`RiskError::DivisionByZero`]), a collateral link to a missing market
 /// ([`RiskError::MissingMarketData`]), and [`RiskError::Overflow`].
 pub fn cross_margin(account: &CrossAccount) -> Result<CrossMargin, RiskError> {
     let globals = &account.globals;

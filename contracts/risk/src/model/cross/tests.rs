@@ -160,7 +160,8 @@ fn validation_enforces_the_setter_ranges() {
     edge.oc_factor = Wad::ONE;
     assert_eq!(edge.validate(), Ok(()));
 
-    let cases: [(fn(&mut SrmParams), RiskError); 12] = [
+    type Mutation = fn(&mut SrmParams);
+    let cases: [(Mutation, RiskError); 12] = [
         (
             |p| p.max_spot_req = w("1.200000000000000001"),
             RiskError::InvalidOptionMarginParams,
