@@ -83,7 +83,11 @@ impl MarginReport {
         for (name, m) in modes {
             let _ = write!(out, "{:>16}", status(name, m));
         }
-        out.push_str("\n\n");
+        out.push('\n');
+        out.push_str(
+            "(cross and isolated value options undiscounted, as SRM does; portfolio discounts each \
+             expiry at its rate, as PM2 does)\n\n",
+        );
 
         if let (Ok(vs_cross), Ok(vs_isolated)) = (
             c.portfolio_frees_vs_cross(),

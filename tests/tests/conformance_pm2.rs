@@ -19,9 +19,15 @@ fn case_dir() -> Option<PathBuf> {
         return Some(dir);
     }
     if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("conformance cases not found at {} (required when CI=true)", dir.display());
+        panic!(
+            "conformance cases not found at {} (required when CI=true)",
+            dir.display()
+        );
     }
-    println!("skipped: PM2 conformance cases not found at {}", dir.display());
+    println!(
+        "skipped: PM2 conformance cases not found at {}",
+        dir.display()
+    );
     None
 }
 
@@ -31,14 +37,26 @@ fn every_derive_pm2_case_passes() {
     let mut lines = Vec::new();
     let (summary, outcomes) = run_dir(Suite::Pm2, &dir, |l| lines.push(l.to_owned())).unwrap();
     let failures: Vec<&String> = lines.iter().filter(|l| l.starts_with("FAIL")).collect();
-    assert!(failures.is_empty(), "failing cases:\n{}", failures.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\n"));
+    assert!(
+        failures.is_empty(),
+        "failing cases:\n{}",
+        failures
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
     assert!(summary.passed > 0 && summary.failed == 0, "{summary:?}");
 
     let (mut worst_im, mut worst_mm) = ((0.0f64, String::new()), (0.0f64, String::new()));
     for o in &outcomes {
         for v in &o.values {
             let e = relative_error(v.expected, v.computed);
-            let slot = if v.label == "IM" { &mut worst_im } else { &mut worst_mm };
+            let slot = if v.label == "IM" {
+                &mut worst_im
+            } else {
+                &mut worst_mm
+            };
             if e > slot.0 {
                 *slot = (e, o.name.clone());
             }
@@ -71,7 +89,9 @@ fn breakdown_matches_the_debug_values() {
             if let Some(expected) = expected {
                 checked += 1;
                 if !debug_close(expected, computed) {
-                    problems.push(format!("{name} {what}: expected {expected} computed {computed}"));
+                    problems.push(format!(
+                        "{name} {what}: expected {expected} computed {computed}"
+                    ));
                 }
             }
         };
@@ -84,14 +104,28 @@ fn breakdown_matches_the_debug_values() {
             }
             check(format!("scenario {i} PnL"), *want, *got);
         }
-        check("ForwardContingency".into(), ex.basis_contingency, u.basis_contingency);
+        check(
+            "ForwardContingency".into(),
+            ex.basis_contingency,
+            u.basis_contingency,
+        );
         check("OptionMTM".into(), ex.option_mtm, r.breakdown.option_mtm);
-        check("CollateralMTM".into(), ex.collateral_mtm, r.breakdown.collateral_mtm);
+        check(
+            "CollateralMTM".into(),
+            ex.collateral_mtm,
+            r.breakdown.collateral_mtm,
+        );
         check("PortfolioMTM".into(), ex.portfolio_mtm, r.mtm);
         // Where every candidate is 0 up to the generator's float noise (cash-only books, a
         // fully hedged box, a settled expiry), its group name reflects its own tie order, not
         // the contract's (B wins ties); compare only when some loss is clearly below 0.
-        let deepest = ex.scenario_pnl.iter().flatten().chain(&ex.basis_contingency).min().copied();
+        let deepest = ex
+            .scenario_pnl
+            .iter()
+            .flatten()
+            .chain(&ex.basis_contingency)
+            .min()
+            .copied();
         let clear_loss = deepest.is_some_and(|l| l.raw() < -10_000_000_000);
         if let (Some(group), true) = (&ex.worst_group, clear_loss) {
             let [reg, tail, _] = ex.group_sizes;
@@ -103,11 +137,18 @@ fn breakdown_matches_the_debug_values() {
             };
             checked += 1;
             if ours != group {
-                problems.push(format!("{name} worst group: expected {group} computed {ours}"));
+                problems.push(format!(
+                    "{name} worst group: expected {group} computed {ours}"
+                ));
             }
         }
     }
-    assert!(problems.is_empty(), "{} mismatches:\n{}", problems.len(), problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{} mismatches:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
     println!("{checked} debug values agree");
 }
 
@@ -121,19 +162,49 @@ fn keel_defaults_are_the_common_case_parameters() {
     let near = |a: Wad, b: Wad| (a.raw() - b.raw()).abs() <= 1_000;
     assert_eq!(ours.scenarios.len(), theirs.scenarios.len());
     for (a, b) in ours.scenarios.iter().zip(&theirs.scenarios) {
-        assert!(a.vol_shock == b.vol_shock && near(a.spot_shock, b.spot_shock) && near(a.dampening, b.dampening), "{a:?} vs {b:?}");
+        assert!(
+            a.vol_shock == b.vol_shock
+                && near(a.spot_shock, b.spot_shock)
+                && near(a.dampening, b.dampening),
+            "{a:?} vs {b:?}"
+        );
     }
     let groups = |p: &Pm2Params| {
         let (v, m, b, o, s) = (&p.vol_shock, &p.margin, &p.basis, &p.other, &p.skew);
         vec![
-            v.vol_range_up, v.vol_range_down, v.short_term_power, v.long_term_power, v.min_vol_up_shock,
-            m.im_factor, m.mm_factor, m.long_rate_mult_scale, m.long_rate_add_scale,
-            m.long_base_static_discount, m.short_rate_mult_scale, m.short_rate_add_scale,
-            m.short_base_static_discount, b.scenario_spot_up, b.scenario_spot_down, b.add_factor,
-            b.mult_factor, o.peg_loss_threshold, o.peg_loss_factor, o.conf_threshold, o.conf_margin,
-            o.mm_perp_percent, o.im_perp_percent, o.mm_option_percent, o.im_option_percent,
-            s.linear_base_cap, s.linear_c_base, s.abs_base_cap, s.abs_c_base, s.min_k_star,
-            s.width_scale, s.vol_param_static, s.vol_param_scale,
+            v.vol_range_up,
+            v.vol_range_down,
+            v.short_term_power,
+            v.long_term_power,
+            v.min_vol_up_shock,
+            m.im_factor,
+            m.mm_factor,
+            m.long_rate_mult_scale,
+            m.long_rate_add_scale,
+            m.long_base_static_discount,
+            m.short_rate_mult_scale,
+            m.short_rate_add_scale,
+            m.short_base_static_discount,
+            b.scenario_spot_up,
+            b.scenario_spot_down,
+            b.add_factor,
+            b.mult_factor,
+            o.peg_loss_threshold,
+            o.peg_loss_factor,
+            o.conf_threshold,
+            o.conf_margin,
+            o.mm_perp_percent,
+            o.im_perp_percent,
+            o.mm_option_percent,
+            o.im_option_percent,
+            s.linear_base_cap,
+            s.linear_c_base,
+            s.abs_base_cap,
+            s.abs_c_base,
+            s.min_k_star,
+            s.width_scale,
+            s.vol_param_static,
+            s.vol_param_scale,
         ]
     };
     for (i, (a, b)) in groups(&ours).into_iter().zip(groups(&theirs)).enumerate() {
@@ -188,32 +259,62 @@ fn malformed_case_files_name_the_field() {
     };
 
     // The well-formed version evaluates: cash only (the option has amount 0), IM = MM = 1000.
-    let good = write("good.json", &minimal_case("2000.0", "2100.0", "\"Up\"", "1.0"));
+    let good = write(
+        "good.json",
+        &minimal_case("2000.0", "2100.0", "\"Up\"", "1.0"),
+    );
     let values = evaluate_case(&good).unwrap();
-    assert!(values.iter().all(|v| v.passed && v.computed == Wad::from_int(1000)), "{values:?}");
+    assert!(
+        values
+            .iter()
+            .all(|v| v.passed && v.computed == Wad::from_int(1000)),
+        "{values:?}"
+    );
 
     let bad = [
-        ("spot.json", minimal_case("\"20x0\"", "2100.0", "\"Up\"", "1.0"), "Scenario.SpotPrice"),
-        ("strike.json", minimal_case("2000.0", "true", "\"Up\"", "1.0"), "Scenario.Options[0].Strike"),
+        (
+            "spot.json",
+            minimal_case("\"20x0\"", "2100.0", "\"Up\"", "1.0"),
+            "Scenario.SpotPrice",
+        ),
+        (
+            "strike.json",
+            minimal_case("2000.0", "true", "\"Up\"", "1.0"),
+            "Scenario.Options[0].Strike",
+        ),
         (
             "direction.json",
             minimal_case("2000.0", "2100.0", "\"Sideways\"", "1.0"),
             "Parameters.Scenarios[0].VolShockDirection",
         ),
-        ("bounds.json", minimal_case("2000.0", "2100.0", "\"Up\"", "0.2"), "Parameters"),
+        (
+            "bounds.json",
+            minimal_case("2000.0", "2100.0", "\"Up\"", "0.2"),
+            "Parameters",
+        ),
         (
             "missing.json",
-            minimal_case("2000.0", "2100.0", "\"Up\"", "1.0").replace("\"SpotConfidence\": 1.0,", ""),
+            minimal_case("2000.0", "2100.0", "\"Up\"", "1.0")
+                .replace("\"SpotConfidence\": 1.0,", ""),
             "Scenario.SpotConfidence",
         ),
     ];
     for (file, text, field) in bad {
         let err = format!("{:#}", evaluate_case(&write(file, &text)).unwrap_err());
-        assert!(err.contains(field), "{file}: error does not name `{field}`: {err}");
-        assert!(err.contains(file), "{file}: error does not name the file: {err}");
+        assert!(
+            err.contains(field),
+            "{file}: error does not name `{field}`: {err}"
+        );
+        assert!(
+            err.contains(file),
+            "{file}: error does not name the file: {err}"
+        );
     }
     let _ = std::fs::remove_dir_all(&dir);
     // The pass rule itself, on values whose verdict is known by construction.
     assert!(within_tolerance(Wad::from_int(1000), Wad::from_int(1000)));
-    assert!(!within_tolerance(Wad::from_int(1000), Wad::from_raw(1000 * 1_000_000_000_000_000_000 + 2_000_000_000_000)));
+    assert!(!within_tolerance(
+        Wad::from_int(1000),
+        Wad::from_raw(1000 * 1_000_000_000_000_000_000 + 2_000_000_000_000)
+    ));
 }

@@ -91,7 +91,12 @@ pub fn evaluate_case(path: &Path) -> anyhow::Result<Vec<CheckedValue>> {
 }
 
 fn checked(label: &'static str, expected: Wad, computed: Wad) -> CheckedValue {
-    CheckedValue { label, expected, computed, passed: within_tolerance(expected, computed) }
+    CheckedValue {
+        label,
+        expected,
+        computed,
+        passed: within_tolerance(expected, computed),
+    }
 }
 
 /// The pass rule: `|c − e| ≤ 1e-9·|e|`, or `|c − e| ≤ 1e-2` when `|e| < 1`; integers only.
@@ -110,20 +115,27 @@ pub fn within_tolerance(expected: Wad, computed: Wad) -> bool {
 
 /// Reads and maps one case file.
 pub fn load_case(path: &Path) -> anyhow::Result<Pm2Case> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     parse_case(&text).with_context(|| format!("case {}", path.display()))
 }
 
 /// Maps the text of one case file (spec §9).
 pub fn parse_case(text: &str) -> anyhow::Result<Pm2Case> {
     let root: Value = serde_json::from_str(text).context("not valid JSON")?;
-    let root = Node { value: &root, path: String::new() };
+    let root = Node {
+        value: &root,
+        path: String::new(),
+    };
     let scenario = root.get("Scenario")?;
     let params = read_params(&root.get("Parameters")?)?;
     let account = read_account(&scenario)?;
     let expected = read_expected(&root.get("Result")?)?;
-    Ok(Pm2Case { account, params, expected })
+    Ok(Pm2Case {
+        account,
+        params,
+        expected,
+    })
 }
 
 fn read_account(s: &Node) -> anyhow::Result<PortfolioAccount> {
@@ -136,7 +148,9 @@ fn read_account(s: &Node) -> anyhow::Result<PortfolioAccount> {
         let funding = s.get("UnrealisedFunding")?.wad()?;
         PerpHolding {
             amount,
-            unrealised: pnl.add(funding).map_err(|e| anyhow!("{}: {e}", s.at("UnrealisedFunding")))?,
+            unrealised: pnl
+                .add(funding)
+                .map_err(|e| anyhow!("{}: {e}", s.at("UnrealisedFunding")))?,
             price: s.get("PerpPrice")?.wad()?,
             confidence: s.get("PerpConfidence")?.wad()?,
         }
@@ -149,7 +163,10 @@ fn read_account(s: &Node) -> anyhow::Result<PortfolioAccount> {
     for feed in &feeds {
         let seconds = feed.get("FeedExpiry")?.seconds()?;
         if feed_expiries.contains(&seconds) {
-            bail!("{}: a second feed with FeedExpiry {seconds}", feed.at("FeedExpiry"));
+            bail!(
+                "{}: a second feed with FeedExpiry {seconds}",
+                feed.at("FeedExpiry")
+            );
         }
         feed_expiries.push(seconds);
         books.push(read_feed(feed, seconds)?);
@@ -157,9 +174,15 @@ fn read_account(s: &Node) -> anyhow::Result<PortfolioAccount> {
     for option in s.get("Options")?.array()? {
         let expiry = option.get("Expiry")?;
         let seconds = expiry.seconds()?;
-        let j = feed_expiries.iter().position(|&t| t == seconds).ok_or_else(|| {
-            anyhow!("{}: no OptionFeeds entry has FeedExpiry {seconds}", expiry.path)
-        })?;
+        let j = feed_expiries
+            .iter()
+            .position(|&t| t == seconds)
+            .ok_or_else(|| {
+                anyhow!(
+                    "{}: no OptionFeeds entry has FeedExpiry {seconds}",
+                    expiry.path
+                )
+            })?;
         let holding = OptionHolding {
             strike: option.get("Strike")?.wad()?,
             is_call: option.get("IsCall")?.flag()?,
@@ -214,7 +237,11 @@ fn read_feed(feed: &Node, seconds: u64) -> anyhow::Result<ExpiryBook> {
     };
     let svi = feed.get("SVIparam")?.array()?;
     if svi.len() != 7 {
-        bail!("{}: expected 7 values [a, b, rho, m, sigma, F, tau], found {}", feed.at("SVIparam"), svi.len());
+        bail!(
+            "{}: expected 7 values [a, b, rho, m, sigma, F, tau], found {}",
+            feed.at("SVIparam"),
+            svi.len()
+        );
     }
     Ok(ExpiryBook {
         expiry: REF_TIME + seconds,
@@ -264,7 +291,10 @@ fn read_params(p: &Node) -> anyhow::Result<Pm2Params> {
             "Down" => VolShock::Down,
             "LINEAR" => VolShock::Linear,
             "ABS" => VolShock::Abs,
-            other => bail!("{}: unknown direction {other:?} (expected Up, Down, None, LINEAR or ABS)", dir_node.path),
+            other => bail!(
+                "{}: unknown direction {other:?} (expected Up, Down, None, LINEAR or ABS)",
+                dir_node.path
+            ),
         };
         scenarios.push(Scenario {
             spot_shock: s.get("SpotShock")?.wad()?,
@@ -321,22 +351,30 @@ fn read_params(p: &Node) -> anyhow::Result<Pm2Params> {
         max_expiries: HARNESS_MAX_EXPIRIES,
         svi_max_total_variance: DEFAULT_SVI_MAX_TOTAL_VARIANCE,
     };
-    params
-        .validate_bounds()
-        .map_err(|e| anyhow!("{}: parameters outside the PM2 bounds (spec §3.3): {e}", p.path))?;
+    params.validate_bounds().map_err(|e| {
+        anyhow!(
+            "{}: parameters outside the PM2 bounds (spec §3.3): {e}",
+            p.path
+        )
+    })?;
     Ok(params)
 }
 
 fn read_expected(r: &Node) -> anyhow::Result<Pm2Expected> {
     let mut scenario_pnl = Vec::new();
     let mut group_sizes = [0; 3];
-    for (size, list) in group_sizes.iter_mut().zip(["reg_losses", "tail_losses", "skew_losses"]) {
+    for (size, list) in group_sizes
+        .iter_mut()
+        .zip(["reg_losses", "tail_losses", "skew_losses"])
+    {
         let Some(entries) = r.opt(list) else { continue };
         let entries = entries.array()?;
         *size = entries.len();
         for entry in entries {
             let parts = entry.array()?;
-            let last = parts.last().ok_or_else(|| anyhow!("{}: empty entry", entry.path))?;
+            let last = parts
+                .last()
+                .ok_or_else(|| anyhow!("{}: empty entry", entry.path))?;
             scenario_pnl.push(Some(last.wad()?));
         }
     }
@@ -373,11 +411,15 @@ impl<'a> Node<'a> {
     }
 
     fn get(&self, key: &str) -> anyhow::Result<Node<'a>> {
-        self.opt(key).ok_or_else(|| anyhow!("field `{}` is missing", self.at(key)))
+        self.opt(key)
+            .ok_or_else(|| anyhow!("field `{}` is missing", self.at(key)))
     }
 
     fn opt(&self, key: &str) -> Option<Node<'a>> {
-        self.value.get(key).map(|value| Node { value, path: self.at(key) })
+        self.value.get(key).map(|value| Node {
+            value,
+            path: self.at(key),
+        })
     }
 
     fn array(&self) -> anyhow::Result<Vec<Node<'a>>> {
@@ -388,7 +430,10 @@ impl<'a> Node<'a> {
         Ok(items
             .iter()
             .enumerate()
-            .map(|(i, value)| Node { value, path: format!("{}[{i}]", self.path) })
+            .map(|(i, value)| Node {
+                value,
+                path: format!("{}[{i}]", self.path),
+            })
             .collect())
     }
 
@@ -403,17 +448,23 @@ impl<'a> Node<'a> {
         let text = match self.value {
             Value::Number(n) => n.to_string(),
             Value::String(s) => s.clone(),
-            _ => bail!("field `{}` must be a number, found {}", self.path, kind(self.value)),
+            _ => bail!(
+                "field `{}` must be a number, found {}",
+                self.path,
+                kind(self.value)
+            ),
         };
-        parse_number(&text)
-            .map_err(|e| anyhow!("field `{}`: {e} ({text:?})", self.path))
+        parse_number(&text).map_err(|e| anyhow!("field `{}`: {e} ({text:?})", self.path))
     }
 
     /// Whole seconds.
     fn seconds(&self) -> anyhow::Result<u64> {
         let x = self.wad()?;
         if x.is_negative() || x.raw() % keel_risk::WAD != 0 {
-            bail!("field `{}` must be a whole, non-negative number of seconds, found {x}", self.path);
+            bail!(
+                "field `{}` must be a whole, non-negative number of seconds, found {x}",
+                self.path
+            );
         }
         u64::try_from(x.trunc_int()).map_err(|_| anyhow!("field `{}` is out of range", self.path))
     }
@@ -471,7 +522,12 @@ pub fn parse_number(text: &str) -> anyhow::Result<Wad> {
         None => (false, mantissa),
     };
     let (int_part, frac_part) = body.split_once('.').unwrap_or((body, ""));
-    if int_part.is_empty() || !int_part.bytes().chain(frac_part.bytes()).all(|b| b.is_ascii_digit()) {
+    if int_part.is_empty()
+        || !int_part
+            .bytes()
+            .chain(frac_part.bytes())
+            .all(|b| b.is_ascii_digit())
+    {
         bail!("not a decimal number");
     }
     if !(-100..=100).contains(&exponent) {
@@ -484,9 +540,17 @@ pub fn parse_number(text: &str) -> anyhow::Result<Wad> {
     } else if point as usize >= digits.len() {
         format!("{digits}{}", "0".repeat(point as usize - digits.len()))
     } else {
-        format!("{}.{}", &digits[..point as usize], &digits[point as usize..])
+        format!(
+            "{}.{}",
+            &digits[..point as usize],
+            &digits[point as usize..]
+        )
     };
-    let signed = if negative { format!("-{shifted}") } else { shifted };
+    let signed = if negative {
+        format!("-{shifted}")
+    } else {
+        shifted
+    };
     Wad::parse_decimal(&signed).map_err(|e| anyhow!("{e}"))
 }
 
@@ -500,11 +564,20 @@ mod tests {
 
     #[test]
     fn numbers_with_exponents_shift_exactly() {
-        assert_eq!(parse_number("-6.188544e-12").unwrap(), w("-0.000000000006188544"));
+        assert_eq!(
+            parse_number("-6.188544e-12").unwrap(),
+            w("-0.000000000006188544")
+        );
         assert_eq!(parse_number("1.5E+3").unwrap(), w("1500"));
         assert_eq!(parse_number("12e-20").unwrap(), Wad::ZERO);
-        assert_eq!(parse_number("0.8200000000000001").unwrap(), w("0.8200000000000001"));
-        assert_eq!(parse_number(".0028139170210715658249").unwrap(), w("0.002813917021071565"));
+        assert_eq!(
+            parse_number("0.8200000000000001").unwrap(),
+            w("0.8200000000000001")
+        );
+        assert_eq!(
+            parse_number(".0028139170210715658249").unwrap(),
+            w("0.002813917021071565")
+        );
         assert_eq!(parse_number("-.5").unwrap(), w("-0.5"));
         assert!(parse_number(".").is_err());
         assert!(parse_number("1e").is_err());

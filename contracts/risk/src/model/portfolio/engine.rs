@@ -114,8 +114,14 @@ pub fn portfolio_margin(
     }
 
     let skew = SkewNeeds {
-        linear: params.scenarios.iter().any(|s| s.vol_shock == VolShock::Linear),
-        abs: params.scenarios.iter().any(|s| s.vol_shock == VolShock::Abs),
+        linear: params
+            .scenarios
+            .iter()
+            .any(|s| s.vol_shock == VolShock::Linear),
+        abs: params
+            .scenarios
+            .iter()
+            .any(|s| s.vol_shock == VolShock::Abs),
     };
     let mut options = Vec::new();
     let mut expiries = Vec::new();
@@ -149,14 +155,24 @@ pub fn portfolio_margin(
     let mm_loss_factor = params.margin.mm_factor;
     let mut im_loss_factor = params.margin.im_factor;
     if stable < other.peg_loss_threshold {
-        let depeg = other.peg_loss_threshold.sub(stable)?.mul(other.peg_loss_factor)?;
+        let depeg = other
+            .peg_loss_threshold
+            .sub(stable)?
+            .mul(other.peg_loss_factor)?;
         im_loss_factor = im_loss_factor.add(depeg)?;
     }
 
-    let mtm = account.cash.add(perp_mtm)?.add(option_mtm)?.add(collateral_mtm)?;
+    let mtm = account
+        .cash
+        .add(perp_mtm)?
+        .add(option_mtm)?
+        .add(collateral_mtm)?;
     let mm_contingency = perp_mm.add(option_mm)?.add(collateral_mm)?;
     let im_contingency = perp_im.add(option_im)?.add(collateral_im)?.add(oracle_im)?;
-    let mm = mm_loss_factor.mul(worst_loss)?.sub(mm_contingency)?.add(mtm)?;
+    let mm = mm_loss_factor
+        .mul(worst_loss)?
+        .sub(mm_contingency)?
+        .add(mtm)?;
     let im = im_loss_factor
         .mul(worst_loss)?
         .sub(mm_contingency)?
@@ -206,7 +222,8 @@ fn evaluate_underlying(
 
     // Perp (§5.4, §6.1, §7.2): U, P and c_P are read only when N ≠ 0.
     let perp = &book.perp;
-    let (mut portfolio_confidence, mut perp_mtm, mut exposure) = (spot_confidence, Wad::ZERO, linked);
+    let (mut portfolio_confidence, mut perp_mtm, mut exposure) =
+        (spot_confidence, Wad::ZERO, linked);
     let (mut perp_mm, mut perp_im, mut oracle_im) = (Wad::ZERO, Wad::ZERO, Wad::ZERO);
     if !perp.amount.is_zero() {
         non_negative(perp.price)?;
@@ -233,8 +250,7 @@ fn evaluate_underlying(
             return Err(RiskError::TooManyExpiries);
         }
         let first = options.len();
-        let (pre, mut bd, net_options) =
-            precompute_expiry(e, now, params, skew, options, first)?;
+        let (pre, mut bd, net_options) = precompute_expiry(e, now, params, skew, options, first)?;
         option_mtm = option_mtm.add(pre.mtm)?;
         basis = basis.add(bd.basis_contingency)?;
 
@@ -264,7 +280,7 @@ fn evaluate_underlying(
         let mut pnl = if exposure.is_zero() {
             Wad::ZERO
         } else {
-            exposure.mul(s.spot_shock.sub(Wad::ONE)?)?.mul(lambda)?
+            dampen(exposure.mul(s.spot_shock.sub(Wad::ONE)?)?, lambda)?
         };
         let forward_shock = s.spot_shock;
         for e in expiries.iter() {
@@ -279,8 +295,12 @@ fn evaluate_underlying(
                 VolShock::Linear => e.value_linear,
                 VolShock::Abs => e.value_abs,
             };
-            let delta = if value.is_negative() { e.delta_short } else { e.delta_long };
-            let change = value.mul(delta)?.sub(e.mtm)?.mul(lambda)?;
+            let delta = if value.is_negative() {
+                e.delta_short
+            } else {
+                e.delta_long
+            };
+            let change = dampen(value.mul(delta)?.sub(e.mtm)?, lambda)?;
             pnl = if s.vol_shock.is_skew() {
                 pnl.sub(change.abs()?)?
             } else {
@@ -313,12 +333,30 @@ fn evaluate_underlying(
 impl ExpiryPre {
     /// `F_e(ξ) = ξ·F^var + F^fix`.
     fn forward(&self, spot_shock: Wad) -> Result<Wad, RiskError> {
-        spot_shock.mul(self.forward_variable)?.add(self.forward_fixed)
+        spot_shock
+            .mul(self.forward_variable)?
+            .add(self.forward_fixed)
     }
 
     /// `V_e(ξ, vol map)`: undiscounted by the static factors, discounted by `D_e`.
     fn value_at(&self, opts: &[OptionPre], spot_shock: Wad, vol: usize) -> Result<Wad, RiskError> {
-        value(opts, self.forward(spot_shock)?, self.sqrt_tau, self.discount, vol)
+        value(
+            opts,
+            self.forward(spot_shock)?,
+            self.sqrt_tau,
+            self.discount,
+            vol,
+        )
+    }
+}
+
+/// `x·λ`; most scenarios have `λ = 1`, where the product is exact, so skip its division.
+#[inline]
+fn dampen(x: Wad, lambda: Wad) -> Result<Wad, RiskError> {
+    if lambda == Wad::ONE {
+        Ok(x)
+    } else {
+        x.mul(lambda)
     }
 }
 
@@ -367,16 +405,26 @@ fn precompute_expiry(
     // §5.5: vol-shock multipliers; dteFloor = 0 at expiry divides by zero, as on-chain.
     let floored = seconds.max(vs.dte_floor);
     let x = Wad::from_int(THIRTY_DAYS as i64).div_int(floored as i128)?;
-    let power = if seconds <= THIRTY_DAYS { vs.short_term_power } else { vs.long_term_power };
+    let power = if seconds <= THIRTY_DAYS {
+        vs.short_term_power
+    } else {
+        vs.long_term_power
+    };
     let g = exp(power.mul(ln(x)?)?)?;
     let up = Wad::ONE.add(vs.vol_range_up.mul(g)?)?;
     let down = Wad::ONE.sub(vs.vol_range_down.mul(g)?)?.max_zero();
 
     // §5.6: static discounts. δ⁻ is `base / exp(−x)` as on-chain, so it reverts once
     // exp(−x) underflows to 0, and its cap 1/D reverts when D does.
-    let long_rate = rate.mul(m.long_rate_mult_scale)?.add(m.long_rate_add_scale)?;
-    let delta_long = m.long_base_static_discount.mul(exp(tau.mul(long_rate)?.neg()?)?)?;
-    let short_rate = rate.mul(m.short_rate_mult_scale)?.add(m.short_rate_add_scale)?;
+    let long_rate = rate
+        .mul(m.long_rate_mult_scale)?
+        .add(m.long_rate_add_scale)?;
+    let delta_long = m
+        .long_base_static_discount
+        .mul(exp(tau.mul(long_rate)?.neg()?)?)?;
+    let short_rate = rate
+        .mul(m.short_rate_mult_scale)?
+        .add(m.short_rate_add_scale)?;
     let short_growth_inv = exp(tau.mul(short_rate)?.neg()?)?;
     let delta_short = Wad::ONE
         .div(discount)?
@@ -403,7 +451,13 @@ fn precompute_expiry(
     }
     let end = options.len();
     if skew.linear || skew.abs {
-        skew_vols(&params.skew, skew, sqrt_tau, forward, &mut options[first..end])?;
+        skew_vols(
+            &params.skew,
+            skew,
+            sqrt_tau,
+            forward,
+            &mut options[first..end],
+        )?;
     }
 
     let opts = &options[first..end];
@@ -438,7 +492,11 @@ fn precompute_expiry(
         .sub(mtm)?
         .min(pre.value_basis_down.sub(mtm)?)
         .min_zero();
-    let scale = params.basis.mult_factor.mul(tau)?.add(params.basis.add_factor)?;
+    let scale = params
+        .basis
+        .mult_factor
+        .mul(tau)?
+        .add(params.basis.add_factor)?;
     let basis_contingency = worst_move.mul(scale)?;
 
     let breakdown = ExpiryBreakdown {
@@ -468,7 +526,9 @@ fn skew_vols(
     let q = sqrt_tau;
     let linear_cap = p.linear_c_base.mul(q)?.add(p.linear_base_cap)?;
     let abs_cap = p.abs_c_base.mul(q)?.add(p.abs_base_cap)?;
-    let width = q.mul(p.width_scale)?.mul(p.vol_param_static.add(q.mul(p.vol_param_scale)?)?)?;
+    let width = q
+        .mul(p.width_scale)?
+        .mul(p.vol_param_static.add(q.mul(p.vol_param_scale)?)?)?;
     let k_star = p.min_k_star.max(width);
     for o in opts {
         let k = ln(o.strike.div(forward)?)?;
@@ -487,7 +547,11 @@ fn skew_vols(
 /// `M = 1 + min(cap, k·cap/k*)` for `k ≥ 0`, `1 + max(−cap, k·cap/k*)` otherwise.
 fn skew_multiplier(k: Wad, cap: Wad, k_star: Wad) -> Result<Wad, RiskError> {
     let slope = k.mul_div(cap, k_star)?;
-    let bounded = if k.is_negative() { slope.max(cap.neg()?) } else { slope.min(cap) };
+    let bounded = if k.is_negative() {
+        slope.max(cap.neg()?)
+    } else {
+        slope.min(cap)
+    };
     Wad::ONE.add(bounded)
 }
 
@@ -509,7 +573,11 @@ fn naked_shorts(opts: &[OptionPre]) -> Result<Wad, RiskError> {
 }
 
 /// §7.5: `(1 − c)·confMargin·X` when `c < confThreshold` (strictly), else 0.
-fn oracle_charge(p: &OtherContingencyParams, confidence: Wad, amount: Wad) -> Result<Wad, RiskError> {
+fn oracle_charge(
+    p: &OtherContingencyParams,
+    confidence: Wad,
+    amount: Wad,
+) -> Result<Wad, RiskError> {
     if confidence < p.conf_threshold {
         Wad::ONE.sub(confidence)?.mul(p.conf_margin)?.mul(amount)
     } else {

@@ -18,7 +18,7 @@ pub const MAX_EXPIRIES_BOUND: u32 = 30;
 /// Upper bound of `dteFloor`: 400 days, in seconds.
 pub const MAX_DTE_FLOOR: u64 = 400 * SECONDS_PER_DAY;
 /// The on-chain SVI total-variance cap `W_MAX` (§2, §13 D2).
-pub const DEFAULT_SVI_MAX_TOTAL_VARIANCE: Wad = Wad::from_int(144);
+pub const DEFAULT_SVI_MAX_TOTAL_VARIANCE: Wad = crate::math::SVI_MAX_TOTAL_VARIANCE;
 
 /// How a scenario moves implied vols (§3.4, §6.2, §6.3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -57,7 +57,11 @@ pub struct Scenario {
 impl Scenario {
     /// A scenario from its three parts.
     pub const fn new(spot_shock: Wad, vol_shock: VolShock, dampening: Wad) -> Scenario {
-        Scenario { spot_shock, vol_shock, dampening }
+        Scenario {
+            spot_shock,
+            vol_shock,
+            dampening,
+        }
     }
 }
 
@@ -356,7 +360,9 @@ pub fn validate_scenarios(scenarios: &[Scenario]) -> Result<(), RiskError> {
 pub fn default_scenarios() -> Vec<Scenario> {
     let mut grid = Vec::with_capacity(31);
     grid.push(Scenario::new(w(1_180_000), VolShock::Up, Wad::ONE));
-    for xi in [1_135_000, 1_090_000, 1_045_000, 1_000_000, 955_000, 910_000, 865_000] {
+    for xi in [
+        1_135_000, 1_090_000, 1_045_000, 1_000_000, 955_000, 910_000, 865_000,
+    ] {
         for dir in [VolShock::Down, VolShock::None, VolShock::Up] {
             grid.push(Scenario::new(w(xi), dir, Wad::ONE));
         }
