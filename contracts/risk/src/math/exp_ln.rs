@@ -1,6 +1,6 @@
 //! Natural exponential and logarithm of wads.
 //!
-//! Both evaluate in the binary kernel ([`super::kernel`]): the argument is converted to Q64
+//! Both evaluate in the binary kernel (`math/kernel.rs`): the argument is converted to Q64
 //! once, reduced by powers of two and a small table, evaluated by a short polynomial, and
 //! the result converted back to 18 decimals **rounded to nearest**. No division is used.
 //!
@@ -16,7 +16,9 @@
 //! Limits follow the on-chain library: `exp(x) = 0` exactly for `x ≤ EXP_MIN_ARG`
 //! (`e^x < ½·10⁻¹⁸`), [`RiskError::ExpOverflow`] for `x ≥ EXP_MAX_ARG`, and
 //! [`RiskError::Overflow`] for results beyond the i128 wad range (`x ≳ 46.58`).
-use super::kernel::{exp_q64, ln_q64, ln_wad_scale_q64, q64_to_wad_round_signed, wad_to_q64};
+use super::kernel::{
+    exp_q64, full_product, ln_q64, ln_wad_scale_q64, q64_to_wad_round_signed, wad_to_q64,
+};
 use crate::{RiskError, Wad};
 
 /// Arguments at or below this give exactly 0 (the result is below 10⁻¹⁸).
@@ -34,7 +36,7 @@ pub fn exp(x: Wad) -> Result<Wad, RiskError> {
     }
     let (m, n) = exp_q64(wad_to_q64(x.raw()));
     // e^x·10¹⁸ = m·10¹⁸·2^(n−63); m·10¹⁸ < 2¹²⁴.
-    let p = m * 1_000_000_000_000_000_000u128;
+    let p = full_product(m, 1_000_000_000_000_000_000);
     let raw = if n >= 63 {
         let shift = (n - 63) as u32;
         if shift >= 127 || p > (i128::MAX as u128) >> shift {

@@ -1,7 +1,7 @@
 //! Square root of wads, exactly rounded down.
 //!
 //! `sqrt(x)` returns `⌊√(x_raw · 10¹⁸)⌋` as the raw result: the largest wad whose square does
-//! not exceed `x`. The 256-bit radicand is handled by [`super::kernel::isqrt_u256`]: a
+//! not exceed `x`. The 256-bit radicand is handled by the kernel's `isqrt_u256`: a
 //! table-seeded Newton iteration for `1/√m` (no division), one correction step, then an exact
 //! integer check that fixes the last unit, so the result is the true floor for every input.
 use super::kernel::{isqrt_u256, widening_mul};

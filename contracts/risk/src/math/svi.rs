@@ -10,20 +10,24 @@
 //!
 //! Negative `K` or `τ^svi` → [`RiskError::NegativeInput`].
 //!
-//! Rounding: `k` is the exactly rounded logarithm of the exact ratio (no intermediate `K ⊘ F`),
-//! the square roots are exact floors of exact radicands (`(k−m)² + σ²` and `w·10³⁶/τ` are not
-//! rounded before the root), and the three wad products (`b·σ_svi`, `ρ·(k−m)`, `b·(…)`)
-//! truncate toward zero like the on-chain library. So `w` is within a few wei of the exact
-//! value for the rounded `k`, and σ carries a relative error of order `10⁻¹⁸/w`.
-use super::kernel::{ln_q64, q64_to_wad_round_signed};
+//! Rounding: `a + b·σ_svi` is exact; `k` is the correctly rounded logarithm of the exact ratio
+//! (no intermediate `K ⊘ F`) or the floored bound `B`; the square roots are exact floors of
+//! exact radicands (`16·(a + bσ)`, `(k−m)² + σ²` and `w·10³⁶/τ` are not rounded before the
+//! root); the two remaining wad products (`ρ·(k−m)` and `b·(…)`) truncate toward zero like the
+//! on-chain library. Hence `|ŵ − w| ≤ 1 + b·(3 + |ρ|)` wei against the exact-real smile, and
+//! σ carries a relative error of about `|ŵ − w|/(2w)` plus one wei (`tests/math_svi.rs`).
+use super::kernel::{
+    add256, isqrt_u256, ln_q64, q64_to_wad_round_signed, sub256, wad_mul, widening_mul,
+};
 use super::sqrt::{hypot, sqrt};
 use crate::fixed::mul_div_floor_u128;
 use crate::{RiskError, Wad, WAD};
 
 /// The on-chain cap on SVI total variance (`W_MAX` of PM2 §2).
 pub const SVI_MAX_TOTAL_VARIANCE: Wad = Wad::from_int(144);
-/// Log-moneyness clamp multiplier (`K_SCALE` of PM2 §2).
+/// Log-moneyness clamp multiplier (`K_SCALE` of PM2 §2; the code uses `K_SCALE² = 2⁴`).
 pub const SVI_K_SCALE: i128 = 4;
+const _: () = assert!(SVI_K_SCALE * SVI_K_SCALE == 1 << 4);
 
 /// Raw-SVI parameters with their own reference forward and time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -63,8 +67,7 @@ pub fn svi_vol(params: &SviParams, strike: Wad, max_total_variance: Wad) -> Resu
     const E36: u128 = (WAD as u128) * (WAD as u128);
     match mul_div_floor_u128(w_raw, E36, tau_raw) {
         Ok(radicand) => {
-            let (hi, lo) = (0u128, radicand);
-            let s = super::kernel::isqrt_u256(hi, lo).ok_or(RiskError::Overflow)?;
+            let s = isqrt_u256(0, radicand).ok_or(RiskError::Overflow)?;
             i128::try_from(s)
                 .map(Wad::from_raw)
                 .map_err(|_| RiskError::Overflow)
@@ -90,11 +93,33 @@ pub fn svi_total_variance(
     if !params.forward.is_positive() {
         return Err(RiskError::InvalidSvi);
     }
-    let floor_var = params.a.add(params.b.mul(params.sigma)?)?;
-    if floor_var.is_negative() {
-        return Err(RiskError::InvalidSvi);
+    // a + b·σ exactly, as a signed 256-bit multiple of 10⁻³⁶; B = ⌊K_SCALE·√(a + b·σ)⌋ with a
+    // single rounding.
+    let (a_hi, a_lo) = widening_mul(params.a.raw().unsigned_abs(), WAD as u128);
+    let (p_hi, p_lo) = widening_mul(
+        params.b.raw().unsigned_abs(),
+        params.sigma.raw().unsigned_abs(),
+    );
+    let a_neg = params.a.is_negative();
+    let p_neg = params.b.is_negative() != params.sigma.is_negative();
+    let (q_hi, q_lo) = match (a_neg, p_neg) {
+        (false, false) => add256(a_hi, a_lo, p_hi, p_lo).ok_or(RiskError::Overflow)?,
+        (true, true) => return Err(RiskError::InvalidSvi),
+        (false, true) => match sub256(a_hi, a_lo, p_hi, p_lo) {
+            (false, hi, lo) => (hi, lo),
+            (true, ..) => return Err(RiskError::InvalidSvi),
+        },
+        (true, false) => match sub256(p_hi, p_lo, a_hi, a_lo) {
+            (false, hi, lo) => (hi, lo),
+            (true, ..) => return Err(RiskError::InvalidSvi),
+        },
+    };
+    if q_hi >> 120 != 0 {
+        return Err(RiskError::Overflow);
     }
-    let bound = sqrt(floor_var)?.mul_int(SVI_K_SCALE)?;
+    // K_SCALE² = 16 = 2⁴.
+    let bound = isqrt_u256((q_hi << 4) | (q_lo >> 124), q_lo << 4).ok_or(RiskError::Overflow)?;
+    let bound = Wad::from_raw(i128::try_from(bound).map_err(|_| RiskError::Overflow)?);
     // K/F < 10⁻¹⁸ ⇔ K_raw·10¹⁸ < F_raw.
     let underflows = (strike.raw() as u128)
         .checked_mul(WAD as u128)
@@ -108,8 +133,8 @@ pub fn svi_total_variance(
     };
     let km = k.sub(params.m)?;
     let root = hypot(km, params.sigma)?;
-    let inner = root.add(params.rho.mul(km)?)?;
-    let w = params.a.add(params.b.mul(inner)?)?;
+    let inner = root.add(wad_mul(params.rho, km)?)?;
+    let w = params.a.add(wad_mul(params.b, inner)?)?;
     if w.is_negative() {
         return Err(RiskError::InvalidSvi);
     }

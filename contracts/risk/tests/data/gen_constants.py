@@ -7,7 +7,7 @@ fixed-point kernels in `math/kernel.rs`, computed with mpmath at 60 digits.
 Deterministic: re-running it must reproduce the checked-in file byte for byte
 (`tests/math_constants.rs` does not re-run Python, but the file header records the command).
 The normal-CDF pieces are chosen by simulating the exact integer Horner evaluation the Rust
-kernel performs and taking the smallest degree whose weighted error is within 2.5·2⁻⁶⁴.
+kernel performs and taking the smallest degree whose relative error is within 2⁻⁶⁰.
 """
 import mpmath as mp
 
@@ -40,18 +40,25 @@ def horner_q63(coefs, uq):
 
 
 def fit_piece(c, hw):
+    """Smallest-degree fit of `M(t)·2^s` on `[c − hw, c + hw)` whose simulated Q63 Horner
+    evaluation has relative error ≤ 2⁻⁶⁰; `s` normalises the values into [¼, 1)."""
+    s = 0
+    while mills(c + hw) * 2 ** (s + 1) < mp.mpf(1) / 2:
+        s += 1
+    f = lambda t: mills(t) * 2**s
     for n in range(1, 40):
-        co = [q(x, 63) for x in cheb_monomial(mills, c, hw, n)]
+        co = [q(x, 63) for x in cheb_monomial(f, c, hw, n)]
         worst = mp.mpf(0)
         for i in range(257):
             u = -hw + 2 * hw * i / mp.mpf(256)
             uq = min(int(mp.floor(u * TWO64)), 2 ** 63 - 1)
             t = c + mp.mpf(uq) / TWO64
             val = mp.mpf(horner_q63(co, uq)) / 2 ** 63
-            worst = max(worst, abs(val - mills(t)) * mp.e ** (-t * t / 2))
-        if worst * TWO64 <= 2.5:
+            assert val < 1
+            worst = max(worst, abs(val - f(t)) / f(t))
+        if worst <= mp.mpf(2) ** -60:
             assert all(abs(x) < 2 ** 63 for x in co)
-            return co
+            return s, co
     raise SystemExit("no fit")
 
 
@@ -121,14 +128,17 @@ def main():
         pieces.append(fit_piece(mp.mpf(p) + mp.mpf(1) / 2, mp.mpf(1) / 2))
     flat = []
     starts = []
-    for co in pieces:
+    for _, co in pieces:
         starts.append(len(flat))
         flat.extend(co)
     starts.append(len(flat))
-    w("/// Normal tail: `N(−t) = e^{−t²/2} · M(t)`. On `t ∈ [p, p+1)`, p = 0..10, `M` is the")
-    w("/// polynomial in `u = t − p − ½` whose Q63 coefficients (constant term first) are")
-    w("/// `MILLS_COEFS_Q63[MILLS_START[p]..MILLS_START[p + 1]]`.")
+    w("/// Normal tail: `N(−t) = e^{−t²/2} · M(t)`. On `t ∈ [p, p+1)`, p = 0..10,")
+    w("/// `M(t)·2^MILLS_SCALE[p]` (in [¼, 1)) is the polynomial in `u = t − p − ½` whose Q63")
+    w("/// coefficients (constant term first) are `MILLS_COEFS_Q63[MILLS_START[p]..MILLS_START[p + 1]]`,")
+    w("/// with relative error ≤ 2⁻⁶⁰ as evaluated by the kernel's integer Horner scheme.")
     w(f"pub(crate) const MILLS_START: [usize; {len(starts)}] = {starts};")
+    w("/// See [`MILLS_START`].")
+    w(f"pub(crate) const MILLS_SCALE: [u32; {len(pieces)}] = {[sc for sc, _ in pieces]};")
     w("/// See [`MILLS_START`].")
     w(f"pub(crate) const MILLS_COEFS_Q63: [i64; {len(flat)}] = [")
     for v in flat:
