@@ -50,8 +50,9 @@ pub const PROJECT_HASH_SECTION: &str = "project_hash";
 
 /// The wasmparser features Nitro validates user programs with at activation, for ArbOS ≥ 60
 /// (`parse_with_version` in Nitro's `crates/prover/src/binary.rs`): everything off except
-/// mutable globals, saturating float-to-int, sign extension, bulk memory, floats (refused
-/// later, by pricing) and GC *types* (needed to describe the MVP `funcref` table).
+/// mutable globals, saturating float-to-int, sign extension, bulk memory, and wasmparser's two
+/// built-in MVP gates, floats (refused later, by pricing) and GC *types* (which only gate
+/// reference types that need their own proposal, here off).
 pub fn nitro_features() -> WasmFeatures {
     let mut f = WasmFeatures::empty();
     for on in [

@@ -35,7 +35,8 @@ fn run(args: &[&str]) -> anyhow::Result<ExitCode> {
         ["conformance", suite, dir] => {
             let suite = Suite::from_name(suite)
                 .ok_or_else(|| anyhow::anyhow!("unknown suite `{suite}` (expected pm2 or srm)"))?;
-            let (summary, _) = conformance::run_dir(suite, Path::new(dir), |line| println!("{line}"))?;
+            let (summary, _) =
+                conformance::run_dir(suite, Path::new(dir), |line| println!("{line}"))?;
             Ok(if summary.failed == 0 && summary.passed > 0 {
                 ExitCode::SUCCESS
             } else {
@@ -44,7 +45,11 @@ fn run(args: &[&str]) -> anyhow::Result<ExitCode> {
         }
         ["artifact", files @ ..] if !files.is_empty() => {
             let ok = artifact::run(files, |line| println!("{line}"))?;
-            Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+            Ok(if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
         _ => {
             eprintln!("{USAGE}");

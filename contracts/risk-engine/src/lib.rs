@@ -1,16 +1,16 @@
 //! # keel-risk-engine
 //!
 //! A stateless Stylus contract that exposes keel-risk's **portfolio margin** (PM2) as a view:
-//! `portfolioMargin(Portfolio)` returns IM, MM, mark-to-market and the worst scenario of a
-//! single-underlying portfolio. It is the proof that the float-free risk library links,
-//! validates and fits on-chain; the vault will call the same library from its own storage.
+//! it returns IM, MM, mark-to-market and the worst scenario of a single-underlying portfolio.
+//! It is the proof that the float-free risk library links, validates and fits on-chain; the
+//! vault will call the same library on its own storage.
 //!
 //! ## ABI
 //!
-//! Every number is an 18-decimal fixed-point integer ("wad", 1.0 = 10¹⁸) that must fit in an
-//! `int128` (otherwise the call reverts with `Overflow()`); timestamps are unix seconds.
-//!
 //! ```solidity
+//! function portfolioMargin(Portfolio p) external view
+//!     returns (int256 im, int256 mm, int256 mtm, uint256 worstScenario);
+//!
 //! struct OptionLeg  { uint256 strike; bool isCall; int256 amount; }
 //! struct Expiry     { uint64 expiry; uint256 forwardFixed; uint256 forwardVariable;
 //!                     uint256 forwardConfidence; int256 rate; uint256 rateConfidence;
@@ -23,57 +23,63 @@
 //!                     uint256 spotConfidence; int256 perpAmount; int256 perpUnrealised;
 //!                     uint256 perpPrice; uint256 perpConfidence; Expiry[] expiries;
 //!                     Collateral[] collaterals; }
-//! function portfolioMargin(Portfolio p) external view
-//!     returns (int256 im, int256 mm, int256 mtm, uint256 worstScenario);
 //! ```
 //!
+//! The function, the structs and the errors are declared once, in this crate's `sol!` block
+//! (so Rust callers write `portfolioMarginCall { p }.abi_encode()`), and callers see an
+//! ordinary view function. Inside, the call is served by the contract's `#[fallback]` rather
+//! than a `#[public]` method: stylus-sdk's typed method path (its router and the generic
+//! `alloy-sol-types` decoder for nested dynamic struct arrays) costs about 3.4 kB of the
+//! 24,576-byte deployable budget, which the PM2 model needs. The fallback checks the selector
+//! and reads the standard ABI encoding with the small checked decoder of [`decode`]; any other
+//! selector reverts with empty data, and a call carrying value is refused by the SDK.
+//!
+//! Every number is an 18-decimal fixed-point integer ("wad", 1.0 = 10¹⁸) that must fit in an
+//! `int128`, otherwise the call reverts with `Overflow()`; timestamps are unix seconds. A
+//! collateral with `riskCancelling` moves with this portfolio's underlying (wETH, wstETH…).
 //! `worstScenario` is the index of the worst scenario in the parameter set's list, or
-//! [`WORST_IS_BASIS`] (`type(uint256).max`) when the basis contingency is the worst case.
-//! A collateral with `riskCancelling` moves with this portfolio's underlying.
+//! `type(uint256).max` when the basis contingency is the worst case.
 //!
 //! **Parameters are baked in**: the contract margins with
-//! [`Pm2Params::keel_default`](keel_risk::model::portfolio::Pm2Params::keel_default) (Keel's
-//! default PM2 parameters and 31-scenario grid). Passing a parameter set would roughly
-//! double the calldata and add decoding code for no use at this stage; the vault will read its
-//! governed set from storage.
+//! [`Pm2Params::keel_default`] (Keel's default PM2 parameters and 31-scenario grid). Passing
+//! a parameter set would more than double the calldata and the decoder for no use at this
+//! stage; the vault will read its governed set from storage.
 //!
 //! ## Errors
 //!
 //! Each [`RiskError`] reverts with the Solidity custom error of the same name
-//! ([`RiskError::name`]), declared once in the `sol!` block below (`Overflow()`,
-//! `DivisionByZero()`, …). A variant added to keel-risk after this contract was built reverts
-//! with `RiskFailure(string name)` carrying that name.
+//! ([`RiskError::name`]), declared once in this crate's `sol!` block (`Overflow()`,
+//! `DivisionByZero()`, …); see [`revert_data`]. Undecodable input reverts with
+//! `BadEncoding()`. A variant added to keel-risk after this contract was built reverts with
+//! `RiskFailure(string name)` carrying its name.
 
-#![cfg_attr(not(any(test, feature = "export-abi")), no_main)]
+#![cfg_attr(not(test), no_main)]
 #![cfg_attr(target_arch = "wasm32", no_std)]
 #![warn(missing_docs)]
 
 extern crate alloc;
 
-use alloc::string::ToString;
-// `vec!` is also used by the code `#[storage]` generates.
-use alloc::vec;
 use alloc::vec::Vec;
 
-use alloy_primitives::{I256, U256};
-use keel_risk::math::SviParams;
-use keel_risk::model::portfolio::{
-    CollateralHolding, ExpiryBook, OptionHolding, PerpHolding, PortfolioAccount, UnderlyingBook,
-};
+use alloy_sol_types::{SolCall, SolError};
+use keel_risk::model::portfolio::{portfolio_margin, Pm2Params, PortfolioAccount, WorstCase};
 use keel_risk::{RiskError, Wad};
 use stylus_sdk::prelude::*;
+use stylus_sdk::ArbResult;
+
+pub mod decode;
 
 pub use abi::*;
+pub use decode::{decode_portfolio, Failure};
 
 /// The Solidity types of the contract's interface (generated by `sol!`).
 #[allow(missing_docs)]
 mod abi {
     use alloy_sol_types::sol;
-    use stylus_sdk::prelude::*;
 
     sol! {
         /// One option of an expiry: strike, call/put, signed amount (long > 0).
-        #[derive(Debug, PartialEq, Eq, AbiType)]
+        #[derive(Debug, PartialEq, Eq)]
         struct OptionLeg {
             uint256 strike;
             bool isCall;
@@ -82,7 +88,7 @@ mod abi {
 
         /// One expiry: forward (fixed + variable parts), rate, raw-SVI surface, confidences,
         /// and the options held at it.
-        #[derive(Debug, PartialEq, Eq, AbiType)]
+        #[derive(Debug, PartialEq, Eq)]
         struct Expiry {
             uint64 expiry;
             uint256 forwardFixed;
@@ -102,7 +108,7 @@ mod abi {
         }
 
         /// A collateral token balance with its price, confidence and haircuts.
-        #[derive(Debug, PartialEq, Eq, AbiType)]
+        #[derive(Debug, PartialEq, Eq)]
         struct Collateral {
             uint256 amount;
             uint256 price;
@@ -113,7 +119,7 @@ mod abi {
         }
 
         /// A single-underlying portfolio with its market data.
-        #[derive(Debug, PartialEq, Eq, AbiType)]
+        #[derive(Debug, PartialEq, Eq)]
         struct Portfolio {
             uint64 timestamp;
             int256 cash;
@@ -169,94 +175,99 @@ mod abi {
         /// A risk error this build does not know by name.
         #[derive(Debug, PartialEq, Eq)]
         error RiskFailure(string name);
+        /// The calldata is not an ABI encoding of `(Portfolio)`.
+        #[derive(Debug, PartialEq, Eq)]
+        error BadEncoding();
+
+        /// Portfolio margin of `p` under Keel's default PM2 parameters.
+        function portfolioMargin(Portfolio p) external view
+            returns (int256 im, int256 mm, int256 mtm, uint256 worstScenario);
     }
 }
 
-/// `worstScenario` when the basis contingency, not a scenario, is the worst case.
-pub const WORST_IS_BASIS: U256 = U256::MAX;
+/// The selector of `portfolioMargin(Portfolio)`, from the `sol!` declaration.
+pub const PORTFOLIO_MARGIN_SELECTOR: [u8; 4] = portfolioMarginCall::SELECTOR;
 
-/// How a call reverts: one Solidity custom error per [`RiskError`] variant.
-#[derive(SolidityError, Debug, PartialEq, Eq)]
-#[allow(missing_docs)]
-pub enum EngineError {
-    Overflow(Overflow),
-    DivisionByZero(DivisionByZero),
-    ExpOverflow(ExpOverflow),
-    LogOfNonPositive(LogOfNonPositive),
-    SqrtOfNegative(SqrtOfNegative),
-    NegativeInput(NegativeInput),
-    InvalidSvi(InvalidSvi),
-    InvalidScenarios(InvalidScenarios),
-    TooManyExpiries(TooManyExpiries),
-    MissingExpiryData(MissingExpiryData),
-    MissingMarketData(MissingMarketData),
-    MissingVol(MissingVol),
-    ParameterOutOfBounds(ParameterOutOfBounds),
-    InvalidOptionMarginParams(InvalidOptionMarginParams),
-    InvalidPerpMarginParams(InvalidPerpMarginParams),
-    InvalidBaseMarginParams(InvalidBaseMarginParams),
-    InvalidOracleContingencyParams(InvalidOracleContingencyParams),
-    InvalidDepegParams(InvalidDepegParams),
-    InvalidCollateralParams(InvalidCollateralParams),
-    RiskFailure(RiskFailure),
+/// The revert data for a failure: the selector of the Solidity error of the same name
+/// (`RiskError::name()`), `BadEncoding()` for undecodable input, and `RiskFailure(name)` for
+/// a risk error this build does not know.
+pub fn revert_data(f: Failure) -> Vec<u8> {
+    let e = match f {
+        Failure::Malformed => return BadEncoding::SELECTOR.to_vec(),
+        Failure::Risk(e) => e,
+    };
+    let selector = match e {
+        RiskError::Overflow => Overflow::SELECTOR,
+        RiskError::DivisionByZero => DivisionByZero::SELECTOR,
+        RiskError::ExpOverflow => ExpOverflow::SELECTOR,
+        RiskError::LogOfNonPositive => LogOfNonPositive::SELECTOR,
+        RiskError::SqrtOfNegative => SqrtOfNegative::SELECTOR,
+        RiskError::NegativeInput => NegativeInput::SELECTOR,
+        RiskError::InvalidSvi => InvalidSvi::SELECTOR,
+        RiskError::InvalidScenarios => InvalidScenarios::SELECTOR,
+        RiskError::TooManyExpiries => TooManyExpiries::SELECTOR,
+        RiskError::MissingExpiryData => MissingExpiryData::SELECTOR,
+        RiskError::MissingMarketData => MissingMarketData::SELECTOR,
+        RiskError::MissingVol => MissingVol::SELECTOR,
+        RiskError::ParameterOutOfBounds => ParameterOutOfBounds::SELECTOR,
+        RiskError::InvalidOptionMarginParams => InvalidOptionMarginParams::SELECTOR,
+        RiskError::InvalidPerpMarginParams => InvalidPerpMarginParams::SELECTOR,
+        RiskError::InvalidBaseMarginParams => InvalidBaseMarginParams::SELECTOR,
+        RiskError::InvalidOracleContingencyParams => InvalidOracleContingencyParams::SELECTOR,
+        RiskError::InvalidDepegParams => InvalidDepegParams::SELECTOR,
+        RiskError::InvalidCollateralParams => InvalidCollateralParams::SELECTOR,
+        other => {
+            return RiskFailure {
+                name: other.name().into(),
+            }
+            .abi_encode()
+        }
+    };
+    selector.to_vec()
 }
 
-impl From<RiskError> for EngineError {
-    fn from(e: RiskError) -> Self {
-        use EngineError as E;
-        match e {
-            RiskError::Overflow => E::Overflow(Overflow {}),
-            RiskError::DivisionByZero => E::DivisionByZero(DivisionByZero {}),
-            RiskError::ExpOverflow => E::ExpOverflow(ExpOverflow {}),
-            RiskError::LogOfNonPositive => E::LogOfNonPositive(LogOfNonPositive {}),
-            RiskError::SqrtOfNegative => E::SqrtOfNegative(SqrtOfNegative {}),
-            RiskError::NegativeInput => E::NegativeInput(NegativeInput {}),
-            RiskError::InvalidSvi => E::InvalidSvi(InvalidSvi {}),
-            RiskError::InvalidScenarios => E::InvalidScenarios(InvalidScenarios {}),
-            RiskError::TooManyExpiries => E::TooManyExpiries(TooManyExpiries {}),
-            RiskError::MissingExpiryData => E::MissingExpiryData(MissingExpiryData {}),
-            RiskError::MissingMarketData => E::MissingMarketData(MissingMarketData {}),
-            RiskError::MissingVol => E::MissingVol(MissingVol {}),
-            RiskError::ParameterOutOfBounds => E::ParameterOutOfBounds(ParameterOutOfBounds {}),
-            RiskError::InvalidOptionMarginParams => {
-                E::InvalidOptionMarginParams(InvalidOptionMarginParams {})
+pub use contract::RiskEngine;
+
+// `#[entrypoint]` generates an undocumented `user_entrypoint` export.
+#[allow(missing_docs)]
+mod contract {
+    use super::*;
+    // `vec!` is used by the code `#[storage]` generates.
+    #[allow(unused_imports)]
+    use alloc::vec;
+
+    /// The contract. It keeps no state: every call margins the portfolio it is given.
+    #[storage]
+    #[entrypoint]
+    pub struct RiskEngine;
+
+    #[public]
+    impl RiskEngine {
+        /// Serves `portfolioMargin(Portfolio)` (see the crate docs for why through the fallback);
+        /// any other selector reverts with empty data, as Solidity does.
+        #[fallback]
+        pub fn fallback(&self, calldata: &[u8]) -> ArbResult {
+            match calldata.split_first_chunk::<4>() {
+                Some((selector, args)) if *selector == PORTFOLIO_MARGIN_SELECTOR => answer(args),
+                _ => Err(Vec::new()),
             }
-            RiskError::InvalidPerpMarginParams => {
-                E::InvalidPerpMarginParams(InvalidPerpMarginParams {})
-            }
-            RiskError::InvalidBaseMarginParams => {
-                E::InvalidBaseMarginParams(InvalidBaseMarginParams {})
-            }
-            RiskError::InvalidOracleContingencyParams => {
-                E::InvalidOracleContingencyParams(InvalidOracleContingencyParams {})
-            }
-            RiskError::InvalidDepegParams => E::InvalidDepegParams(InvalidDepegParams {}),
-            RiskError::InvalidCollateralParams => {
-                E::InvalidCollateralParams(InvalidCollateralParams {})
-            }
-            other => E::RiskFailure(RiskFailure {
-                name: other.name().to_string(),
-            }),
         }
     }
 }
 
-/// The contract. It keeps no state: every call margins the portfolio it is given.
-#[storage]
-#[entrypoint]
-pub struct RiskEngine;
-
-#[public]
-impl RiskEngine {
-    /// Portfolio margin of a single-underlying portfolio under Keel's default PM2 parameters:
-    /// `(im, mm, mtm, worstScenario)`.
-    pub fn portfolio_margin(&self, p: Portfolio) -> Result<(I256, I256, I256, U256), EngineError> {
-        let m = margin(&p)?;
-        Ok((to_i256(m.im), to_i256(m.mm), to_i256(m.mtm), m.worst))
+/// The ABI-encoded return of `portfolioMargin` for its encoded arguments, or the revert data.
+pub fn answer(args: &[u8]) -> ArbResult {
+    let m = margin_of_encoded(args).map_err(revert_data)?;
+    let mut out = Vec::with_capacity(4 * 32);
+    for x in [m.im, m.mm, m.mtm] {
+        out.extend_from_slice(&int256(x.raw()));
     }
+    // `type(uint256).max` (all ones, like int256 −1) when the basis contingency is the worst.
+    out.extend_from_slice(&int256(m.worst_scenario.map_or(-1, |i| i as i128)));
+    Ok(out)
 }
 
-/// What [`RiskEngine::portfolio_margin`] returns, before ABI encoding.
+/// What `portfolioMargin` returns, before ABI encoding.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MarginView {
     /// Initial margin.
@@ -265,110 +276,39 @@ pub struct MarginView {
     pub mm: Wad,
     /// Mark-to-market.
     pub mtm: Wad,
-    /// Worst scenario index, or [`WORST_IS_BASIS`].
-    pub worst: U256,
+    /// Index of the worst scenario, `None` when the basis contingency is the worst case.
+    pub worst_scenario: Option<usize>,
 }
 
-/// Margins a decoded portfolio (the view without the ABI layer).
-pub fn margin(p: &Portfolio) -> Result<MarginView, RiskError> {
-    let account = to_account(p)?;
-    let params = keel_risk::model::portfolio::Pm2Params::keel_default();
-    let result = keel_risk::model::portfolio::portfolio_margin(&account, &params)?;
-    let worst = match result.breakdown.underlyings.first().map(|u| u.worst) {
-        Some(keel_risk::model::portfolio::WorstCase::Scenario(i)) => U256::from(i),
-        Some(keel_risk::model::portfolio::WorstCase::Basis) => WORST_IS_BASIS,
-        None => U256::ZERO,
+/// Decodes the arguments `abi.encode(Portfolio)` and margins them (the call without the
+/// dispatch and the return encoding).
+pub fn margin_of_encoded(args: &[u8]) -> Result<MarginView, Failure> {
+    let account = decode_portfolio(args)?;
+    Ok(margin(&account)?)
+}
+
+/// Margins a single-underlying account with [`Pm2Params::keel_default`].
+pub fn margin(account: &PortfolioAccount) -> Result<MarginView, RiskError> {
+    let result = portfolio_margin(account, &Pm2Params::keel_default())?;
+    let worst_scenario = match result.breakdown.underlyings.first().map(|u| u.worst) {
+        Some(WorstCase::Scenario(i)) => Some(i),
+        Some(WorstCase::Basis) => None,
+        // Unreachable: the decoder always builds exactly one underlying book.
+        None => Some(0),
     };
     Ok(MarginView {
         im: result.im,
         mm: result.mm,
         mtm: result.mtm,
-        worst,
+        worst_scenario,
     })
 }
 
-/// The portfolio in keel-risk's PM2 input form (underlying index 0).
-pub fn to_account(p: &Portfolio) -> Result<PortfolioAccount, RiskError> {
-    let mut expiries = Vec::with_capacity(p.expiries.len());
-    for e in &p.expiries {
-        let mut options = Vec::with_capacity(e.options.len());
-        for o in &e.options {
-            options.push(OptionHolding {
-                strike: from_u256(o.strike)?,
-                is_call: o.isCall,
-                amount: from_i256(o.amount)?,
-            });
-        }
-        expiries.push(ExpiryBook {
-            expiry: e.expiry,
-            forward_fixed: from_u256(e.forwardFixed)?,
-            forward_variable: from_u256(e.forwardVariable)?,
-            forward_confidence: from_u256(e.forwardConfidence)?,
-            rate: from_i256(e.rate)?,
-            rate_confidence: from_u256(e.rateConfidence)?,
-            svi: SviParams {
-                a: from_i256(e.sviA)?,
-                b: from_i256(e.sviB)?,
-                rho: from_i256(e.sviRho)?,
-                m: from_i256(e.sviM)?,
-                sigma: from_i256(e.sviSigma)?,
-                forward: from_u256(e.sviForward)?,
-                tau: from_u256(e.sviTau)?,
-            },
-            vol_confidence: from_u256(e.volConfidence)?,
-            options,
-        });
+/// A 128-bit integer as an ABI `int256` word: big-endian, sign-extended.
+fn int256(x: i128) -> [u8; 32] {
+    let mut word = [if x < 0 { 0xff } else { 0 }; 32];
+    for (slot, b) in word[16..].iter_mut().zip(x.to_be_bytes()) {
+        *slot = b;
     }
-    let mut collaterals = Vec::with_capacity(p.collaterals.len());
-    for c in &p.collaterals {
-        collaterals.push(CollateralHolding {
-            amount: from_u256(c.amount)?,
-            price: from_u256(c.price)?,
-            confidence: from_u256(c.confidence)?,
-            mm_haircut: from_u256(c.mmHaircut)?,
-            im_haircut: from_u256(c.imHaircut)?,
-            risk_cancelling: c.riskCancelling.then_some(0),
-        });
-    }
-    Ok(PortfolioAccount {
-        now: p.timestamp,
-        cash: from_i256(p.cash)?,
-        stable_price: from_u256(p.stablePrice)?,
-        underlyings: vec![UnderlyingBook {
-            spot: from_u256(p.spot)?,
-            spot_confidence: from_u256(p.spotConfidence)?,
-            perp: PerpHolding {
-                amount: from_i256(p.perpAmount)?,
-                unrealised: from_i256(p.perpUnrealised)?,
-                price: from_u256(p.perpPrice)?,
-                confidence: from_u256(p.perpConfidence)?,
-            },
-            expiries,
-        }],
-        collaterals,
-    })
-}
-
-/// A `uint256` wad, or [`RiskError::Overflow`] above `int128`'s range.
-fn from_u256(x: U256) -> Result<Wad, RiskError> {
-    i128::try_from(x)
-        .map(Wad::from_raw)
-        .map_err(|_| RiskError::Overflow)
-}
-
-/// An `int256` wad, or [`RiskError::Overflow`] outside `int128`'s range.
-fn from_i256(x: I256) -> Result<Wad, RiskError> {
-    i128::try_from(x)
-        .map(Wad::from_raw)
-        .map_err(|_| RiskError::Overflow)
-}
-
-/// A wad as `int256` (always fits: |x| ≤ 2¹²⁷ < 2²⁵⁵, so the negation is exact).
-fn to_i256(x: Wad) -> I256 {
-    let magnitude = I256::from_raw(U256::from(x.raw().unsigned_abs()));
-    if x.is_negative() {
-        magnitude.wrapping_neg()
-    } else {
-        magnitude
-    }
+    word
 }

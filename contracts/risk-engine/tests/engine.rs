@@ -2,7 +2,7 @@
 //! numbers through the ABI, and bad input reverts with the named Solidity error.
 
 use alloy_primitives::{keccak256, I256, U256};
-use alloy_sol_types::{SolError, SolValue};
+use alloy_sol_types::{SolCall, SolError, SolValue};
 use keel_risk::math::SviParams;
 use keel_risk::model::portfolio::{
     portfolio_margin, CollateralHolding, ExpiryBook, OptionHolding, PerpHolding, Pm2Params,
@@ -10,10 +10,12 @@ use keel_risk::model::portfolio::{
 };
 use keel_risk::{RiskError, Wad};
 use keel_risk_engine::{
-    Collateral, DivisionByZero, Expiry, OptionLeg, Overflow, ParameterOutOfBounds, Portfolio,
-    RiskEngine, WORST_IS_BASIS,
+    decode_portfolio, portfolioMarginCall, BadEncoding, Collateral, DivisionByZero, Expiry,
+    Failure, OptionLeg, Overflow, ParameterOutOfBounds, Portfolio, RiskEngine,
+    PORTFOLIO_MARGIN_SELECTOR,
 };
-use stylus_sdk::abi::Router;
+use stylus_sdk::abi::router_entrypoint;
+use stylus_sdk::host::VM;
 use stylus_sdk::testing::TestVM;
 
 /// The function's Solidity signature, as documented in the crate docs.
@@ -21,6 +23,14 @@ const SIGNATURE: &str = "portfolioMargin((uint64,int256,uint256,uint256,uint256,
 uint256,uint256,(uint64,uint256,uint256,uint256,int256,uint256,int256,int256,int256,int256,\
 int256,uint256,uint256,uint256,(uint256,bool,int256)[])[],\
 (uint256,uint256,uint256,uint256,uint256,bool)[]))";
+
+#[test]
+fn selector_is_the_documented_signature() {
+    assert_eq!(
+        PORTFOLIO_MARGIN_SELECTOR[..],
+        keccak256(SIGNATURE.as_bytes())[..4]
+    );
+}
 
 const NOW: u64 = 1_700_000_000;
 const DAY: u64 = 86_400;
@@ -208,28 +218,27 @@ fn direct_account(with_options: bool) -> PortfolioAccount {
     }
 }
 
-fn selector() -> u32 {
-    let hash = keccak256(SIGNATURE.as_bytes());
-    u32::from_be_bytes([hash[0], hash[1], hash[2], hash[3]])
+/// Sends `calldata` to the contract through stylus-sdk's entrypoint router, as a
+/// transaction or `eth_call` would.
+fn send(calldata: Vec<u8>) -> Result<Vec<u8>, Vec<u8>> {
+    let vm = TestVM::default();
+    router_entrypoint::<RiskEngine, RiskEngine>(calldata, VM { host: Box::new(vm) })
 }
 
-/// Calls `portfolioMargin` through the contract's ABI router, as an on-chain call would.
+/// Calls `portfolioMargin(p)`.
 fn call(p: &Portfolio) -> Result<Vec<u8>, Vec<u8>> {
-    let vm = TestVM::default();
-    let mut engine = RiskEngine::from(&vm);
-    let input = (p.clone(),).abi_encode_params();
-    <RiskEngine as Router<RiskEngine>>::route(&mut engine, selector(), &input)
-        .expect("the documented signature is routed")
+    send(portfolioMarginCall { p: p.clone() }.abi_encode())
 }
 
 fn decode(out: &[u8]) -> (I256, I256, I256, U256) {
-    <(I256, I256, I256, U256)>::abi_decode_params(out).unwrap()
+    let r = portfolioMarginCall::abi_decode_returns(out).unwrap();
+    (r.im, r.mm, r.mtm, r.worstScenario)
 }
 
 fn expected(direct: &PortfolioMargin) -> (I256, I256, I256, U256) {
     let worst = match direct.breakdown.underlyings[0].worst {
         WorstCase::Scenario(s) => U256::from(s),
-        WorstCase::Basis => WORST_IS_BASIS,
+        WorstCase::Basis => U256::MAX,
     };
     (
         I256::try_from(direct.im.raw()).unwrap(),
@@ -262,12 +271,67 @@ fn option_portfolio_matches_keel_risk() {
     let out = call(&abi_portfolio(true)).unwrap();
     assert_eq!(decode(&out), expected(&direct));
     assert!(direct.breakdown.option_mtm != Wad::ZERO, "{direct:?}");
+    assert!(
+        direct.im < direct.mm && direct.mm < direct.mtm,
+        "{direct:?}"
+    );
+}
 
-    // The Rust method behind the selector gives the same numbers.
-    let vm = TestVM::default();
-    let engine = RiskEngine::from(&vm);
-    let got = engine.portfolio_margin(abi_portfolio(true)).unwrap();
-    assert_eq!(got, expected(&direct));
+#[test]
+fn the_decoder_reads_what_alloy_encodes() {
+    for with_options in [false, true] {
+        let args = (abi_portfolio(with_options),).abi_encode_params();
+        assert_eq!(
+            decode_portfolio(&args).unwrap(),
+            direct_account(with_options)
+        );
+    }
+    // An empty portfolio too.
+    let mut empty = abi_portfolio(false);
+    empty.collaterals.clear();
+    let account = decode_portfolio(&(empty,).abi_encode_params()).unwrap();
+    assert!(account.collaterals.is_empty() && account.underlyings[0].expiries.is_empty());
+}
+
+#[test]
+fn truncated_or_corrupt_calldata_reverts_with_bad_encoding_and_never_panics() {
+    let args = (abi_portfolio(true),).abi_encode_params();
+    // Every strict prefix is rejected.
+    for len in 0..args.len() {
+        assert_eq!(
+            decode_portfolio(&args[..len]),
+            Err(Failure::Malformed),
+            "prefix {len}"
+        );
+    }
+    // Offsets and lengths pointing anywhere, including far outside, are rejected or decoded,
+    // never a panic or a huge allocation.
+    for word in 0..args.len() / 32 {
+        for value in [u64::MAX, 1 << 40, args.len() as u64, 0x20, 1] {
+            let mut bad = args.clone();
+            bad[word * 32..word * 32 + 32].fill(0);
+            bad[word * 32 + 24..word * 32 + 32].copy_from_slice(&value.to_be_bytes());
+            let _ = decode_portfolio(&bad);
+        }
+    }
+    let mut bad = args.clone();
+    // The first offset points just past the end.
+    let end = bad.len() as u64;
+    bad[24..32].copy_from_slice(&end.to_be_bytes());
+    let mut calldata = PORTFOLIO_MARGIN_SELECTOR.to_vec();
+    calldata.extend_from_slice(&bad);
+    assert_eq!(send(calldata).unwrap_err(), BadEncoding {}.abi_encode());
+}
+
+#[test]
+fn an_unknown_selector_reverts_with_empty_data() {
+    let mut calldata = portfolioMarginCall {
+        p: abi_portfolio(false),
+    }
+    .abi_encode();
+    calldata[0] ^= 1;
+    assert_eq!(send(calldata).unwrap_err(), Vec::<u8>::new());
+    assert_eq!(send(vec![1, 2, 3]).unwrap_err(), Vec::<u8>::new());
 }
 
 #[test]
@@ -311,7 +375,7 @@ fn a_number_beyond_int128_reverts_with_overflow() {
 
 #[test]
 fn every_known_risk_error_maps_to_the_solidity_error_of_its_name() {
-    use keel_risk_engine::EngineError;
+    use keel_risk_engine::revert_data;
     let all = [
         RiskError::Overflow,
         RiskError::DivisionByZero,
@@ -334,7 +398,25 @@ fn every_known_risk_error_maps_to_the_solidity_error_of_its_name() {
         RiskError::InvalidCollateralParams,
     ];
     for e in all {
-        let data: Vec<u8> = EngineError::from(e).into();
-        assert_eq!(data, named_error(e.name()), "{e:?}");
+        assert_eq!(
+            revert_data(Failure::Risk(e)),
+            named_error(e.name()),
+            "{e:?}"
+        );
     }
+
+    // The list above is every variant: compare with the names `RiskError::name` spells out
+    // in keel-risk's source, so a new variant fails here until the contract declares it.
+    let source =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../risk/src/error.rs"))
+            .unwrap();
+    let body = source.split("pub const fn name").nth(1).unwrap();
+    let body = &body[..body.find("\n    }\n").unwrap()];
+    let declared: Vec<&str> = body
+        .lines()
+        .filter_map(|l| l.split("=> \"").nth(1))
+        .map(|rest| rest.trim_end_matches("\","))
+        .collect();
+    let listed: Vec<&str> = all.iter().map(|e| e.name()).collect();
+    assert_eq!(declared, listed);
 }

@@ -65,7 +65,11 @@ impl CaseOutcome {
 
     /// The one-line report of this case.
     pub fn line(&self) -> String {
-        let mut line = format!("{} {}", if self.passed() { "PASS" } else { "FAIL" }, self.name);
+        let mut line = format!(
+            "{} {}",
+            if self.passed() { "PASS" } else { "FAIL" },
+            self.name
+        );
         if let Some(error) = &self.error {
             let _ = write!(line, "  error: {error}");
         }
@@ -128,8 +132,16 @@ pub fn evaluate(suite: Suite, path: &Path) -> CaseOutcome {
         Suite::Srm => srm::evaluate_case(path),
     };
     match result {
-        Ok(values) => CaseOutcome { name, values, error: None },
-        Err(e) => CaseOutcome { name, values: Vec::new(), error: Some(format!("{e:#}")) },
+        Ok(values) => CaseOutcome {
+            name,
+            values,
+            error: None,
+        },
+        Err(e) => CaseOutcome {
+            name,
+            values: Vec::new(),
+            error: Some(format!("{e:#}")),
+        },
     }
 }
 
@@ -151,6 +163,9 @@ pub fn run_dir(
         }
         outcomes.push(outcome);
     }
-    out(&format!("{} passed, {} failed", summary.passed, summary.failed));
+    out(&format!(
+        "{} passed, {} failed",
+        summary.passed, summary.failed
+    ));
     Ok((summary, outcomes))
 }
