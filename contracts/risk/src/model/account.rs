@@ -209,15 +209,12 @@ impl Account {
                     strike,
                     is_call,
                 } => {
-                    let slot = match book.expiries.iter().position(|e| e.expiry == expiry) {
-                        Some(slot) => slot,
-                        None => {
-                            let data = underlying
-                                .expiries
-                                .iter()
-                                .find(|e| e.expiry == expiry)
-                                .ok_or(RiskError::MissingExpiryData)?;
-                            book.expiries.push(ExpiryBook {
+                    let slot = slot_of(
+                        &mut book.expiries,
+                        |e| e.expiry == expiry,
+                        || {
+                            let data = expiry_market(underlying, expiry)?;
+                            Ok(ExpiryBook {
                                 expiry,
                                 forward_fixed: data.forward_fixed,
                                 forward_variable: data.forward.sub(data.forward_fixed)?,
@@ -227,10 +224,9 @@ impl Account {
                                 svi: data.svi,
                                 vol_confidence: data.vol_confidence,
                                 options: Vec::new(),
-                            });
-                            book.expiries.len() - 1
-                        }
-                    };
+                            })
+                        },
+                    )?;
                     book.expiries[slot].options.push(OptionHolding {
                         strike,
                         is_call,
@@ -325,6 +321,38 @@ impl RiskParams {
     }
 }
 
+/// The market data of `expiry`, which every option position must have.
+fn expiry_market(underlying: &UnderlyingMarket, expiry: u64) -> Result<&ExpiryMarket, RiskError> {
+    underlying
+        .expiries
+        .iter()
+        .find(|e| e.expiry == expiry)
+        .ok_or(RiskError::MissingExpiryData)
+}
+
+/// The cross model's view of an expiry's market data.
+fn cross_expiry(data: &ExpiryMarket) -> ExpiryData {
+    ExpiryData {
+        expiry: data.expiry,
+        forward: data.forward,
+        forward_confidence: data.forward_confidence,
+        vol_confidence: data.vol_confidence,
+    }
+}
+
+/// Index of the first item `matches` accepts, appending `make()` when there is none.
+fn slot_of<T>(
+    items: &mut Vec<T>,
+    matches: impl Fn(&T) -> bool,
+    make: impl FnOnce() -> Result<T, RiskError>,
+) -> Result<usize, RiskError> {
+    if let Some(slot) = items.iter().position(matches) {
+        return Ok(slot);
+    }
+    items.push(make()?);
+    Ok(items.len() - 1)
+}
+
 /// Implied vol of an option from its expiry's SVI surface, capped as on-chain.
 fn option_vol(data: &ExpiryMarket, strike: Wad, params: &Pm2Params) -> Result<Wad, RiskError> {
     svi_vol(&data.svi, strike, params.svi_max_total_variance)
@@ -374,31 +402,18 @@ impl Account {
                     strike,
                     is_call,
                 } => {
-                    let data = underlying
-                        .expiries
-                        .iter()
-                        .find(|e| e.expiry == expiry)
-                        .ok_or(RiskError::MissingExpiryData)?;
+                    let data = expiry_market(underlying, expiry)?;
                     let vol = option_vol(data, strike, &params.portfolio)?;
-                    let slot = match holdings
-                        .expiries
-                        .iter()
-                        .position(|e| e.data.expiry == expiry)
-                    {
-                        Some(slot) => slot,
-                        None => {
-                            holdings.expiries.push(ExpiryHoldings {
-                                data: ExpiryData {
-                                    expiry,
-                                    forward: data.forward,
-                                    forward_confidence: data.forward_confidence,
-                                    vol_confidence: data.vol_confidence,
-                                },
+                    let slot = slot_of(
+                        &mut holdings.expiries,
+                        |e| e.data.expiry == expiry,
+                        || {
+                            Ok(ExpiryHoldings {
+                                data: cross_expiry(data),
                                 options: Vec::new(),
-                            });
-                            holdings.expiries.len() - 1
-                        }
-                    };
+                            })
+                        },
+                    )?;
                     holdings.expiries[slot].options.push(CrossOption {
                         strike,
                         is_call,
@@ -462,18 +477,9 @@ impl Account {
                     strike,
                     is_call,
                 } => {
-                    let data = underlying
-                        .expiries
-                        .iter()
-                        .find(|e| e.expiry == expiry)
-                        .ok_or(RiskError::MissingExpiryData)?;
+                    let data = expiry_market(underlying, expiry)?;
                     IsolatedInstrument::Option {
-                        expiry: ExpiryData {
-                            expiry,
-                            forward: data.forward,
-                            forward_confidence: data.forward_confidence,
-                            vol_confidence: data.vol_confidence,
-                        },
+                        expiry: cross_expiry(data),
                         option: CrossOption {
                             strike,
                             is_call,
