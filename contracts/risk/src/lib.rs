@@ -10,8 +10,11 @@
 //!
 //! Layout:
 //! * [`fixed`] — the [`Wad`] 18-decimal fixed-point type and exact 256-bit mul-div;
+//! * [`lst`] — the LST depeg guard's rules (CAPO cap, market rate, depeg status, add-on);
 //! * [`math`] — exp, ln, sqrt, the normal CDF, Black-76 (price, delta, vega) and SVI;
-//! * [`model`] — the margin models and the account description they share.
+//! * [`model`] — the margin models and the account description they share;
+//! * [`oracle`] — the oracle adapter's rules (feed validation, confidence, sequencer status,
+//!   expiry-data bounds, settlement rounds).
 #![cfg_attr(not(any(feature = "std", test)), no_std)]
 #![cfg_attr(not(test), deny(clippy::float_arithmetic))]
 #![warn(missing_docs)]
@@ -20,8 +23,10 @@ extern crate alloc;
 
 pub mod error;
 pub mod fixed;
+pub mod lst;
 pub mod math;
 pub mod model;
+pub mod oracle;
 
 pub use error::RiskError;
 pub use fixed::{Wad, WAD};
