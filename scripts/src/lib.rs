@@ -1,10 +1,12 @@
 //! Library half of the `keel` command: everything the binary does, callable from tests.
 //!
+//! * [`abi`] — `keel abi`: the Solidity interfaces in `abi/` against the contracts' exports.
 //! * [`artifact`] — checks built contract `.wasm` files against Stylus's rules and sizes.
 //! * [`conformance`] — runs folders of external reference cases against keel-risk.
 //! * [`account_file`], [`margin_report`] — `keel margin`: the `keel-account v1` format and the
 //!   side-by-side report of isolated, cross and portfolio margin.
 
+pub mod abi;
 pub mod account_file;
 pub mod artifact;
 pub mod conformance;

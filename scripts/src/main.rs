@@ -12,7 +12,12 @@ const USAGE: &str = "usage:
                                    FILE, a bundled example
   keel conformance (pm2|srm) DIR   run reference cases, one line each, then `N passed, M failed`
   keel artifact FILE.wasm...       check contract WASM for Stylus (features, floats, host
-                                   interface) and print its deployable size";
+                                   interface) and print its deployable size
+  keel abi (check|generate) [--export FILE] [--solc PATH] [--root DIR]
+                                   hold abi/*.sol against the contracts' exports (built with
+                                   `cargo run -p keel-abi-export --features export-abi`, or read
+                                   from FILE); `check` also compares abi/*.json, `generate`
+                                   writes them; run from the repository root";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -45,6 +50,14 @@ fn run(args: &[&str]) -> anyhow::Result<ExitCode> {
         }
         ["artifact", files @ ..] if !files.is_empty() => {
             let ok = artifact::run(files, |line| println!("{line}"))?;
+            Ok(if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        ["abi", rest @ ..] if !rest.is_empty() => {
+            let ok = keel_cli::abi::run(rest, &mut |line| println!("{line}"))?;
             Ok(if ok {
                 ExitCode::SUCCESS
             } else {
