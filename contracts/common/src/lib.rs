@@ -10,6 +10,9 @@
 //! * [`convert`] — `uint256`/`int256` ↔ [`keel_risk::Wad`] and feed answers of any decimals
 //!   (≤ 36) to 18 decimals, with the errors `WadOverflow`, `NegativeValue`,
 //!   `UnsupportedDecimals(uint8)`;
+//! * [`abi`] — hand-written ABI plumbing: static words ([`abi::Word`]), revert data
+//!   ([`abi::revert_data`]), logs ([`abi::emit`]), return data ([`abi::Encoder`]) and a
+//!   checked calldata reader ([`abi::Calldata`]) that never panics on hostile input;
 //! * `testing` (feature `testing`) — `FeedHost`, a `TestVM` whose static-call mocks answer
 //!   per call, for TestVM tests of contracts that read several feeds.
 //!
@@ -21,6 +24,7 @@
 
 extern crate alloc;
 
+pub mod abi;
 pub mod convert;
 pub mod feed;
 pub mod ownable;

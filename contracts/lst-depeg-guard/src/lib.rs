@@ -38,10 +38,10 @@
 //!
 //! * [`config`] — one asset's configuration packed in four storage words;
 //! * [`vault`] — the ERC-4626 reads;
-//! * [`words`] — revert data and logs written as ABI words: errors and events are declared
-//!   once in this crate's `sol!` block (and in keel-stylus-common for ownership and feeds),
-//!   but encoded by hand, which keeps alloy's generic encoders and the `Debug` code an
-//!   `unwrap` links out of the 24,576-byte deployable budget;
+//! * revert data and logs are written as ABI words with [`keel_stylus_common::abi`]: errors
+//!   and events are declared once in this crate's `sol!` block (and in keel-stylus-common for
+//!   ownership and feeds), but encoded by hand, which keeps alloy's generic encoders and the
+//!   `Debug` code an `unwrap` links out of the 24,576-byte deployable budget;
 //! * [`to_wad`] — feed answers of any decimals (≤ 36) to 18 decimals without 256-bit division.
 //!
 //! The public methods are ordinary `#[public]` methods, so stylus-sdk's `export-abi` lists the
@@ -69,9 +69,8 @@ use stylus_sdk::storage::{StorageFixedBytes, StorageMap};
 
 pub mod config;
 pub mod vault;
-pub mod words;
 
-use words::{emit, Word};
+use keel_stylus_common::abi::{emit, revert_data, Word};
 
 pub use config::Config;
 
@@ -168,7 +167,7 @@ mod abi {
 
 /// Declares [`GuardError`]: one variant per Solidity custom error (the `sol!` struct of the
 /// same name), its `From` conversions, its revert data (selector then the listed fields as
-/// words, see [`words`]) and, for `export-abi`, the error list of the interface.
+/// words, see [`keel_stylus_common::abi`]) and, for `export-abi`, the error list of the interface.
 macro_rules! guard_errors {
     ($($(#[doc = $doc:literal])* $name:ident { $($field:ident),* })*) => {
         /// Every way a call can fail; each variant reverts with the Solidity error of its name.
@@ -186,7 +185,7 @@ macro_rules! guard_errors {
         impl From<GuardError> for Vec<u8> {
             fn from(e: GuardError) -> Vec<u8> {
                 match e {
-                    $(GuardError::$name(_e) => words::revert_data(
+                    $(GuardError::$name(_e) => revert_data(
                         <$name as SolError>::SELECTOR,
                         &[$(_e.$field.word()),*],
                     ),)*

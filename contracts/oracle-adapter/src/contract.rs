@@ -15,6 +15,7 @@ use keel_risk::oracle::{
     MAX_FEED_DECIMALS,
 };
 use keel_risk::Wad;
+use keel_stylus_common::abi::{emit, Word};
 use keel_stylus_common::convert::{answer_to_wad, UnsupportedDecimals};
 use keel_stylus_common::feed;
 use keel_stylus_common::Ownable2Step;
@@ -27,7 +28,7 @@ use crate::abi::{
     UnknownAsset,
 };
 use crate::error::Revert;
-use crate::pack::{address_word, feed_word, int_word, pair, uint_word, unpack_feed, unpair};
+use crate::pack::{feed_word, pair, unpack_feed, unpair};
 
 /// Result of the adapter's methods.
 pub type Result<T> = core::result::Result<T, Revert>;
@@ -126,17 +127,6 @@ fn w(raw: i128) -> Wad {
 }
 
 impl OracleAdapter {
-    // ---- events ------------------------------------------------------------------------
-
-    fn emit(&self, topics: &[B256], data: &[[u8; 32]]) {
-        let mut bytes = Vec::with_capacity(32 * data.len());
-        for word in data {
-            bytes.extend_from_slice(word);
-        }
-        // At most four topics, so this cannot fail.
-        let _ = self.vm().raw_log(topics, &bytes);
-    }
-
     // ---- ownership -----------------------------------------------------------------------
 
     /// Sets the first owner and the default grace period (the constructor).
@@ -210,17 +200,18 @@ impl OracleAdapter {
         ));
         slot.w2
             .set(pair(p.max_deviation.raw(), p.confidence_floor.raw()));
-        self.emit(
-            &[AssetConfigured::SIGNATURE_HASH, address_word(asset).into()],
+        emit(
+            self.vm(),
+            &[AssetConfigured::SIGNATURE_HASH, asset.word()],
             &[
-                address_word(settings.primary),
-                address_word(settings.secondary),
-                uint_word(u128::from(p.staleness_limit)),
-                uint_word(u128::from(p.secondary_staleness_limit)),
-                int_word(p.max_deviation.raw()),
-                int_word(p.confidence_floor.raw()),
-                uint_word(u128::from(primary_decimals)),
-                uint_word(u128::from(secondary_decimals)),
+                settings.primary.word(),
+                settings.secondary.word(),
+                p.staleness_limit.word(),
+                p.secondary_staleness_limit.word(),
+                p.max_deviation.word(),
+                p.confidence_floor.word(),
+                primary_decimals.word(),
+                secondary_decimals.word(),
             ],
         );
         Ok((primary_decimals, secondary_decimals))
@@ -234,8 +225,9 @@ impl OracleAdapter {
         slot.w0.set(U256::ZERO);
         slot.w1.set(U256::ZERO);
         slot.w2.set(U256::ZERO);
-        self.emit(
-            &[AssetRemoved::SIGNATURE_HASH, address_word(asset).into()],
+        emit(
+            self.vm(),
+            &[AssetRemoved::SIGNATURE_HASH, asset.word()],
             &[],
         );
         Ok(())
@@ -245,11 +237,9 @@ impl OracleAdapter {
     pub fn set_sequencer_feed(&mut self, feed_address: Address) -> Result<()> {
         self.ownable.only_owner()?;
         self.sequencer.set(feed_address);
-        self.emit(
-            &[
-                SequencerFeedSet::SIGNATURE_HASH,
-                address_word(feed_address).into(),
-            ],
+        emit(
+            self.vm(),
+            &[SequencerFeedSet::SIGNATURE_HASH, feed_address.word()],
             &[],
         );
         Ok(())
@@ -260,9 +250,10 @@ impl OracleAdapter {
         self.ownable.only_owner()?;
         validate_grace_period(grace_period).map_err(|e| Revert::oracle(e, Address::ZERO))?;
         self.grace.set(alloy_primitives::U64::from(grace_period));
-        self.emit(
+        emit(
+            self.vm(),
             &[GracePeriodSet::SIGNATURE_HASH],
-            &[uint_word(u128::from(grace_period))],
+            &[grace_period.word()],
         );
         Ok(())
     }
@@ -274,9 +265,10 @@ impl OracleAdapter {
             return Err(zero_address());
         }
         self.feeders.setter(feeder).set(allowed);
-        self.emit(
-            &[FeederSet::SIGNATURE_HASH, address_word(feeder).into()],
-            &[uint_word(u128::from(allowed))],
+        emit(
+            self.vm(),
+            &[FeederSet::SIGNATURE_HASH, feeder.word()],
+            &[allowed.word()],
         );
         Ok(())
     }
@@ -293,18 +285,16 @@ impl OracleAdapter {
         slot.w1.set(pair(b.forward_band.raw(), b.max_rate.raw()));
         slot.w2
             .set(pair(i128::from(b.heartbeat), b.confidence_floor.raw()));
-        self.emit(
+        emit(
+            self.vm(),
+            &[ExpiryBoundsSet::SIGNATURE_HASH, underlying.word()],
             &[
-                ExpiryBoundsSet::SIGNATURE_HASH,
-                address_word(underlying).into(),
-            ],
-            &[
-                int_word(b.min_vol.raw()),
-                int_word(b.max_vol.raw()),
-                int_word(b.forward_band.raw()),
-                int_word(b.max_rate.raw()),
-                uint_word(u128::from(b.heartbeat)),
-                int_word(b.confidence_floor.raw()),
+                b.min_vol.word(),
+                b.max_vol.word(),
+                b.forward_band.word(),
+                b.max_rate.word(),
+                b.heartbeat.word(),
+                b.confidence_floor.word(),
             ],
         );
         Ok(())
@@ -527,12 +517,13 @@ impl OracleAdapter {
         slot.w3.set(pair(s.sigma.raw(), s.forward.raw()));
         slot.w4.set(pair(s.tau.raw(), d.confidence.raw()));
         slot.w5.set(pair(0, i128::from(d.timestamp)));
-        self.emit(
+        emit(
+            self.vm(),
             &[
                 ExpiryDataPushed::SIGNATURE_HASH,
-                address_word(underlying).into(),
-                uint_word(u128::from(expiry)).into(),
-                address_word(feeder).into(),
+                underlying.word(),
+                expiry.word(),
+                feeder.word(),
             ],
             &expiry_words(&d),
         );
@@ -627,17 +618,14 @@ impl OracleAdapter {
             .setter(asset)
             .setter(expiry)
             .set(U256::from(price.raw().unsigned_abs()));
-        self.emit(
+        emit(
+            self.vm(),
             &[
                 SettlementPriceSet::SIGNATURE_HASH,
-                address_word(asset).into(),
-                uint_word(u128::from(expiry)).into(),
+                asset.word(),
+                expiry.word(),
             ],
-            &[
-                int_word(price.raw()),
-                uint_word(round.round_id),
-                uint_word(u128::from(round.updated_at)),
-            ],
+            &[price.word(), round.round_id.word(), round.updated_at.word()],
         );
         Ok(price)
     }
@@ -651,20 +639,20 @@ impl OracleAdapter {
 }
 
 /// The eleven ABI words of an `ExpiryData`.
-pub(crate) fn expiry_words(d: &ExpiryData) -> [[u8; 32]; 11] {
+pub(crate) fn expiry_words(d: &ExpiryData) -> [B256; 11] {
     let s = &d.svi;
     [
-        int_word(d.forward.raw()),
-        int_word(d.rate.raw()),
-        int_word(s.a.raw()),
-        int_word(s.b.raw()),
-        int_word(s.rho.raw()),
-        int_word(s.m.raw()),
-        int_word(s.sigma.raw()),
-        int_word(s.forward.raw()),
-        int_word(s.tau.raw()),
-        int_word(d.confidence.raw()),
-        uint_word(u128::from(d.timestamp)),
+        d.forward.word(),
+        d.rate.word(),
+        s.a.word(),
+        s.b.word(),
+        s.rho.word(),
+        s.m.word(),
+        s.sigma.word(),
+        s.forward.word(),
+        s.tau.word(),
+        d.confidence.word(),
+        d.timestamp.word(),
     ]
 }
 
@@ -681,7 +669,7 @@ impl IntoRevert for UnsupportedDecimals {
     fn into_revert(self) -> Revert {
         Revert::with(
             <UnsupportedDecimals as alloy_sol_types::SolError>::SELECTOR,
-            &[uint_word(u128::from(self.decimals))],
+            &[self.decimals.word()],
         )
     }
 }

@@ -9,85 +9,31 @@
 
 use alloc::vec::Vec;
 
-use alloy_primitives::Address;
 use alloy_sol_types::SolCall;
 use keel_risk::math::SviParams;
 use keel_risk::oracle::{ExpiryBounds, ExpiryData, FeedParams};
-use keel_risk::Wad;
+use keel_stylus_common::abi::{Calldata, Encoder as Out};
 use stylus_sdk::ArbResult;
 
 use crate::abi::*;
 use crate::contract::{expiry_words, FeedSettings, OracleAdapter, Reading};
 use crate::error::Revert;
-use crate::pack::{address_word, int_word, uint_word};
 
 type Result<T> = core::result::Result<T, Revert>;
 
-/// The arguments of a call (calldata after the selector).
-pub struct Args<'a>(pub &'a [u8]);
+/// The arguments of a call (calldata after the selector), read by
+/// [`keel_stylus_common::abi::Calldata`]; undecodable arguments revert as [`Revert`]'s
+/// `From<DecodeError>` says.
+pub type Args<'a> = Calldata<'a, Revert>;
 
-impl Args<'_> {
-    /// Word `i`.
-    fn word(&self, i: usize) -> Result<&[u8; 32]> {
-        i.checked_mul(32)
-            .and_then(|at| self.0.get(at..at.checked_add(32)?))
-            .and_then(|s| s.try_into().ok())
-            .ok_or_else(Revert::empty)
-    }
+/// The interface's structs, read from the calldata.
+trait Structs {
+    fn feed_config(&self, i: usize) -> Result<FeedSettings>;
+    fn expiry_bounds(&self, i: usize) -> Result<ExpiryBounds>;
+    fn expiry_data(&self, i: usize) -> Result<ExpiryData>;
+}
 
-    /// Word `i`, which must hold a value of `bytes` bytes (the rest zero).
-    fn narrow(&self, i: usize, bytes: usize) -> Result<&[u8; 32]> {
-        let w = self.word(i)?;
-        if w[..32 - bytes].iter().any(|&b| b != 0) {
-            return Err(Revert::empty());
-        }
-        Ok(w)
-    }
-
-    fn address(&self, i: usize) -> Result<Address> {
-        Ok(Address::from_slice(&self.narrow(i, 20)?[12..]))
-    }
-
-    fn uint(&self, i: usize, bytes: usize) -> Result<u128> {
-        let w = self.narrow(i, bytes)?;
-        let mut low = [0u8; 16];
-        low.copy_from_slice(&w[16..]);
-        Ok(u128::from_be_bytes(low))
-    }
-
-    fn u64(&self, i: usize) -> Result<u64> {
-        Ok(self.uint(i, 8)? as u64)
-    }
-
-    fn boolean(&self, i: usize) -> Result<bool> {
-        match self.uint(i, 1)? {
-            0 => Ok(false),
-            1 => Ok(true),
-            _ => Err(Revert::empty()),
-        }
-    }
-
-    /// A `uint256` that must fit a non-negative wad.
-    fn uwad(&self, i: usize) -> Result<Wad> {
-        let w = self.word(i)?;
-        let v = low_i128(w);
-        if w[..16].iter().any(|&b| b != 0) || v < 0 {
-            return Err(Revert::overflow());
-        }
-        Ok(Wad::from_raw(v))
-    }
-
-    /// An `int256` that must fit a wad.
-    fn swad(&self, i: usize) -> Result<Wad> {
-        let w = self.word(i)?;
-        let v = low_i128(w);
-        let extension = if v < 0 { 0xff } else { 0 };
-        if w[..16].iter().any(|&b| b != extension) {
-            return Err(Revert::overflow());
-        }
-        Ok(Wad::from_raw(v))
-    }
-
+impl Structs for Args<'_> {
     /// `FeedConfig` at word `i`.
     fn feed_config(&self, i: usize) -> Result<FeedSettings> {
         Ok(FeedSettings {
@@ -132,62 +78,6 @@ impl Args<'_> {
             timestamp: self.u64(i + 10)?,
         })
     }
-
-    /// The `address[]` whose offset is word `i`.
-    fn addresses(&self, i: usize) -> Result<Vec<Address>> {
-        let offset = usize::try_from(self.uint(i, 8)?).map_err(|_| Revert::empty())?;
-        if offset % 32 != 0 {
-            return Err(Revert::empty());
-        }
-        let head = offset / 32;
-        let len = usize::try_from(self.uint(head, 8)?).map_err(|_| Revert::empty())?;
-        // Every element must be inside the calldata: no allocation beyond its size.
-        if len > self.0.len() / 32 {
-            return Err(Revert::empty());
-        }
-        let mut out = Vec::with_capacity(len);
-        for k in 0..len {
-            out.push(self.address(head + 1 + k)?);
-        }
-        Ok(out)
-    }
-}
-
-fn low_i128(w: &[u8; 32]) -> i128 {
-    let mut low = [0u8; 16];
-    low.copy_from_slice(&w[16..]);
-    i128::from_be_bytes(low)
-}
-
-/// An ABI encoding under construction.
-struct Out(Vec<u8>);
-
-impl Out {
-    fn new(words: usize) -> Out {
-        Out(Vec::with_capacity(32 * words))
-    }
-    fn word(mut self, w: [u8; 32]) -> Out {
-        self.0.extend_from_slice(&w);
-        self
-    }
-    fn words(mut self, ws: &[[u8; 32]]) -> Out {
-        for w in ws {
-            self.0.extend_from_slice(w);
-        }
-        self
-    }
-    fn address(self, a: Address) -> Out {
-        self.word(address_word(a))
-    }
-    fn uint(self, x: u128) -> Out {
-        self.word(uint_word(x))
-    }
-    fn wad(self, x: Wad) -> Out {
-        self.word(int_word(x.raw()))
-    }
-    fn unit() -> Result<Out> {
-        Ok(Out(Vec::new()))
-    }
 }
 
 /// Serves one call: the calldata including the selector; the ABI-encoded return or the
@@ -196,8 +86,15 @@ pub fn dispatch(c: &mut OracleAdapter, calldata: &[u8]) -> ArbResult {
     let Some((selector, args)) = calldata.split_first_chunk::<4>() else {
         return Err(Vec::new());
     };
-    let a = Args(args);
-    route(c, *selector, &a).map(|o| o.0).map_err(Into::into)
+    let a = Args::new(args);
+    route(c, *selector, &a)
+        .map(Out::into_vec)
+        .map_err(Into::into)
+}
+
+/// No return data.
+fn unit() -> Result<Out> {
+    Ok(Out::new(0))
 }
 
 fn route(c: &mut OracleAdapter, selector: [u8; 4], a: &Args) -> Result<Out> {
@@ -205,106 +102,109 @@ fn route(c: &mut OracleAdapter, selector: [u8; 4], a: &Args) -> Result<Out> {
         getPriceCall::SELECTOR => {
             let (r, status) = c.get_price(a.address(0)?)?;
             Ok(Out::new(4)
-                .wad(r.price)
-                .wad(r.confidence)
-                .uint(u128::from(r.updated_at))
-                .uint(status as u128))
+                .word(r.price)
+                .word(r.confidence)
+                .word(u128::from(r.updated_at))
+                .word(status as u128))
         }
         getPricesCall::SELECTOR => {
             let (readings, status) = c.get_prices(&a.addresses(0)?)?;
             let mut out = Out::new(3 + 3 * readings.len())
-                .uint(64)
-                .uint(status as u128)
-                .uint(readings.len() as u128);
+                .word(64u128)
+                .word(status as u128)
+                .word(readings.len() as u128);
             for Reading {
                 price,
                 confidence,
                 updated_at,
             } in readings
             {
-                out = out.wad(price).wad(confidence).uint(u128::from(updated_at));
+                out = out
+                    .word(price)
+                    .word(confidence)
+                    .word(u128::from(updated_at));
             }
             Ok(out)
         }
         sequencerStatusCall::SELECTOR => {
             let (status, since) = c.sequencer_status();
-            Ok(Out::new(2).uint(status as u128).uint(u128::from(since)))
+            Ok(Out::new(2).word(status as u128).word(u128::from(since)))
         }
         getExpiryDataCall::SELECTOR => {
             let (data, confidence) = c.get_expiry_data(a.address(0)?, a.u64(1)?)?;
-            Ok(Out::new(12).words(&expiry_words(&data)).wad(confidence))
+            Ok(Out::new(12).words(&expiry_words(&data)).word(confidence))
         }
         settlementPriceCall::SELECTOR => {
             let (price, settled) = c.settlement_price(a.address(0)?, a.u64(1)?);
-            Ok(Out::new(2).wad(price).uint(u128::from(settled)))
+            Ok(Out::new(2).word(price).word(u128::from(settled)))
         }
         settleCall::SELECTOR => {
             let price = c.settle(a.address(0)?, a.u64(1)?, a.uint(2, 10)?)?;
-            Ok(Out::new(1).wad(price))
+            Ok(Out::new(1).word(price))
         }
         pushExpiryDataCall::SELECTOR => {
             c.push_expiry_data(a.address(0)?, a.u64(1)?, a.expiry_data(2)?)?;
-            Out::unit()
+            unit()
         }
         assetConfigCall::SELECTOR => {
             let info = c.asset_config(a.address(0)?);
             let s = info.settings;
             Ok(Out::new(8)
-                .address(s.primary)
-                .address(s.secondary)
-                .uint(u128::from(s.params.staleness_limit))
-                .uint(u128::from(s.params.secondary_staleness_limit))
-                .wad(s.params.max_deviation)
-                .wad(s.params.confidence_floor)
-                .uint(u128::from(info.primary_decimals))
-                .uint(u128::from(info.secondary_decimals)))
+                .word(s.primary)
+                .word(s.secondary)
+                .word(u128::from(s.params.staleness_limit))
+                .word(u128::from(s.params.secondary_staleness_limit))
+                .word(s.params.max_deviation)
+                .word(s.params.confidence_floor)
+                .word(u128::from(info.primary_decimals))
+                .word(u128::from(info.secondary_decimals)))
         }
         expiryBoundsCall::SELECTOR => {
             let b = c.expiry_bounds(a.address(0)?);
             Ok(Out::new(6)
-                .wad(b.min_vol)
-                .wad(b.max_vol)
-                .wad(b.forward_band)
-                .wad(b.max_rate)
-                .uint(u128::from(b.heartbeat))
-                .wad(b.confidence_floor))
+                .word(b.min_vol)
+                .word(b.max_vol)
+                .word(b.forward_band)
+                .word(b.max_rate)
+                .word(u128::from(b.heartbeat))
+                .word(b.confidence_floor))
         }
-        isFeederCall::SELECTOR => Ok(Out::new(1).uint(u128::from(c.is_feeder(a.address(0)?)))),
-        sequencerFeedCall::SELECTOR => Ok(Out::new(1).address(c.sequencer_feed())),
-        gracePeriodCall::SELECTOR => Ok(Out::new(1).uint(u128::from(c.grace_period()))),
-        ownerCall::SELECTOR => Ok(Out::new(1).address(c.owner())),
-        pendingOwnerCall::SELECTOR => Ok(Out::new(1).address(c.pending_owner())),
+        isFeederCall::SELECTOR => Ok(Out::new(1).word(u128::from(c.is_feeder(a.address(0)?)))),
+        sequencerFeedCall::SELECTOR => Ok(Out::new(1).word(c.sequencer_feed())),
+        gracePeriodCall::SELECTOR => Ok(Out::new(1).word(u128::from(c.grace_period()))),
+        ownerCall::SELECTOR => Ok(Out::new(1).word(c.owner())),
+        pendingOwnerCall::SELECTOR => Ok(Out::new(1).word(c.pending_owner())),
         transferOwnershipCall::SELECTOR => {
             c.transfer_ownership(a.address(0)?)?;
-            Out::unit()
+            unit()
         }
         acceptOwnershipCall::SELECTOR => {
             c.accept_ownership()?;
-            Out::unit()
+            unit()
         }
         setAssetCall::SELECTOR => {
             c.set_asset(a.address(0)?, a.feed_config(1)?)?;
-            Out::unit()
+            unit()
         }
         removeAssetCall::SELECTOR => {
             c.remove_asset(a.address(0)?)?;
-            Out::unit()
+            unit()
         }
         setSequencerFeedCall::SELECTOR => {
             c.set_sequencer_feed(a.address(0)?)?;
-            Out::unit()
+            unit()
         }
         setGracePeriodCall::SELECTOR => {
             c.set_grace_period(a.u64(0)?)?;
-            Out::unit()
+            unit()
         }
         setFeederCall::SELECTOR => {
             c.set_feeder(a.address(0)?, a.boolean(1)?)?;
-            Out::unit()
+            unit()
         }
         setExpiryBoundsCall::SELECTOR => {
             c.set_expiry_bounds(a.address(0)?, a.expiry_bounds(1)?)?;
-            Out::unit()
+            unit()
         }
         _ => Err(Revert::empty()),
     }
@@ -314,7 +214,8 @@ fn route(c: &mut OracleAdapter, selector: [u8; 4], a: &Args) -> Result<Out> {
 #[allow(missing_docs)]
 #[cfg(not(feature = "export-abi"))]
 mod entry {
-    use super::{dispatch, Address, OracleAdapter, Revert};
+    use super::{dispatch, OracleAdapter, Revert};
+    use alloy_primitives::Address;
     use stylus_sdk::prelude::*;
     use stylus_sdk::ArbResult;
     // `vec!`/`Vec` are used by the code `#[public]` generates.

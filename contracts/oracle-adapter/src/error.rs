@@ -1,18 +1,19 @@
-//! The adapter's revert data: a named Solidity custom error (selector + static words), built
-//! without alloy's generic encoder, and the mapping of every library error onto it.
+//! The adapter's revert data: a named Solidity custom error (selector + static words, built
+//! with [`keel_stylus_common::abi::revert_data`] rather than alloy's generic encoder), and the
+//! mapping of every library error, and of undecodable calldata, onto it.
 
 use alloc::vec::Vec;
 
-use alloy_primitives::Address;
+use alloy_primitives::{Address, B256};
 use alloy_sol_types::SolError;
 use keel_risk::oracle::OracleError;
+use keel_stylus_common::abi::{revert_data, DecodeError, Word};
 use keel_stylus_common::convert::{UnsupportedDecimals, WadOverflow};
 use keel_stylus_common::feed::{FeedCallFailed, FeedMalformedReturn};
 use keel_stylus_common::ownable::{AlreadyInitialized, NotPendingOwner, Unauthorized, ZeroAddress};
 use keel_stylus_common::{ConvertError, FeedError, OwnableError};
 
 use crate::abi::*;
-use crate::pack::{address_word, uint_word};
 
 /// Revert data: the ABI encoding of one of the interface's custom errors (or empty, for
 /// calldata that does not decode, as Solidity does).
@@ -32,13 +33,8 @@ impl Revert {
     }
 
     /// `selector` followed by `words`.
-    pub fn with(selector: [u8; 4], words: &[[u8; 32]]) -> Revert {
-        let mut out = Vec::with_capacity(4 + 32 * words.len());
-        out.extend_from_slice(&selector);
-        for w in words {
-            out.extend_from_slice(w);
-        }
-        Revert(out)
+    pub fn with(selector: [u8; 4], words: &[B256]) -> Revert {
+        Revert(revert_data(selector, words))
     }
 
     /// An error without arguments.
@@ -48,15 +44,12 @@ impl Revert {
 
     /// An error with one `address` argument.
     pub fn at(selector: [u8; 4], account: Address) -> Revert {
-        Revert::with(selector, &[address_word(account)])
+        Revert::with(selector, &[account.word()])
     }
 
     /// An error `(address, uint64)`.
     pub fn at_expiry(selector: [u8; 4], account: Address, expiry: u64) -> Revert {
-        Revert::with(
-            selector,
-            &[address_word(account), uint_word(u128::from(expiry))],
-        )
+        Revert::with(selector, &[account.word(), expiry.word()])
     }
 
     /// `WadOverflow()`.
@@ -92,6 +85,17 @@ impl Revert {
     }
 }
 
+/// Calldata that does not decode: empty revert data (as Solidity's decoder), or
+/// `WadOverflow()` for a `uint256`/`int256` argument outside the wad range.
+impl From<DecodeError> for Revert {
+    fn from(e: DecodeError) -> Revert {
+        match e {
+            DecodeError::Malformed => Revert::empty(),
+            DecodeError::WadOverflow => Revert::overflow(),
+        }
+    }
+}
+
 impl From<OwnableError> for Revert {
     fn from(e: OwnableError) -> Revert {
         match e {
@@ -115,10 +119,9 @@ impl From<FeedError> for Revert {
 impl From<ConvertError> for Revert {
     fn from(e: ConvertError) -> Revert {
         match e {
-            ConvertError::UnsupportedDecimals(e) => Revert::with(
-                UnsupportedDecimals::SELECTOR,
-                &[uint_word(u128::from(e.decimals))],
-            ),
+            ConvertError::UnsupportedDecimals(e) => {
+                Revert::with(UnsupportedDecimals::SELECTOR, &[e.decimals.word()])
+            }
             // Only non-negative values are converted to `uint256`, so `NegativeValue` cannot
             // arise; it is reported as an overflow rather than as an error outside the
             // interface.

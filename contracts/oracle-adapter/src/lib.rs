@@ -27,9 +27,9 @@
 //! ## Layout and size
 //! The logic is in [`OracleAdapter`]'s Rust methods ([`contract`]). On chain, calls arrive
 //! through the contract's `#[fallback]`, whose dispatcher ([`dispatch`]) matches the
-//! selectors of the `sol!` functions and reads and writes the standard ABI encoding with a
-//! few word helpers; events are written with `raw_log`, errors as selector + words
-//! ([`Revert`]). stylus-sdk's typed router and alloy's generic encoders cost more than the
+//! selectors of the `sol!` functions and reads and writes the standard ABI encoding with
+//! [`keel_stylus_common::abi`]'s checked calldata reader and word encoder; events are written
+//! with its `emit`, errors as selector + words ([`Revert`]). stylus-sdk's typed router and alloy's generic encoders cost more than the
 //! 24,576-byte deployable budget leaves (the first draft with `#[public]` methods measured
 //! about 42 kB). With the `export-abi` feature the same functions are instead declared as
 //! typed `#[public]` methods ([`export`]), so stylus-sdk's ABI export lists the interface

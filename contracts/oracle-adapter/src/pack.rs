@@ -1,26 +1,8 @@
-//! 32-byte words: ABI words (address, unsigned, signed) and the adapter's packed storage
-//! words (a feed; two 128-bit values).
+//! The adapter's packed storage words (a feed; two 128-bit values). ABI words are
+//! [`keel_stylus_common::abi`]'s.
 
 use alloy_primitives::{Address, U256};
-
-/// An address as an ABI word.
-pub fn address_word(a: Address) -> [u8; 32] {
-    let mut w = [0u8; 32];
-    w[12..].copy_from_slice(a.as_slice());
-    w
-}
-
-/// An unsigned integer as an ABI word.
-pub fn uint_word(x: u128) -> [u8; 32] {
-    let mut w = [0u8; 32];
-    w[16..].copy_from_slice(&x.to_be_bytes());
-    w
-}
-
-/// A signed integer as an ABI word (sign-extended).
-pub fn int_word(x: i128) -> [u8; 32] {
-    keel_stylus_common::convert::sign_extend(x)
-}
+use keel_stylus_common::abi::address_word;
 
 /// Storage word of a feed: address in bytes 12..32, decimals in byte 11, staleness limit
 /// (`u64`) in bytes 3..11.
@@ -59,6 +41,7 @@ pub fn unpair(word: U256) -> (i128, i128) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use keel_stylus_common::abi::{address_word, int_word, uint_word};
 
     #[test]
     fn feed_words_round_trip() {
