@@ -1,229 +1,44 @@
-//! # keel-risk-engine
+//! # keel-risk-engine — the portfolio margin engine
 //!
-//! A stateless Stylus contract that exposes keel-risk's **portfolio margin** (PM2) as a view:
-//! it returns IM, MM, mark-to-market and the worst scenario of a single-underlying portfolio.
-//! It is the proof that the float-free risk library links, validates and fits on-chain; the
-//! vault will call the same library on its own storage.
+//! A stateless Stylus contract the vault static-calls to margin an account in **portfolio**
+//! mode (Derive PM2 semantics over several underlyings). The vault cannot link the PM2 model
+//! and stay under the 24,576-byte deployable limit, so it encodes what the computation needs
+//! — account, market data and its governed parameters — as a
+//! [`keel_risk::model::snapshot`] and passes the bytes here. Isolated and cross mode are
+//! served by the sibling contract `keel-cross-engine`, with the same interface.
 //!
-//! ## ABI
+//! ## ABI (`abi/IRiskEngine.sol`)
 //!
 //! ```solidity
-//! function portfolioMargin(Portfolio p) external view
+//! function margin(bytes snapshot) external view
 //!     returns (int256 im, int256 mm, int256 mtm, uint256 worstScenario);
-//!
-//! struct OptionLeg  { uint256 strike; bool isCall; int256 amount; }
-//! struct Expiry     { uint64 expiry; uint256 forwardFixed; uint256 forwardVariable;
-//!                     uint256 forwardConfidence; int256 rate; uint256 rateConfidence;
-//!                     int256 sviA; int256 sviB; int256 sviRho; int256 sviM; int256 sviSigma;
-//!                     uint256 sviForward; uint256 sviTau; uint256 volConfidence;
-//!                     OptionLeg[] options; }
-//! struct Collateral { uint256 amount; uint256 price; uint256 confidence; uint256 mmHaircut;
-//!                     uint256 imHaircut; bool riskCancelling; }
-//! struct Portfolio  { uint64 timestamp; int256 cash; uint256 stablePrice; uint256 spot;
-//!                     uint256 spotConfidence; int256 perpAmount; int256 perpUnrealised;
-//!                     uint256 perpPrice; uint256 perpConfidence; Expiry[] expiries;
-//!                     Collateral[] collaterals; }
 //! ```
 //!
-//! The function, the structs and the errors are declared once, in this crate's `sol!` block
-//! (so Rust callers write `portfolioMarginCall { p }.abi_encode()`), and callers see an
-//! ordinary view function. Inside, the call is served by the contract's `#[fallback]` rather
-//! than a `#[public]` method: stylus-sdk's typed method path (its router and the generic
-//! `alloy-sol-types` decoder for nested dynamic struct arrays) costs about 3.4 kB of the
-//! 24,576-byte deployable budget, which the PM2 model needs. The fallback checks the selector
-//! and reads the standard ABI encoding with the small checked decoder of [`decode`]; any other
-//! selector reverts with empty data, and a call carrying value is refused by the SDK.
+//! `im`, `mm` are the initial and maintenance **surpluses** (≥ 0 healthy; `mm < 0` is
+//! liquidatable), `mtm` the account's mark-to-market, all 18-decimal wads in the stable
+//! settlement unit; exactly what [`evaluate_portfolio`] computes natively for the decoded
+//! snapshot (which is what `compare_modes` reports as the portfolio headline).
+//! `worstScenario` is the index, in the snapshot's scenario list, of the worst scenario of the
+//! underlying with the largest worst loss, or `type(uint256).max` when that worst case is the
+//! basis contingency or the account has no underlying exposure.
 //!
-//! Every number is an 18-decimal fixed-point integer ("wad", 1.0 = 10¹⁸) that must fit in an
-//! `int128`, otherwise the call reverts with `Overflow()`; timestamps are unix seconds. A
-//! collateral with `riskCancelling` moves with this portfolio's underlying (wETH, wstETH…).
-//! `worstScenario` is the index of the worst scenario in the parameter set's list, or
-//! `type(uint256).max` when the basis contingency is the worst case.
 //!
-//! **Parameters are baked in**: the contract margins with
-//! [`Pm2Params::keel_default`] (Keel's default PM2 parameters and 31-scenario grid). Passing
-//! a parameter set would more than double the calldata and the decoder for no use at this
-//! stage; the vault will read its governed set from storage.
-//!
-//! ## Errors
-//!
-//! Each [`RiskError`] reverts with the Solidity custom error of the same name
-//! ([`RiskError::name`]), declared once in this crate's `sol!` block (`Overflow()`,
-//! `DivisionByZero()`, …); see [`revert_data`]. Undecodable input reverts with
-//! `BadEncoding()`. A variant added to keel-risk after this contract was built reverts with
-//! `RiskFailure(string name)` carrying its name.
+//! Everything but the choice of model — the `sol!` interface, calldata reading, answers, revert
+//! data and error list — lives in `keel-engine` and is re-exported here.
 
-#![cfg_attr(not(test), no_main)]
+#![cfg_attr(not(any(test, feature = "export-abi")), no_main)]
 #![cfg_attr(target_arch = "wasm32", no_std)]
 #![warn(missing_docs)]
 
 extern crate alloc;
 
-use alloc::vec::Vec;
+pub use keel_engine::*;
+use keel_risk::model::snapshot::{MarginMode, MarginOutcome, MarginSnapshot};
 
-use alloy_sol_types::{SolCall, SolError};
-use keel_risk::model::portfolio::{portfolio_margin, Pm2Params, PortfolioAccount, WorstCase};
-use keel_risk::{RiskError, Wad};
-use stylus_sdk::prelude::*;
-use stylus_sdk::ArbResult;
-
-pub mod decode;
-
-pub use abi::*;
-pub use decode::{decode_portfolio, Failure};
-
-/// The Solidity types of the contract's interface (generated by `sol!`).
-#[allow(missing_docs)]
-mod abi {
-    use alloy_sol_types::sol;
-
-    sol! {
-        /// One option of an expiry: strike, call/put, signed amount (long > 0).
-        #[derive(Debug, PartialEq, Eq)]
-        struct OptionLeg {
-            uint256 strike;
-            bool isCall;
-            int256 amount;
-        }
-
-        /// One expiry: forward (fixed + variable parts), rate, raw-SVI surface, confidences,
-        /// and the options held at it.
-        #[derive(Debug, PartialEq, Eq)]
-        struct Expiry {
-            uint64 expiry;
-            uint256 forwardFixed;
-            uint256 forwardVariable;
-            uint256 forwardConfidence;
-            int256 rate;
-            uint256 rateConfidence;
-            int256 sviA;
-            int256 sviB;
-            int256 sviRho;
-            int256 sviM;
-            int256 sviSigma;
-            uint256 sviForward;
-            uint256 sviTau;
-            uint256 volConfidence;
-            OptionLeg[] options;
-        }
-
-        /// A collateral token balance with its price, confidence and haircuts.
-        #[derive(Debug, PartialEq, Eq)]
-        struct Collateral {
-            uint256 amount;
-            uint256 price;
-            uint256 confidence;
-            uint256 mmHaircut;
-            uint256 imHaircut;
-            bool riskCancelling;
-        }
-
-        /// A single-underlying portfolio with its market data.
-        #[derive(Debug, PartialEq, Eq)]
-        struct Portfolio {
-            uint64 timestamp;
-            int256 cash;
-            uint256 stablePrice;
-            uint256 spot;
-            uint256 spotConfidence;
-            int256 perpAmount;
-            int256 perpUnrealised;
-            uint256 perpPrice;
-            uint256 perpConfidence;
-            Expiry[] expiries;
-            Collateral[] collaterals;
-        }
-
-        #[derive(Debug, PartialEq, Eq)]
-        error Overflow();
-        #[derive(Debug, PartialEq, Eq)]
-        error DivisionByZero();
-        #[derive(Debug, PartialEq, Eq)]
-        error ExpOverflow();
-        #[derive(Debug, PartialEq, Eq)]
-        error LogOfNonPositive();
-        #[derive(Debug, PartialEq, Eq)]
-        error SqrtOfNegative();
-        #[derive(Debug, PartialEq, Eq)]
-        error NegativeInput();
-        #[derive(Debug, PartialEq, Eq)]
-        error InvalidSvi();
-        #[derive(Debug, PartialEq, Eq)]
-        error InvalidScenarios();
-        #[derive(Debug, PartialEq, Eq)]
-        error TooManyExpiries();
-        #[derive(Debug, PartialEq, Eq)]
-        error MissingExpiryData();
-        #[derive(Debug, PartialEq, Eq)]
-        error MissingMarketData();
-        #[derive(Debug, PartialEq, Eq)]
-        error MissingVol();
-        #[derive(Debug, PartialEq, Eq)]
-        error ParameterOutOfBounds();
-        #[derive(Debug, PartialEq, Eq)]
-        error InvalidOptionMarginParams();
-        #[derive(Debug, PartialEq, Eq)]
-        error InvalidPerpMarginParams();
-        #[derive(Debug, PartialEq, Eq)]
-        error InvalidBaseMarginParams();
-        #[derive(Debug, PartialEq, Eq)]
-        error InvalidOracleContingencyParams();
-        #[derive(Debug, PartialEq, Eq)]
-        error InvalidDepegParams();
-        #[derive(Debug, PartialEq, Eq)]
-        error InvalidCollateralParams();
-        /// A risk error this build does not know by name.
-        #[derive(Debug, PartialEq, Eq)]
-        error RiskFailure(string name);
-        /// The calldata is not an ABI encoding of `(Portfolio)`.
-        #[derive(Debug, PartialEq, Eq)]
-        error BadEncoding();
-
-        /// Portfolio margin of `p` under Keel's default PM2 parameters.
-        function portfolioMargin(Portfolio p) external view
-            returns (int256 im, int256 mm, int256 mtm, uint256 worstScenario);
-    }
-}
-
-/// The selector of `portfolioMargin(Portfolio)`, from the `sol!` declaration.
-pub const PORTFOLIO_MARGIN_SELECTOR: [u8; 4] = portfolioMarginCall::SELECTOR;
-
-/// The revert data for a failure: the selector of the Solidity error of the same name
-/// (`RiskError::name()`), `BadEncoding()` for undecodable input, and `RiskFailure(name)` for
-/// a risk error this build does not know.
-pub fn revert_data(f: Failure) -> Vec<u8> {
-    let e = match f {
-        Failure::Malformed => return BadEncoding::SELECTOR.to_vec(),
-        Failure::Risk(e) => e,
-    };
-    let selector = match e {
-        RiskError::Overflow => Overflow::SELECTOR,
-        RiskError::DivisionByZero => DivisionByZero::SELECTOR,
-        RiskError::ExpOverflow => ExpOverflow::SELECTOR,
-        RiskError::LogOfNonPositive => LogOfNonPositive::SELECTOR,
-        RiskError::SqrtOfNegative => SqrtOfNegative::SELECTOR,
-        RiskError::NegativeInput => NegativeInput::SELECTOR,
-        RiskError::InvalidSvi => InvalidSvi::SELECTOR,
-        RiskError::InvalidScenarios => InvalidScenarios::SELECTOR,
-        RiskError::TooManyExpiries => TooManyExpiries::SELECTOR,
-        RiskError::MissingExpiryData => MissingExpiryData::SELECTOR,
-        RiskError::MissingMarketData => MissingMarketData::SELECTOR,
-        RiskError::MissingVol => MissingVol::SELECTOR,
-        RiskError::ParameterOutOfBounds => ParameterOutOfBounds::SELECTOR,
-        RiskError::InvalidOptionMarginParams => InvalidOptionMarginParams::SELECTOR,
-        RiskError::InvalidPerpMarginParams => InvalidPerpMarginParams::SELECTOR,
-        RiskError::InvalidBaseMarginParams => InvalidBaseMarginParams::SELECTOR,
-        RiskError::InvalidOracleContingencyParams => InvalidOracleContingencyParams::SELECTOR,
-        RiskError::InvalidDepegParams => InvalidDepegParams::SELECTOR,
-        RiskError::InvalidCollateralParams => InvalidCollateralParams::SELECTOR,
-        other => {
-            return RiskFailure {
-                name: other.name().into(),
-            }
-            .abi_encode()
-        }
-    };
-    selector.to_vec()
+/// Margins a portfolio-mode snapshot; other modes are `WrongMode`.
+pub fn serve(s: &MarginSnapshot) -> Result<MarginOutcome, Failure> {
+    require_mode(s, &[MarginMode::Portfolio])?;
+    Ok(keel_risk::model::snapshot::evaluate_portfolio(s)?)
 }
 
 pub use contract::RiskEngine;
@@ -232,83 +47,47 @@ pub use contract::RiskEngine;
 #[allow(missing_docs)]
 mod contract {
     use super::*;
-    // `vec!` is used by the code `#[storage]` generates.
+    // `vec!` is used by the code `#[storage]` and `#[public]` generate.
     #[allow(unused_imports)]
     use alloc::vec;
+    use stylus_sdk::prelude::*;
 
-    /// The contract. It keeps no state: every call margins the portfolio it is given.
+    /// The contract. It keeps no state: every call margins the snapshot it is given.
     #[storage]
     #[entrypoint]
     pub struct RiskEngine;
 
+    #[cfg(not(feature = "export-abi"))]
     #[public]
     impl RiskEngine {
-        /// Serves `portfolioMargin(Portfolio)` (see the crate docs for why through the fallback);
-        /// any other selector reverts with empty data, as Solidity does.
+        /// Serves `margin(bytes)`; any other selector reverts with empty data.
         #[fallback]
-        pub fn fallback(&self, calldata: &[u8]) -> ArbResult {
+        pub fn fallback(&self, calldata: &[u8]) -> stylus_sdk::ArbResult {
             match calldata.split_first_chunk::<4>() {
-                Some((selector, args)) if *selector == PORTFOLIO_MARGIN_SELECTOR => answer(args),
-                _ => Err(Vec::new()),
+                Some((selector, args)) if *selector == MARGIN_SELECTOR => answer(args, serve),
+                _ => Err(alloc::vec::Vec::new()),
             }
         }
     }
-}
 
-/// The ABI-encoded return of `portfolioMargin` for its encoded arguments, or the revert data.
-pub fn answer(args: &[u8]) -> ArbResult {
-    let m = margin_of_encoded(args).map_err(revert_data)?;
-    let mut out = Vec::with_capacity(4 * 32);
-    for x in [m.im, m.mm, m.mtm] {
-        out.extend_from_slice(&int256(x.raw()));
+    #[cfg(feature = "export-abi")]
+    #[public]
+    impl RiskEngine {
+        /// `margin(bytes)` as a typed method, for the ABI export only.
+        pub fn margin(
+            &self,
+            snapshot: stylus_sdk::abi::Bytes,
+        ) -> Result<
+            (
+                alloy_primitives::I256,
+                alloy_primitives::I256,
+                alloy_primitives::I256,
+                alloy_primitives::U256,
+            ),
+            Revert,
+        > {
+            let o = margin_of_snapshot(&snapshot, serve).map_err(Revert::from)?;
+            Ok(typed_answer(&o))
+        }
     }
-    // `type(uint256).max` (all ones, like int256 −1) when the basis contingency is the worst.
-    out.extend_from_slice(&int256(m.worst_scenario.map_or(-1, |i| i as i128)));
-    Ok(out)
-}
-
-/// What `portfolioMargin` returns, before ABI encoding.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct MarginView {
-    /// Initial margin.
-    pub im: Wad,
-    /// Maintenance margin.
-    pub mm: Wad,
-    /// Mark-to-market.
-    pub mtm: Wad,
-    /// Index of the worst scenario, `None` when the basis contingency is the worst case.
-    pub worst_scenario: Option<usize>,
-}
-
-/// Decodes the arguments `abi.encode(Portfolio)` and margins them (the call without the
-/// dispatch and the return encoding).
-pub fn margin_of_encoded(args: &[u8]) -> Result<MarginView, Failure> {
-    let account = decode_portfolio(args)?;
-    Ok(margin(&account)?)
-}
-
-/// Margins a single-underlying account with [`Pm2Params::keel_default`].
-pub fn margin(account: &PortfolioAccount) -> Result<MarginView, RiskError> {
-    let result = portfolio_margin(account, &Pm2Params::keel_default())?;
-    let worst_scenario = match result.breakdown.underlyings.first().map(|u| u.worst) {
-        Some(WorstCase::Scenario(i)) => Some(i),
-        Some(WorstCase::Basis) => None,
-        // Unreachable: the decoder always builds exactly one underlying book.
-        None => Some(0),
-    };
-    Ok(MarginView {
-        im: result.im,
-        mm: result.mm,
-        mtm: result.mtm,
-        worst_scenario,
-    })
-}
-
-/// A 128-bit integer as an ABI `int256` word: big-endian, sign-extended.
-fn int256(x: i128) -> [u8; 32] {
-    let mut word = [if x < 0 { 0xff } else { 0 }; 32];
-    for (slot, b) in word[16..].iter_mut().zip(x.to_be_bytes()) {
-        *slot = b;
-    }
-    word
 }

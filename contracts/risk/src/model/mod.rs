@@ -4,3 +4,4 @@ pub mod account;
 pub mod cross;
 pub mod isolated;
 pub mod portfolio;
+pub mod snapshot;
