@@ -45,6 +45,24 @@ mod registry {
             dir: "contracts/lst-depeg-guard",
             interfaces: &[<keel_lst_depeg_guard::LstDepegGuard as GenerateAbi>::fmt_abi],
         },
+        Contract {
+            interface: "IRiskEngine",
+            package: "keel-risk-engine",
+            dir: "contracts/risk-engine",
+            interfaces: &[<keel_risk_engine::RiskEngine as GenerateAbi>::fmt_abi],
+        },
+        Contract {
+            interface: "ICrossEngine",
+            package: "keel-cross-engine",
+            dir: "contracts/cross-engine",
+            interfaces: &[<keel_cross_engine::CrossEngine as GenerateAbi>::fmt_abi],
+        },
+        Contract {
+            interface: "IMarginVault",
+            package: "keel-vault",
+            dir: "contracts/vault",
+            interfaces: &[<keel_vault::MarginVault as GenerateAbi>::fmt_abi],
+        },
     ];
 
     struct Printer(FmtAbi);
