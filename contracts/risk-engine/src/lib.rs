@@ -47,9 +47,10 @@ pub use contract::RiskEngine;
 #[allow(missing_docs)]
 mod contract {
     use super::*;
-    // `vec!` is used by the code `#[storage]` and `#[public]` generate.
+    // `vec!` and `Vec` are used by the code `#[storage]` and `#[public]` generate (on wasm32,
+    // where there is no std prelude).
     #[allow(unused_imports)]
-    use alloc::vec;
+    use alloc::{vec, vec::Vec};
     use stylus_sdk::prelude::*;
 
     /// The contract. It keeps no state: every call margins the snapshot it is given.
