@@ -13,8 +13,9 @@
 //! * [`abi`] — hand-written ABI plumbing: static words ([`abi::Word`]), revert data
 //!   ([`abi::revert_data`]), logs ([`abi::emit`]), return data ([`abi::Encoder`]) and a
 //!   checked calldata reader ([`abi::Calldata`]) that never panics on hostile input;
-//! * `testing` (feature `testing`) — `FeedHost`, a `TestVM` whose static-call mocks answer
-//!   per call, for TestVM tests of contracts that read several feeds.
+//! * `testing` (feature `testing`) — `TestHost`, a `TestVM` whose outgoing calls a pluggable
+//!   `CallHandler` answers per call (token, engine or feed simulations, reentrancy), and
+//!   `FeedHost`, that host with per-call Chainlink feed mocks, for TestVM tests.
 //!
 //! Each error type derives `SolidityError`, so a contract method returning it (or an enum
 //! that includes its variants) reverts with the named Solidity error. Everything here is kept

@@ -1,14 +1,48 @@
-//! Test support (feature `testing`, never in a wasm build): [`FeedHost`], a stylus-sdk
-//! `TestVM` whose static-call mocks answer **per call**.
+//! Test support (feature `testing`, never in a wasm build): [`TestHost`], one programmable
+//! stylus-sdk host for TestVM tests, and [`FeedHost`], the host with per-call Chainlink feed
+//! mocks built on it.
 //!
-//! stylus-test 0.10's `TestVM` keeps one global "return data" buffer that
-//! `mock_static_call` overwrites when a mock is *registered*, so a contract that reads
-//! several feeds in one call gets the last-registered answer from all of them. `FeedHost`
-//! wraps a `TestVM` (everything else — storage, sender, timestamp, logs — is the `TestVM`'s)
-//! and serves static calls from its own table, setting the return data of the call being
-//! made. An unmocked static call succeeds with empty data, as a call to an account without
-//! code does on chain. Build contracts on it with `Contract::from(&host)`, and reach the
-//! `TestVM` setters through `Deref` (`host.set_sender(..)`, `host.get_emitted_logs()`).
+//! # `TestHost`: a `TestVM` whose outgoing calls a [`CallHandler`] answers
+//!
+//! stylus-test 0.10's `TestVM` answers calls only from its own mocks, and keeps one global
+//! "return data" buffer that a mock overwrites when it is *registered*: a contract that makes
+//! several calls in one transaction reads the last-registered answer from all of them, and a
+//! call cannot run code (move a token balance, re-enter the contract). [`TestHost<H>`] wraps a
+//! `TestVM` — storage, sender, timestamp, block, logs and deployment stay the `TestVM`'s — and
+//! implements every stylus-core host trait once, routing:
+//!
+//! * every `call` and `staticcall` the contract makes to its handler `H`
+//!   ([`CallHandler::call`], told whether the call is static). `Some(Ok(data))` succeeds
+//!   with `data`, `Some(Err(data))` reverts with `data`; `None` falls through to the
+//!   `TestVM`'s own mocks (`mock_call`, `mock_static_call`);
+//! * `code_size` to [`CallHandler::code_size`] (`None` = the `TestVM`'s answer), so a handler
+//!   can make its simulated contracts look deployed;
+//! * `delegatecall` straight to the `TestVM`.
+//!
+//! The host keeps its **own** return-data buffer, set by every call from the answer of that
+//! call, so each call the handler answers reads its own answer. A call that falls through
+//! reads the `TestVM`'s single buffer (the answer of the last-registered `TestVM` mock), so
+//! register such mocks one at a time, or answer the calls in the handler. A handler runs
+//! *inside* the call: it may call back into the contract under test (a reentrancy test),
+//! which routes its own calls through the same handler — so a handler must not hold a
+//! `RefCell` borrow across such a callback.
+//!
+//! `()` is the handler that answers nothing (a plain `TestVM` with the per-call buffer);
+//! [`StaticCallMocks`] answers static calls from a per-call table. A test crate simulates
+//! richer chains (ERC20 tokens, engines) by implementing [`CallHandler`] on its own state and
+//! using `TestHost<ItsHandler>`; methods on it come from an extension trait of that crate.
+//!
+//! Build contracts on a host with `Contract::from(&host)` or pass it to `router_entrypoint`
+//! as `VM { host: Box::new(host.clone()) }` (clones share all state); reach the `TestVM`
+//! setters through `Deref` (`host.set_sender(..)`, `host.get_emitted_logs()`) and the handler
+//! with [`TestHost::handler`].
+//!
+//! # `FeedHost`: Chainlink feeds that answer per call
+//!
+//! [`FeedHost`] is `TestHost<StaticCallMocks>` with helpers mocking `decimals()`,
+//! `latestRoundData()` and `getRoundData(id)` of any number of feeds. An unmocked static call
+//! succeeds with empty data, as a call to an account without code does on chain; non-static
+//! calls fall through to the `TestVM`.
 
 // The host traits of stylus-core are `unsafe` (raw pointers); this test-only module
 // implements them by delegating to `TestVM`.
@@ -29,32 +63,124 @@ use crate::feed::{
     encode_round, get_round_data_calldata, Round, DECIMALS_SELECTOR, LATEST_ROUND_DATA_SELECTOR,
 };
 
-type Mocks = HashMap<(Address, Vec<u8>), Result<Vec<u8>, Vec<u8>>>;
+/// The answer to a call: `Ok(return data)` or `Err(revert data)`.
+pub type CallResult = Result<Vec<u8>, Vec<u8>>;
 
+/// Answers the outgoing calls of the contract under test on a [`TestHost`] (see the module
+/// docs).
+pub trait CallHandler {
+    /// Answers a call to `to` with `calldata` (`is_static` for a `staticcall`), made while
+    /// `vm` is the chain state (`vm.contract_address()` is the caller); `None` leaves the call
+    /// to the `TestVM`'s mocks.
+    fn call(
+        &self,
+        vm: &TestVM,
+        to: Address,
+        calldata: &[u8],
+        is_static: bool,
+    ) -> Option<CallResult>;
+
+    /// The code size of `account`, or `None` for the `TestVM`'s answer (the default).
+    fn code_size(&self, account: Address) -> Option<usize> {
+        let _ = account;
+        None
+    }
+}
+
+/// Answers nothing: every call goes to the `TestVM`'s mocks.
+impl CallHandler for () {
+    fn call(&self, _: &TestVM, _: Address, _: &[u8], _: bool) -> Option<CallResult> {
+        None
+    }
+}
+
+/// Static calls answered per call from a table; an unmocked static call succeeds with empty
+/// data. Non-static calls are not answered (`None`).
 #[derive(Default)]
-struct State {
-    static_calls: Mocks,
-    return_data: Vec<u8>,
+pub struct StaticCallMocks {
+    mocks: RefCell<HashMap<(Address, Vec<u8>), CallResult>>,
 }
 
-/// A `TestVM` with per-call static-call mocks (see the module docs).
-#[derive(Clone, Default)]
-pub struct FeedHost {
+impl StaticCallMocks {
+    /// Answers a static call to `to` with exactly `data` by `result` (`Err` = revert data);
+    /// replaces an earlier mock of the same call.
+    pub fn mock(&self, to: Address, data: Vec<u8>, result: CallResult) {
+        self.mocks.borrow_mut().insert((to, data), result);
+    }
+
+    /// Removes every mock.
+    pub fn clear(&self) {
+        self.mocks.borrow_mut().clear();
+    }
+}
+
+impl CallHandler for StaticCallMocks {
+    fn call(
+        &self,
+        _: &TestVM,
+        to: Address,
+        calldata: &[u8],
+        is_static: bool,
+    ) -> Option<CallResult> {
+        if !is_static {
+            return None;
+        }
+        let mocks = self.mocks.borrow();
+        Some(
+            mocks
+                .get(&(to, calldata.to_vec()))
+                .cloned()
+                .unwrap_or(Ok(Vec::new())),
+        )
+    }
+}
+
+/// A `TestVM` whose outgoing calls handler `H` answers (see the module docs). Cheap to
+/// clone: clones share the `TestVM`, the handler and the return-data buffer.
+pub struct TestHost<H = ()> {
     vm: TestVM,
-    state: Rc<RefCell<State>>,
+    handler: Rc<H>,
+    return_data: Rc<RefCell<Vec<u8>>>,
 }
 
-impl Deref for FeedHost {
+impl<H> Clone for TestHost<H> {
+    fn clone(&self) -> Self {
+        Self {
+            vm: self.vm.clone(),
+            handler: Rc::clone(&self.handler),
+            return_data: Rc::clone(&self.return_data),
+        }
+    }
+}
+
+impl<H: Default> Default for TestHost<H> {
+    fn default() -> Self {
+        Self::with_handler(H::default())
+    }
+}
+
+impl<H> Deref for TestHost<H> {
     type Target = TestVM;
     fn deref(&self) -> &TestVM {
         &self.vm
     }
 }
 
-impl FeedHost {
-    /// A fresh host (empty storage, timestamp 0, sender zero).
+impl<H: Default> TestHost<H> {
+    /// A fresh host (empty storage, timestamp 0, sender zero) with a default handler.
     pub fn new() -> Self {
         Self::default()
+    }
+}
+
+impl<H> TestHost<H> {
+    /// A fresh host (empty storage, timestamp 0, sender zero) whose calls `handler` answers.
+    pub fn with_handler(handler: H) -> Self {
+        Self {
+            vm: TestVM::default(),
+            handler: Rc::new(handler),
+            return_data: Rc::default(),
+        }
     }
 
     /// The wrapped `TestVM`.
@@ -62,20 +188,57 @@ impl FeedHost {
         &self.vm
     }
 
+    /// The call handler.
+    pub fn handler(&self) -> &H {
+        &self.handler
+    }
+
+    /// Ends a call: keeps its answer as the return data, sets `outs_len`, returns the status.
+    fn finish(&self, result: CallResult, outs_len: &mut usize) -> u8 {
+        let (status, out) = match result {
+            Ok(out) => (0, out),
+            Err(out) => (1, out),
+        };
+        *outs_len = out.len();
+        *self.return_data.borrow_mut() = out;
+        status
+    }
+
+    /// Ends a call the `TestVM` answered (status `status`): copies its return data.
+    fn finish_fallthrough(&self, status: u8) -> u8 {
+        *self.return_data.borrow_mut() = self.vm.read_return_data(0, None);
+        status
+    }
+}
+
+/// `(to, calldata)` of a raw call.
+///
+/// # Safety
+/// `to` points to 20 readable bytes and `data` to `data_len`.
+unsafe fn raw_call(to: *const u8, data: *const u8, data_len: usize) -> (Address, Vec<u8>) {
+    unsafe {
+        (
+            Address::from_slice(slice::from_raw_parts(to, 20)),
+            slice::from_raw_parts(data, data_len).to_vec(),
+        )
+    }
+}
+
+/// [`TestHost`] with per-call static-call mocks and Chainlink feed helpers (see the module
+/// docs).
+pub type FeedHost = TestHost<StaticCallMocks>;
+
+impl TestHost<StaticCallMocks> {
     /// Answers a static call to `to` with exactly `data` by `result` (`Err` = revert data);
     /// replaces an earlier mock of the same call.
     pub fn mock_static_call(&self, to: Address, data: Vec<u8>, result: Result<Vec<u8>, Vec<u8>>) {
-        self.state
-            .borrow_mut()
-            .static_calls
-            .insert((to, data), result);
+        self.handler.mock(to, data, result);
     }
 
     /// Removes every static-call mock.
     pub fn clear_static_calls(&self) {
-        self.state.borrow_mut().static_calls.clear();
+        self.handler.clear();
     }
-
     /// Mocks `feed.decimals()`.
     pub fn mock_decimals(&self, feed: Address, decimals: u8) {
         let word = U256::from(decimals).to_be_bytes::<32>().to_vec();
@@ -118,34 +281,33 @@ pub fn round(round_id: u128, answer: i128, started_at: u64, updated_at: u64) -> 
     }
 }
 
-impl Host for FeedHost {}
+impl<H: CallHandler> Host for TestHost<H> {}
 
-impl CryptographyAccess for FeedHost {
+impl<H> CryptographyAccess for TestHost<H> {
     fn native_keccak256(&self, input: &[u8]) -> B256 {
         self.vm.native_keccak256(input)
     }
 }
 
-impl CalldataAccess for FeedHost {
+impl<H> CalldataAccess for TestHost<H> {
     fn read_args(&self, len: usize) -> Vec<u8> {
         self.vm.read_args(len)
     }
     fn read_return_data(&self, offset: usize, size: Option<usize>) -> Vec<u8> {
-        let state = self.state.borrow();
-        let data = &state.return_data;
+        let data = self.return_data.borrow();
         let start = offset.min(data.len());
         let end = size.map_or(data.len(), |s| start.saturating_add(s).min(data.len()));
         data[start..end].to_vec()
     }
     fn return_data_size(&self) -> usize {
-        self.state.borrow().return_data.len()
+        self.return_data.borrow().len()
     }
     fn write_result(&self, data: &[u8]) {
         self.vm.write_result(data)
     }
 }
 
-unsafe impl UnsafeDeploymentAccess for FeedHost {
+unsafe impl<H> UnsafeDeploymentAccess for TestHost<H> {
     unsafe fn create1(
         &self,
         code: *const u8,
@@ -175,7 +337,7 @@ unsafe impl UnsafeDeploymentAccess for FeedHost {
     }
 }
 
-impl StorageAccess for FeedHost {
+impl<H> StorageAccess for TestHost<H> {
     fn storage_load_bytes32(&self, key: U256) -> B256 {
         self.vm.storage_load_bytes32(key)
     }
@@ -187,7 +349,7 @@ impl StorageAccess for FeedHost {
     }
 }
 
-unsafe impl UnsafeCallAccess for FeedHost {
+unsafe impl<H: CallHandler> UnsafeCallAccess for TestHost<H> {
     unsafe fn call_contract(
         &self,
         to: *const u8,
@@ -197,9 +359,13 @@ unsafe impl UnsafeCallAccess for FeedHost {
         gas: u64,
         outs_len: &mut usize,
     ) -> u8 {
-        unsafe {
-            self.vm
-                .call_contract(to, data, data_len, value, gas, outs_len)
+        let (address, calldata) = unsafe { raw_call(to, data, data_len) };
+        match self.handler.call(&self.vm, address, &calldata, false) {
+            Some(result) => self.finish(result, outs_len),
+            None => self.finish_fallthrough(unsafe {
+                self.vm
+                    .call_contract(to, data, data_len, value, gas, outs_len)
+            }),
         }
     }
     unsafe fn static_call_contract(
@@ -207,28 +373,17 @@ unsafe impl UnsafeCallAccess for FeedHost {
         to: *const u8,
         data: *const u8,
         data_len: usize,
-        _gas: u64,
+        gas: u64,
         outs_len: &mut usize,
     ) -> u8 {
-        let (to, data) = unsafe {
-            (
-                Address::from_slice(slice::from_raw_parts(to, 20)),
-                slice::from_raw_parts(data, data_len).to_vec(),
-            )
-        };
-        let mut state = self.state.borrow_mut();
-        let result = state
-            .static_calls
-            .get(&(to, data))
-            .cloned()
-            .unwrap_or(Ok(Vec::new()));
-        let (status, out) = match result {
-            Ok(out) => (0, out),
-            Err(out) => (1, out),
-        };
-        *outs_len = out.len();
-        state.return_data = out;
-        status
+        let (address, calldata) = unsafe { raw_call(to, data, data_len) };
+        match self.handler.call(&self.vm, address, &calldata, true) {
+            Some(result) => self.finish(result, outs_len),
+            None => self.finish_fallthrough(unsafe {
+                self.vm
+                    .static_call_contract(to, data, data_len, gas, outs_len)
+            }),
+        }
     }
     unsafe fn delegate_call_contract(
         &self,
@@ -238,14 +393,14 @@ unsafe impl UnsafeCallAccess for FeedHost {
         gas: u64,
         outs_len: &mut usize,
     ) -> u8 {
-        unsafe {
+        self.finish_fallthrough(unsafe {
             self.vm
                 .delegate_call_contract(to, data, data_len, gas, outs_len)
-        }
+        })
     }
 }
 
-impl BlockAccess for FeedHost {
+impl<H> BlockAccess for TestHost<H> {
     fn block_basefee(&self) -> U256 {
         self.vm.block_basefee()
     }
@@ -263,13 +418,13 @@ impl BlockAccess for FeedHost {
     }
 }
 
-impl ChainAccess for FeedHost {
+impl<H> ChainAccess for TestHost<H> {
     fn chain_id(&self) -> u64 {
         self.vm.chain_id()
     }
 }
 
-impl AccountAccess for FeedHost {
+impl<H: CallHandler> AccountAccess for TestHost<H> {
     fn balance(&self, account: Address) -> U256 {
         self.vm.balance(account)
     }
@@ -280,20 +435,22 @@ impl AccountAccess for FeedHost {
         self.vm.code(account)
     }
     fn code_size(&self, account: Address) -> usize {
-        self.vm.code_size(account)
+        self.handler
+            .code_size(account)
+            .unwrap_or_else(|| self.vm.code_size(account))
     }
     fn code_hash(&self, account: Address) -> B256 {
         self.vm.code_hash(account)
     }
 }
 
-impl MemoryAccess for FeedHost {
+impl<H> MemoryAccess for TestHost<H> {
     fn pay_for_memory_grow(&self, pages: u16) {
         self.vm.pay_for_memory_grow(pages)
     }
 }
 
-impl MessageAccess for FeedHost {
+impl<H> MessageAccess for TestHost<H> {
     fn msg_sender(&self) -> Address {
         self.vm.msg_sender()
     }
@@ -308,7 +465,7 @@ impl MessageAccess for FeedHost {
     }
 }
 
-impl MeteringAccess for FeedHost {
+impl<H> MeteringAccess for TestHost<H> {
     fn evm_gas_left(&self) -> u64 {
         self.vm.evm_gas_left()
     }
@@ -323,7 +480,7 @@ impl MeteringAccess for FeedHost {
     }
 }
 
-impl RawLogAccess for FeedHost {
+impl<H> RawLogAccess for TestHost<H> {
     fn emit_log(&self, input: &[u8], num_topics: usize) {
         self.vm.emit_log(input, num_topics)
     }

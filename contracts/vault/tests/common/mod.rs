@@ -8,7 +8,7 @@ pub mod host;
 
 use alloy_primitives::{Address, U256};
 pub use alloy_sol_types::{sol, SolCall, SolError, SolEvent};
-pub use host::{ChainHost, Kind};
+pub use host::{ChainHost, Kind, TokenHost};
 use keel_vault::MarginVault;
 use stylus_sdk::abi::{router_entrypoint, CONSTRUCTOR_SELECTOR};
 use stylus_sdk::host::VM;
