@@ -1183,17 +1183,7 @@ fn compare_functions(
         .map(|(_, f)| f)
         .collect();
     // A name on each side once, with other parameters: one changed function.
-    let count = |fs: &[&Function], name: &str| fs.iter().filter(|f| f.name == name).count();
-    let paired: Vec<(Function, Function)> = missing
-        .iter()
-        .filter(|m| count(&missing, &m.name) == 1 && count(&extra, &m.name) == 1)
-        .filter_map(|m| {
-            extra
-                .iter()
-                .find(|e| e.name == m.name)
-                .map(|e| ((*m).clone(), (*e).clone()))
-        })
-        .collect();
+    let paired = take_changed(&mut missing, &mut extra, |f| &f.name);
     for (m, e) in &paired {
         out.push(Drift {
             kind: Kind::Function,
@@ -1201,8 +1191,6 @@ fn compare_functions(
             item: m.name.clone(),
             detail: format!("{} `{m}`, {file} declares `{e}`", source.declares()),
         });
-        missing.retain(|f| f.name != m.name);
-        extra.retain(|f| f.name != e.name);
     }
     for f in missing {
         out.push(Drift {
@@ -1331,6 +1319,32 @@ fn compare_errors(code: &CodeAbi, iface: &Abi, file: &str, out: &mut Vec<Drift>)
     }
 }
 
+/// Pairs the items whose name appears exactly once among `missing` and once among `extra` —
+/// one item declared with other parameters, reported as changed rather than as missing plus
+/// extra — and removes them from both lists.
+fn take_changed<T: Clone>(
+    missing: &mut Vec<&T>,
+    extra: &mut Vec<&T>,
+    name: impl Fn(&T) -> &String,
+) -> Vec<(T, T)> {
+    let count = |items: &[&T], n: &String| items.iter().filter(|i| name(i) == n).count();
+    let pairs: Vec<(T, T)> = missing
+        .iter()
+        .filter(|m| count(missing, name(m)) == 1 && count(extra, name(m)) == 1)
+        .filter_map(|m| {
+            extra
+                .iter()
+                .find(|e| name(e) == name(m))
+                .map(|e| ((*m).clone(), (*e).clone()))
+        })
+        .collect();
+    for (m, _) in &pairs {
+        missing.retain(|i| name(i) != name(m));
+        extra.retain(|i| name(i) != name(m));
+    }
+    pairs
+}
+
 fn compare_events(code: &CodeAbi, iface: &Abi, file: &str, out: &mut Vec<Drift>) {
     let mut missing: Vec<&Item> = code
         .events
@@ -1342,17 +1356,7 @@ fn compare_events(code: &CodeAbi, iface: &Abi, file: &str, out: &mut Vec<Drift>)
         .iter()
         .filter(|e| !code.events.contains(e))
         .collect();
-    let count = |items: &[&Item], name: &str| items.iter().filter(|i| i.name == name).count();
-    let pairs: Vec<(Item, Item)> = missing
-        .iter()
-        .filter(|m| count(&missing, &m.name) == 1 && count(&extra, &m.name) == 1)
-        .filter_map(|m| {
-            extra
-                .iter()
-                .find(|e| e.name == m.name)
-                .map(|e| ((*m).clone(), (*e).clone()))
-        })
-        .collect();
+    let pairs = take_changed(&mut missing, &mut extra, |i| &i.name);
     for (m, e) in &pairs {
         out.push(Drift {
             kind: Kind::Event,
@@ -1364,8 +1368,6 @@ fn compare_events(code: &CodeAbi, iface: &Abi, file: &str, out: &mut Vec<Drift>)
                 e.declaration()
             ),
         });
-        missing.retain(|i| i.name != m.name);
-        extra.retain(|i| i.name != e.name);
     }
     for m in missing {
         out.push(Drift {
