@@ -17,7 +17,10 @@
 //!   `TestVM`'s own mocks (`mock_call`, `mock_static_call`);
 //! * `code_size` to [`CallHandler::code_size`] (`None` = the `TestVM`'s answer), so a handler
 //!   can make its simulated contracts look deployed;
-//! * `delegatecall` straight to the `TestVM`.
+//! * `delegatecall` to [`CallHandler::delegate_call`], which may run another contract's code
+//!   on the same host (a proxy and its modules), and `create1` to [`CallHandler::create`];
+//!   `code` and `code_size` to [`CallHandler::code`] — each falling through to the `TestVM`
+//!   when the handler answers `None`.
 //!
 //! The host keeps its **own** return-data buffer, set by every call from the answer of that
 //! call, so each call the handler answers reads its own answer. A call that falls through
@@ -82,7 +85,32 @@ pub trait CallHandler {
 
     /// The code size of `account`, or `None` for the `TestVM`'s answer (the default).
     fn code_size(&self, account: Address) -> Option<usize> {
+        self.code(account).map(|code| code.len())
+    }
+
+    /// The code of `account`, or `None` for the `TestVM`'s answer (the default).
+    fn code(&self, account: Address) -> Option<Vec<u8>> {
         let _ = account;
+        None
+    }
+
+    /// Answers a `delegatecall` to `to`: the handler may run that contract's code on `host`
+    /// (same storage, same sender). `None` (the default) leaves it to the `TestVM`.
+    fn delegate_call(host: &TestHost<Self>, to: Address, calldata: &[u8]) -> Option<CallResult>
+    where
+        Self: Sized,
+    {
+        let _ = (host, to, calldata);
+        None
+    }
+
+    /// Answers a `create1` with `init_code`: the new contract's address, or revert data.
+    /// `None` (the default) leaves it to the `TestVM`.
+    fn create(host: &TestHost<Self>, init_code: &[u8]) -> Option<Result<Address, Vec<u8>>>
+    where
+        Self: Sized,
+    {
+        let _ = (host, init_code);
         None
     }
 }
@@ -307,7 +335,7 @@ impl<H> CalldataAccess for TestHost<H> {
     }
 }
 
-unsafe impl<H> UnsafeDeploymentAccess for TestHost<H> {
+unsafe impl<H: CallHandler> UnsafeDeploymentAccess for TestHost<H> {
     unsafe fn create1(
         &self,
         code: *const u8,
@@ -316,9 +344,22 @@ unsafe impl<H> UnsafeDeploymentAccess for TestHost<H> {
         contract: *mut u8,
         revert_data_len: *mut usize,
     ) {
-        unsafe {
-            self.vm
-                .create1(code, code_len, endowment, contract, revert_data_len)
+        let init_code = unsafe { slice::from_raw_parts(code, code_len) }.to_vec();
+        match H::create(self, &init_code) {
+            Some(Ok(address)) => unsafe {
+                core::ptr::copy_nonoverlapping(address.as_ptr(), contract, 20);
+                *revert_data_len = 0;
+                self.return_data.borrow_mut().clear();
+            },
+            Some(Err(revert)) => unsafe {
+                core::ptr::write_bytes(contract, 0, 20);
+                *revert_data_len = revert.len();
+                *self.return_data.borrow_mut() = revert;
+            },
+            None => unsafe {
+                self.vm
+                    .create1(code, code_len, endowment, contract, revert_data_len)
+            },
         }
     }
     unsafe fn create2(
@@ -393,10 +434,14 @@ unsafe impl<H: CallHandler> UnsafeCallAccess for TestHost<H> {
         gas: u64,
         outs_len: &mut usize,
     ) -> u8 {
-        self.finish_fallthrough(unsafe {
-            self.vm
-                .delegate_call_contract(to, data, data_len, gas, outs_len)
-        })
+        let (address, calldata) = unsafe { raw_call(to, data, data_len) };
+        match H::delegate_call(self, address, &calldata) {
+            Some(result) => self.finish(result, outs_len),
+            None => self.finish_fallthrough(unsafe {
+                self.vm
+                    .delegate_call_contract(to, data, data_len, gas, outs_len)
+            }),
+        }
     }
 }
 
@@ -432,7 +477,9 @@ impl<H: CallHandler> AccountAccess for TestHost<H> {
         self.vm.contract_address()
     }
     fn code(&self, account: Address) -> Vec<u8> {
-        self.vm.code(account)
+        self.handler
+            .code(account)
+            .unwrap_or_else(|| self.vm.code(account))
     }
     fn code_size(&self, account: Address) -> usize {
         self.handler

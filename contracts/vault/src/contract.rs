@@ -20,90 +20,53 @@
 use alloc::vec::Vec;
 
 use alloy_primitives::{Address, B256, U256};
-use alloy_sol_types::{SolError, SolEvent};
-use keel_stylus_common::Ownable2Step;
+use alloy_sol_types::{SolCall, SolError, SolEvent};
 use stylus_sdk::prelude::*;
-use stylus_sdk::storage::{StorageAddress, StorageBool, StorageMap, StorageU256, StorageVec};
 
-use crate::abi::*;
-use crate::amount;
-use crate::error::Revert;
-use crate::pack::{
-    account_word, address_word, asset_word, pair, u256_word, uint_word, unpack_account,
-    unpack_asset, unpair, DEPEG_GUARDED, LISTED,
-};
-use crate::token;
-use crate::{MAX_ASSETS_PER_ACCOUNT, MAX_CAP, MAX_HAIRCUT, MODES};
+use keel_risk::Wad;
+use keel_stylus_common::abi::Word;
+use keel_vault_state::abi::*;
+use keel_vault_state::amount;
+use keel_vault_state::module::delegate;
+use keel_vault_state::pack::{account_word, address_word, u256_word, uint_word, unpack_account};
+use keel_vault_state::token;
+use keel_vault_state::{Collateral, Module, Revert, VaultState, MAX_ASSETS_PER_ACCOUNT, MODES};
 
 /// Result of the vault's methods.
 pub type Result<T> = core::result::Result<T, Revert>;
 
-/// One collateral asset's listing.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Collateral {
-    /// Listed by the risk admin.
-    pub listed: bool,
-    /// The token's decimals, read at listing.
-    pub decimals: u8,
-    /// Initial-margin haircut (wad).
-    pub im_haircut: u128,
-    /// Maintenance-margin haircut (wad).
-    pub mm_haircut: u128,
-    /// Cap on total deposits (18 decimals).
-    pub asset_cap: u128,
-    /// Cap on one account's balance (18 decimals).
-    pub account_cap: u128,
-    /// Risk-cancelling underlying (zero: none).
-    pub underlying: Address,
-    /// Valued through the depeg guard.
-    pub depeg_guarded: bool,
-    /// Total deposits (18 decimals).
-    pub total: U256,
-}
-
 // `#[storage]` generates undocumented items.
 #[allow(missing_docs)]
 mod layout {
-    use super::{
-        Address, Ownable2Step, StorageAddress, StorageBool, StorageMap, StorageU256, StorageVec,
-        U256,
-    };
+    use keel_vault_state::VaultState;
     use stylus_sdk::prelude::*;
     // `vec!`/`Vec` are used by the code `#[storage]` generates.
     #[allow(unused_imports)]
     use alloc::{vec, vec::Vec};
 
-    /// Four storage words.
-    #[storage]
-    pub struct Words4 {
-        pub w0: StorageU256,
-        pub w1: StorageU256,
-        pub w2: StorageU256,
-        pub w3: StorageU256,
-    }
-
-    /// The vault's storage (layout in the crate docs).
+    /// The vault core: the shared [`VaultState`] as its only field, so its slots are the
+    /// layout every module sees.
     #[storage]
     #[entrypoint]
     pub struct MarginVault {
-        pub(crate) ownable: Ownable2Step,
-        pub(crate) risk_admin: StorageAddress,
-        pub(crate) guardian: StorageAddress,
-        pub(crate) paused: StorageBool,
-        pub(crate) locked: StorageBool,
-        pub(crate) oracle: StorageAddress,
-        pub(crate) depeg_guard: StorageAddress,
-        pub(crate) engines: StorageMap<u8, StorageAddress>,
-        pub(crate) account_count: StorageU256,
-        pub(crate) accounts: StorageMap<U256, StorageU256>,
-        pub(crate) operators: StorageMap<U256, StorageMap<Address, StorageBool>>,
-        pub(crate) balances: StorageMap<U256, StorageMap<Address, StorageU256>>,
-        pub(crate) held: StorageMap<U256, StorageVec<StorageAddress>>,
-        pub(crate) assets: StorageMap<Address, Words4>,
+        pub(crate) state: VaultState,
     }
 }
 
-pub use layout::{MarginVault, Words4};
+pub use layout::MarginVault;
+
+impl core::ops::Deref for MarginVault {
+    type Target = VaultState;
+    fn deref(&self) -> &VaultState {
+        &self.state
+    }
+}
+
+impl core::ops::DerefMut for MarginVault {
+    fn deref_mut(&mut self) -> &mut VaultState {
+        &mut self.state
+    }
+}
 
 fn u(x: u128) -> U256 {
     U256::from(x)
@@ -111,15 +74,6 @@ fn u(x: u128) -> U256 {
 
 impl MarginVault {
     // ---- events ------------------------------------------------------------------------
-
-    fn emit(&self, topics: &[B256], data: &[[u8; 32]]) {
-        let mut bytes = Vec::with_capacity(32 * data.len());
-        for word in data {
-            bytes.extend_from_slice(word);
-        }
-        // At most four topics, so this cannot fail.
-        let _ = self.vm().raw_log(topics, &bytes);
-    }
 
     /// An event whose only field is one indexed address.
     fn emit_address(&self, signature: B256, a: Address) {
@@ -208,13 +162,6 @@ impl MarginVault {
         Ok(())
     }
 
-    fn when_not_paused(&self) -> Result<()> {
-        if self.paused.get() {
-            return Err(Revert::named(EnforcedPause::SELECTOR));
-        }
-        Ok(())
-    }
-
     // ---- external contracts ----------------------------------------------------------------
 
     /// `Ok` when `a` is non-zero and has code.
@@ -268,6 +215,48 @@ impl MarginVault {
         Ok(())
     }
 
+    /// The module of `kind` (zero when unset).
+    pub fn module(&self, kind: u8) -> Result<Address> {
+        let m = Module::from_u8(kind).ok_or_else(|| {
+            Revert::with(InvalidParameter::SELECTOR, &[uint_word(u128::from(kind))])
+        })?;
+        Ok(self.modules.get(m as u8))
+    }
+
+    /// Owner only: installs the module of `kind` (a contract built for this storage layout).
+    pub fn set_module(&mut self, kind: u8, module: Address) -> Result<()> {
+        self.ownable.only_owner()?;
+        self.module(kind)?;
+        self.contract_at(module)?;
+        self.modules.setter(kind).set(module);
+        self.emit(
+            &[
+                ModuleSet::SIGNATURE_HASH,
+                uint_word(u128::from(kind)).into(),
+                address_word(module).into(),
+            ],
+            &[],
+        );
+        Ok(())
+    }
+
+    /// Owner only, once: makes listed `asset` the settlement asset (cash). Its deposits and
+    /// withdrawals then move cash; it must have no deposits yet.
+    pub fn set_settlement_asset(&mut self, asset: Address) -> Result<()> {
+        self.ownable.only_owner()?;
+        let current = self.settlement_asset.get();
+        if !current.is_zero() {
+            return Err(Revert::at(SettlementAssetAlreadySet::SELECTOR, current));
+        }
+        let c = self.state.listed(asset)?;
+        if !c.total.is_zero() {
+            return Err(Revert::with(InvalidParameter::SELECTOR, &[uint_word(0)]));
+        }
+        self.settlement_asset.set(asset);
+        self.emit_address(SettlementAssetSet::SIGNATURE_HASH, asset);
+        Ok(())
+    }
+
     /// Owner only: sets the engine of `mode`.
     pub fn set_engine(&mut self, mode: u8, engine: Address) -> Result<()> {
         self.ownable.only_owner()?;
@@ -316,18 +305,9 @@ impl MarginVault {
         unpack_account(self.accounts.get(id))
     }
 
-    /// Account `id`'s owner, or `UnknownAccount(id)`.
-    fn existing(&self, id: U256) -> Result<Address> {
-        let (owner, _) = self.account(id);
-        if owner.is_zero() {
-            return Err(Revert::with(UnknownAccount::SELECTOR, &[u256_word(id)]));
-        }
-        Ok(owner)
-    }
-
     /// Account owner only: approves or revokes `operator`.
     pub fn set_operator(&mut self, id: U256, operator: Address, approved: bool) -> Result<()> {
-        let owner = self.existing(id)?;
+        let (owner, _) = self.state.existing(id)?;
         let caller = self.vm().msg_sender();
         if caller != owner {
             return Err(Revert::id_at(NotAccountOwner::SELECTOR, id, caller));
@@ -354,84 +334,6 @@ impl MarginVault {
 
     // ---- collateral listing ------------------------------------------------------------------
 
-    /// Risk admin only: lists `asset` or changes its parameters (decimals are read at the
-    /// first listing only). A cap lowered below current balances only blocks new deposits.
-    pub fn list_collateral(&mut self, asset: Address, c: Collateral) -> Result<u8> {
-        let caller = self.vm().msg_sender();
-        if caller.is_zero() || caller != self.risk_admin.get() {
-            return Err(Revert::unauthorized(caller));
-        }
-        self.contract_at(asset)?;
-        if c.mm_haircut > c.im_haircut || c.im_haircut > MAX_HAIRCUT {
-            return Err(Revert::with(
-                InvalidHaircuts::SELECTOR,
-                &[uint_word(c.im_haircut), uint_word(c.mm_haircut)],
-            ));
-        }
-        if c.account_cap == 0 || c.account_cap > c.asset_cap || c.asset_cap > MAX_CAP {
-            return Err(Revert::with(
-                InvalidCaps::SELECTOR,
-                &[uint_word(c.asset_cap), uint_word(c.account_cap)],
-            ));
-        }
-        // Decimals are read once, at the first listing: balances are stored in 18 decimals
-        // and converted with them, so they never change afterwards.
-        let current = self.collateral(asset);
-        let decimals = if current.listed {
-            current.decimals
-        } else {
-            token::decimals(self.vm(), asset)?
-        };
-        if decimals > keel_risk::oracle::MAX_FEED_DECIMALS {
-            return Err(Revert::unsupported_decimals(decimals));
-        }
-        let flags = LISTED | if c.depeg_guarded { DEPEG_GUARDED } else { 0 };
-        let mut slot = self.assets.setter(asset);
-        slot.w0.set(asset_word(c.underlying, decimals, flags));
-        slot.w1.set(pair(c.im_haircut, c.mm_haircut));
-        slot.w2.set(pair(c.asset_cap, c.account_cap));
-        self.emit(
-            &[CollateralListed::SIGNATURE_HASH, address_word(asset).into()],
-            &[
-                uint_word(u128::from(decimals)),
-                uint_word(c.im_haircut),
-                uint_word(c.mm_haircut),
-                uint_word(c.asset_cap),
-                uint_word(c.account_cap),
-                address_word(c.underlying),
-                uint_word(u128::from(c.depeg_guarded)),
-            ],
-        );
-        Ok(decimals)
-    }
-
-    /// `asset`'s listing (all zero when never listed).
-    pub fn collateral(&self, asset: Address) -> Collateral {
-        let slot = self.assets.getter(asset);
-        let (underlying, decimals, flags) = unpack_asset(slot.w0.get());
-        let (im_haircut, mm_haircut) = unpair(slot.w1.get());
-        let (asset_cap, account_cap) = unpair(slot.w2.get());
-        Collateral {
-            listed: flags & LISTED != 0,
-            decimals,
-            im_haircut,
-            mm_haircut,
-            asset_cap,
-            account_cap,
-            underlying,
-            depeg_guarded: flags & DEPEG_GUARDED != 0,
-            total: slot.w3.get(),
-        }
-    }
-
-    fn listed(&self, asset: Address) -> Result<Collateral> {
-        let c = self.collateral(asset);
-        if !c.listed {
-            return Err(Revert::at(AssetNotListed::SELECTOR, asset));
-        }
-        Ok(c)
-    }
-
     // ---- balances ------------------------------------------------------------------------------
 
     /// Account `id`'s balance of `asset` (18 decimals).
@@ -445,30 +347,23 @@ impl MarginVault {
         (0..list.len()).filter_map(|i| list.get(i)).collect()
     }
 
-    fn lock(&mut self) -> Result<()> {
-        if self.locked.get() {
-            return Err(Revert::named(Reentrant::SELECTOR));
-        }
-        self.locked.set(true);
-        Ok(())
-    }
-
     /// Deposits `amount` token units of `asset` from the caller into account `id`.
     /// Returns `(received, credited)`.
     pub fn deposit(&mut self, id: U256, asset: Address, amount: U256) -> Result<(U256, U256)> {
-        self.existing(id)?;
-        let c = self.listed(asset)?;
+        self.state.existing(id)?;
+        let c = self.state.listed(asset)?;
         if amount.is_zero() {
             return Err(Revert::zero_amount());
         }
         // A new asset needs room in the account's list: checked before any token call.
-        let is_new = self.collateral_balance(id, asset).is_zero();
+        let is_cash = asset == self.settlement_asset.get();
+        let is_new = !is_cash && self.collateral_balance(id, asset).is_zero();
         if is_new && self.held.getter(id).len() >= MAX_ASSETS_PER_ACCOUNT {
             return Err(Revert::with(TooManyAssets::SELECTOR, &[u256_word(id)]));
         }
         self.lock()?;
         let result = self.deposit_locked(id, asset, amount, &c);
-        self.locked.set(false);
+        self.state.unlock();
         result
     }
 
@@ -501,6 +396,51 @@ impl MarginVault {
                 ],
             ));
         }
+        if asset == self.settlement_asset.get() {
+            // `credited ≤ total < 2¹²⁷`: a wad.
+            let credit = Wad::from_raw(
+                credited.as_limbs()[0] as i128 | (credited.as_limbs()[1] as i128) << 64,
+            );
+            let cash = self
+                .cash_of(id)?
+                .add(credit)
+                .map_err(|_| Revert::overflow())?;
+            if cash > Wad::from_raw(c.account_cap as i128) {
+                return Err(Revert::with(
+                    AccountCapExceeded::SELECTOR,
+                    &[
+                        u256_word(id),
+                        address_word(asset),
+                        cash.word().0,
+                        uint_word(c.account_cap),
+                    ],
+                ));
+            }
+            self.set_cash(id, cash)?;
+        } else {
+            self.credit_balance(id, asset, credited, c)?;
+        }
+        self.assets.setter(asset).w3.set(total);
+        self.emit(
+            &[
+                Deposited::SIGNATURE_HASH,
+                u256_word(id).into(),
+                address_word(asset).into(),
+                address_word(from).into(),
+            ],
+            &[u256_word(received), u256_word(credited)],
+        );
+        Ok((received, credited))
+    }
+
+    /// Adds `credited` to account `id`'s balance of (non-cash) `asset`, within its cap.
+    fn credit_balance(
+        &mut self,
+        id: U256,
+        asset: Address,
+        credited: U256,
+        c: &Collateral,
+    ) -> Result<()> {
         let previous = self.collateral_balance(id, asset);
         // `previous ≤ total` of the asset, so this cannot overflow once `total` did not.
         let balance = previous.wrapping_add(credited);
@@ -520,17 +460,7 @@ impl MarginVault {
             self.held.setter(id).push(asset);
         }
         self.balances.setter(id).setter(asset).set(balance);
-        self.assets.setter(asset).w3.set(total);
-        self.emit(
-            &[
-                Deposited::SIGNATURE_HASH,
-                u256_word(id).into(),
-                address_word(asset).into(),
-                address_word(from).into(),
-            ],
-            &[u256_word(received), u256_word(credited)],
-        );
-        Ok((received, credited))
+        Ok(())
     }
 
     /// Owner or operator of account `id`: sends `amount` token units of `asset` to `to`.
@@ -543,7 +473,7 @@ impl MarginVault {
         to: Address,
     ) -> Result<U256> {
         self.when_not_paused()?;
-        let owner = self.existing(id)?;
+        let (owner, _) = self.state.existing(id)?;
         let caller = self.vm().msg_sender();
         if caller != owner && !self.is_operator(id, caller) {
             return Err(Revert::id_at(NotAccountOperator::SELECTOR, id, caller));
@@ -554,8 +484,11 @@ impl MarginVault {
         if amount.is_zero() {
             return Err(Revert::zero_amount());
         }
-        let c = self.listed(asset)?;
+        let c = self.state.listed(asset)?;
         let debited = amount::debit(amount, c.decimals).ok_or_else(Revert::overflow)?;
+        if asset == self.settlement_asset.get() {
+            return self.withdraw_cash(id, asset, amount, debited, to, &c);
+        }
         let balance = self.collateral_balance(id, asset);
         if debited > balance {
             return Err(Revert::with(
@@ -579,9 +512,53 @@ impl MarginVault {
         if remaining.is_zero() {
             self.forget(id, asset);
         }
-        // Interaction.
-        let result = token::transfer(self, asset, to, amount);
-        self.locked.set(false);
+        self.finish_withdrawal(id, asset, amount, debited, to)
+    }
+
+    /// Withdraws from account `id`'s cash (the settlement asset).
+    fn withdraw_cash(
+        &mut self,
+        id: U256,
+        asset: Address,
+        amount: U256,
+        debited: U256,
+        to: Address,
+        c: &Collateral,
+    ) -> Result<U256> {
+        let cash = self.cash_of(id)?;
+        let debit =
+            keel_stylus_common::convert::u256_to_wad(debited).map_err(|_| Revert::overflow())?;
+        if debit > cash {
+            return Err(Revert::with(
+                InsufficientCash::SELECTOR,
+                &[u256_word(id), cash.word().0, u256_word(debited)],
+            ));
+        }
+        self.lock()?;
+        // `debit ≤ cash`, and `debited ≤ total` (cash came from deposits of at least it).
+        self.set_cash(id, Wad::from_raw(cash.raw() - debit.raw()))?;
+        self.assets
+            .setter(asset)
+            .w3
+            .set(c.total.saturating_sub(debited));
+        self.finish_withdrawal(id, asset, amount, debited, to)
+    }
+
+    /// The end of a withdrawal, its effects done and the lock held: the margin check (IM,
+    /// through the margin module) unless the account holds no position and no debt, the
+    /// transfer, the lock released, the event.
+    fn finish_withdrawal(
+        &mut self,
+        id: U256,
+        asset: Address,
+        amount: U256,
+        debited: U256,
+        to: Address,
+    ) -> Result<U256> {
+        let result = self
+            .check_after_withdrawal(id)
+            .and_then(|()| token::transfer(self, asset, to, amount));
+        self.state.unlock();
         result?;
         self.emit(
             &[
@@ -593,6 +570,15 @@ impl MarginVault {
             &[u256_word(amount), u256_word(debited)],
         );
         Ok(debited)
+    }
+
+    fn check_after_withdrawal(&mut self, id: U256) -> Result<()> {
+        if self.position_count(id) == 0 && !self.cash_of(id)?.is_negative() {
+            return Ok(());
+        }
+        let to = self.module_address(Module::Margin)?;
+        let call = requireMarginCall { id, initial: true }.abi_encode();
+        delegate(self, to, &call).map(|_| ())
     }
 
     /// Removes `asset` from account `id`'s list of held assets (swap with the last).

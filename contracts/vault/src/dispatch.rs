@@ -13,11 +13,11 @@ use alloy_primitives::U256;
 use alloy_sol_types::SolCall;
 use stylus_sdk::ArbResult;
 
-use crate::abi::*;
-use crate::contract::{Collateral, MarginVault};
-use crate::error::Revert;
-use crate::pack::to_u128;
+use crate::contract::MarginVault;
 use keel_stylus_common::abi::{Calldata, Encoder as Out};
+use keel_vault_state::abi::*;
+use keel_vault_state::module::delegate;
+use keel_vault_state::{Module, Revert};
 
 type Result<T> = core::result::Result<T, Revert>;
 
@@ -35,21 +35,6 @@ fn u8_arg(a: &Args, i: usize) -> Result<u8> {
     Ok(a.uint(i, 1)? as u8)
 }
 
-/// `CollateralParams` at word `i`. A value beyond 128 bits is saturated: every bound of the
-/// listing is below 2¹²⁸, so it is refused with the listing's own error.
-fn collateral_params(a: &Args, i: usize) -> Result<Collateral> {
-    let sat = |x: U256| to_u128(x).unwrap_or(u128::MAX);
-    Ok(Collateral {
-        im_haircut: sat(u256(a, i)?),
-        mm_haircut: sat(u256(a, i + 1)?),
-        asset_cap: sat(u256(a, i + 2)?),
-        account_cap: sat(u256(a, i + 3)?),
-        underlying: a.address(i + 4)?,
-        depeg_guarded: a.boolean(i + 5)?,
-        ..Collateral::default()
-    })
-}
-
 fn unit(r: Result<()>) -> Result<Out> {
     r.map(|()| Out::new(0))
 }
@@ -60,6 +45,10 @@ pub fn dispatch(c: &mut MarginVault, calldata: &[u8]) -> ArbResult {
     let Some((selector, args)) = calldata.split_first_chunk::<4>() else {
         return Err(Vec::new());
     };
+    if let Some(module) = Module::of(*selector) {
+        let to = c.module_address(module)?;
+        return Ok(delegate(c, to, calldata)?);
+    }
     route(c, *selector, &Args::new(args))
         .map(Out::into_vec)
         .map_err(Into::into)
@@ -98,23 +87,6 @@ fn route(c: &mut MarginVault, selector: [u8; 4], a: &Args) -> Result<Out> {
             unit(c.set_operator(u256(a, 0)?, a.address(1)?, a.boolean(2)?))
         }
         isOperatorCall::SELECTOR => Ok(Out::new(1).word(c.is_operator(u256(a, 0)?, a.address(1)?))),
-        listCollateralCall::SELECTOR => unit(
-            c.list_collateral(a.address(0)?, collateral_params(a, 1)?)
-                .map(|_| ()),
-        ),
-        collateralCall::SELECTOR => {
-            let k = c.collateral(a.address(0)?);
-            Ok(Out::new(9)
-                .word(k.listed)
-                .word(k.decimals)
-                .word(k.im_haircut)
-                .word(k.mm_haircut)
-                .word(k.asset_cap)
-                .word(k.account_cap)
-                .word(k.underlying)
-                .word(k.depeg_guarded)
-                .word(k.total))
-        }
         ownerCall::SELECTOR => Ok(Out::new(1).word(c.owner())),
         pendingOwnerCall::SELECTOR => Ok(Out::new(1).word(c.pending_owner())),
         transferOwnershipCall::SELECTOR => unit(c.transfer_ownership(a.address(0)?)),
@@ -132,6 +104,11 @@ fn route(c: &mut MarginVault, selector: [u8; 4], a: &Args) -> Result<Out> {
         setOracleAdapterCall::SELECTOR => unit(c.set_oracle_adapter(a.address(0)?)),
         setDepegGuardCall::SELECTOR => unit(c.set_depeg_guard(a.address(0)?)),
         setEngineCall::SELECTOR => unit(c.set_engine(u8_arg(a, 0)?, a.address(1)?)),
+        moduleCall::SELECTOR => Ok(Out::new(1).word(c.module(u8_arg(a, 0)?)?)),
+        setModuleCall::SELECTOR => unit(c.set_module(u8_arg(a, 0)?, a.address(1)?)),
+        settlementAssetCall::SELECTOR => Ok(Out::new(1).word(c.settlement_asset.get())),
+        setSettlementAssetCall::SELECTOR => unit(c.set_settlement_asset(a.address(0)?)),
+        cashCall::SELECTOR => Ok(Out::new(1).word(c.cash_of(u256(a, 0)?)?)),
         _ => Err(Revert::empty()),
     }
 }

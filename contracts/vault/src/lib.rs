@@ -1,50 +1,29 @@
 //! # keel-vault
 //!
-//! Keel's margin vault (issue 4), first part: roles and pause, accounts with operators, and
-//! multi-asset ERC20 collateral. Its Solidity interface is `abi/IMarginVault.sol` (NatSpec
-//! there); this crate's `sol!` block declares the same struct, events, errors and functions.
+//! The core of Keel's margin vault (issue 4) and the address every user calls. It serves
+//! roles and pause, the module table, accounts with operators, multi-asset ERC20 collateral
+//! and cash; every other function of `abi/IMarginVault.sol` it forwards with `delegatecall`
+//! to the module that owns it (`keel_vault_state::Module::of`): margin (`keel-vault-margin`),
+//! trading (`keel-vault-trading`) and liquidation (`keel-vault-liquidation`). The storage
+//! layout, the `sol!` interface and the shared accessors live in `keel-vault-state`.
 //!
 //! * **Roles.** The owner (two-step, [`keel_stylus_common::Ownable2Step`]) sets the risk admin,
-//!   the guardian, the oracle adapter, the LST depeg guard and one margin engine per mode. The
-//!   risk admin lists collateral. The guardian or the owner pauses; only the owner unpauses.
-//!   Pause blocks withdrawals (and trades, once they exist), never deposits (nor, later,
-//!   liquidations or settlement).
+//!   the guardian, the oracle adapter, the LST depeg guard, one margin engine per mode, the
+//!   three modules and (once) the settlement asset. The risk admin lists collateral. The
+//!   guardian or the owner pauses; only the owner unpauses. Pause blocks withdrawals and
+//!   trades, never deposits, liquidations or settlement.
 //! * **Accounts.** `openAccount(mode)` gives the caller a new id (1, 2, …) in mode 0
 //!   (isolated), 1 (cross) or 2 (portfolio); the owner approves operators per account.
 //! * **Collateral.** Listed by the risk admin with decimals read from the token (≤ 36),
 //!   haircuts (`mm ≤ im ≤ 0.95`), caps per asset and per account (`0 < account ≤ asset ≤
 //!   10³⁸` in 18 decimals), a risk-cancelling underlying and a depeg-guard flag. See
-//!   [`contract`] for deposits, withdrawals and the rounding rules ([`amount`]).
-//!
-//! **Not in this version:** positions, trades, margin checks through the engines, mode
-//! switching, margin views, liquidation. Because no account can hold a position, a withdrawal
-//! needs no margin check yet. The engine addresses are stored, and [`engine`] holds the
-//! (tested, not yet routed) static call `margin(bytes snapshot)` and its decoding, for the
-//! margin checks to plug into once `keel_risk::model::snapshot` and the engine contracts land.
-//!
-//! ## Storage layout
-//!
-//! In declaration order ([`MarginVault`]), stylus-sdk assigning slots as Solidity does:
-//!
-//! | field | type | what |
-//! | --- | --- | --- |
-//! | `ownable` | 2 slots | owner, pending owner |
-//! | `risk_admin` | address | |
-//! | `guardian`, `paused`, `locked` | address, bool, bool (one slot) | `locked`: reentrancy lock |
-//! | `oracle`, `depeg_guard` | address ×2 | |
-//! | `engines` | `mode → address` | margin engine per mode |
-//! | `account_count` | uint256 | last id |
-//! | `accounts` | `id → word` | owner in bytes 12..32, mode in byte 11 ([`pack::account_word`]) |
-//! | `operators` | `id → address → bool` | |
-//! | `balances` | `id → asset → uint256` | 18 decimals, < 10³⁸ |
-//! | `held` | `id → address[]` | assets with a non-zero balance (≤ 16) |
-//! | `assets` | `asset → 4 words` | `w0` underlying / decimals / flags ([`pack::asset_word`]), `w1` (im, mm) haircuts, `w2` (asset cap, account cap), `w3` total deposits |
+//!   [`contract`] for deposits, withdrawals, cash and the rounding rules.
 //!
 //! ## Size
-//! As the oracle adapter: calls arrive through `#[fallback]` and a hand-written dispatcher
-//! ([`dispatch`]) matching the `sol!` selectors; events go through `raw_log`, errors are
-//! selector + words ([`Revert`]). With `export-abi` the same functions are typed `#[public]`
-//! methods (module `export`) so stylus-sdk's export lists the interface.
+//! Calls arrive through `#[fallback]` and a hand-written dispatcher ([`dispatch`]) matching
+//! the `sol!` selectors; events go through `raw_log`, errors are selector + words
+//! ([`Revert`]). With `export-abi` the core's functions are typed `#[public]` methods (module
+//! `export`) so stylus-sdk's export lists the interface.
 
 #![cfg_attr(not(any(test, feature = "export-abi")), no_main)]
 #![cfg_attr(target_arch = "wasm32", no_std)]
@@ -52,107 +31,14 @@
 
 extern crate alloc;
 
-pub mod amount;
 pub mod contract;
 pub mod dispatch;
-pub mod engine;
-mod error;
 #[cfg(feature = "export-abi")]
 pub mod export;
-pub mod pack;
-pub mod token;
 
-pub use abi::*;
-pub use contract::{Collateral, MarginVault};
-pub use error::{Revert, ERROR_SIGNATURES};
-
-/// Number of margin modes (0 isolated, 1 cross, 2 portfolio).
-pub const MODES: u8 = 3;
-/// Largest haircut a listing may set (0.95, wad).
-pub const MAX_HAIRCUT: u128 = 950_000_000_000_000_000;
-/// Largest cap a listing may set (10³⁸ in 18 decimals: 10²⁰ tokens, inside a wad).
-pub const MAX_CAP: u128 = 100_000_000_000_000_000_000_000_000_000_000_000_000;
-/// Most different assets one account may hold at once.
-pub const MAX_ASSETS_PER_ACCOUNT: usize = 16;
-
-/// The Solidity struct, events, errors and functions of the interface (generated by `sol!`;
-/// the same as `abi/IMarginVault.sol`, which the tests and `keel abi check` compare).
-#[allow(missing_docs)]
-mod abi {
-    use alloy_sol_types::sol;
-    use stylus_sdk::prelude::*;
-
-    sol! {
-        /// Risk parameters of one collateral asset.
-        #[derive(Debug, PartialEq, Eq, AbiType)]
-        struct CollateralParams {
-            uint256 imHaircut;
-            uint256 mmHaircut;
-            uint256 assetCap;
-            uint256 accountCap;
-            address riskCancellingUnderlying;
-            bool depegGuarded;
-        }
-
-        event RiskAdminSet(address indexed riskAdmin);
-        event GuardianSet(address indexed guardian);
-        event Paused(address account);
-        event Unpaused(address account);
-        event OracleAdapterSet(address indexed oracleAdapter);
-        event DepegGuardSet(address indexed depegGuard);
-        event EngineSet(uint8 indexed mode, address indexed engine);
-        event AccountOpened(uint256 indexed id, address indexed owner, uint8 mode);
-        event OperatorSet(uint256 indexed id, address indexed operator, bool approved);
-        event CollateralListed(address indexed asset, uint8 decimals, CollateralParams params);
-        event Deposited(uint256 indexed id, address indexed asset, address indexed from, uint256 received, uint256 credited);
-        event Withdrawn(uint256 indexed id, address indexed asset, address indexed to, uint256 amount, uint256 debited);
-
-        error EnforcedPause();
-        error ExpectedPause();
-        error NotAContract(address account);
-        error InvalidMode(uint8 mode);
-        error UnknownAccount(uint256 id);
-        error NotAccountOwner(uint256 id, address caller);
-        error NotAccountOperator(uint256 id, address caller);
-        error AssetNotListed(address asset);
-        error InvalidHaircuts(uint256 imHaircut, uint256 mmHaircut);
-        error InvalidCaps(uint256 assetCap, uint256 accountCap);
-        error TokenCallFailed(address token);
-        error TokenBadReturn(address token);
-        error ZeroAmount();
-        error AssetCapExceeded(address asset, uint256 total, uint256 cap);
-        error AccountCapExceeded(uint256 id, address asset, uint256 balance, uint256 cap);
-        error InsufficientBalance(uint256 id, address asset, uint256 balance, uint256 requested);
-        error TooManyAssets(uint256 id);
-        error Reentrant();
-
-        function owner() external view returns (address);
-        function pendingOwner() external view returns (address);
-        function transferOwnership(address newOwner) external;
-        function acceptOwnership() external;
-        function riskAdmin() external view returns (address);
-        function guardian() external view returns (address);
-        function setRiskAdmin(address riskAdmin) external;
-        function setGuardian(address guardian) external;
-        function paused() external view returns (bool);
-        function pause() external;
-        function unpause() external;
-        function oracleAdapter() external view returns (address);
-        function depegGuard() external view returns (address);
-        function engine(uint8 mode) external view returns (address);
-        function setOracleAdapter(address oracleAdapter) external;
-        function setDepegGuard(address depegGuard) external;
-        function setEngine(uint8 mode, address engine) external;
-        function openAccount(uint8 mode) external returns (uint256 id);
-        function accountCount() external view returns (uint256);
-        function account(uint256 id) external view returns (address accountOwner, uint8 mode);
-        function setOperator(uint256 id, address operator, bool approved) external;
-        function isOperator(uint256 id, address operator) external view returns (bool);
-        function listCollateral(address asset, CollateralParams params) external;
-        function collateral(address asset) external view returns (bool listed, uint8 decimals, CollateralParams params, uint256 totalDeposits);
-        function deposit(uint256 id, address asset, uint256 amount) external;
-        function withdraw(uint256 id, address asset, uint256 amount, address to) external;
-        function collateralBalance(uint256 id, address asset) external view returns (uint256);
-        function accountAssets(uint256 id) external view returns (address[]);
-    }
-}
+pub use contract::MarginVault;
+pub use keel_vault_state::abi::*;
+pub use keel_vault_state::{
+    amount, engine, pack, token, Collateral, Module, Revert, VaultState, ERROR_SIGNATURES,
+    MAX_ASSETS_PER_ACCOUNT, MAX_CAP, MAX_HAIRCUT, MODES,
+};

@@ -4,11 +4,9 @@
 //! itself**, so every test also checks the interface file.
 #![allow(dead_code)]
 
-pub mod host;
-
 use alloy_primitives::{Address, U256};
 pub use alloy_sol_types::{sol, SolCall, SolError, SolEvent};
-pub use host::{ChainHost, Kind, TokenHost};
+pub use keel_vault_testing::{ChainHost, Kind, TokenHost};
 use keel_vault::MarginVault;
 use stylus_sdk::abi::{router_entrypoint, CONSTRUCTOR_SELECTOR};
 use stylus_sdk::host::VM;

@@ -1,10 +1,20 @@
 //! `ChainHost`: the shared programmable host of `keel_stylus_common::testing` (a stylus-sdk
 //! `TestVM` whose outgoing calls a handler answers, with its own return-data buffer) with
-//! [`Tokens`] as handler: simulated ERC20 tokens (balances, and the misbehaviours the vault
-//! must survive: no return value, `false`, a transfer fee, a revert, a callback into the vault
-//! during a transfer) and per-call static-call mocks. Storage, sender, timestamp and logs are
-//! the wrapped `TestVM`'s; the token methods come from [`TokenHost`].
-#![allow(dead_code)]
+//! [`Chain`] as handler:
+//!
+//! * simulated ERC20 tokens (balances, and the misbehaviours the vault must survive: no
+//!   return value, `false`, a transfer fee, a revert, a callback into the vault during a
+//!   transfer) — methods of [`TokenHost`];
+//! * the simulated oracle adapter ([`ORACLE`], [`OracleSim`]), depeg guard ([`GUARD`],
+//!   [`GuardSim`]) and margin engines ([`CROSS_ENGINE`], [`PORTFOLIO_ENGINE`], answered by
+//!   keel-risk natively, exactly as the engine contracts compute);
+//! * modules: `delegatecall`s to an address registered with [`Chain::install`] run that
+//!   module's dispatcher on the same host (same storage, same sender);
+//! * `create1` deploys a data contract: the init code must be `prefix ‖ runtime` with the
+//!   prefix given to [`Chain::set_create_prefix`]; its `code` is the runtime;
+//! * per-call static-call mocks for anything else.
+//!
+//! Storage, sender, timestamp and logs are the wrapped `TestVM`'s.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -12,11 +22,14 @@ use std::rc::Rc;
 
 use alloy_primitives::{Address, U256};
 use keel_stylus_common::testing::{CallHandler, CallResult, StaticCallMocks, TestHost};
+
+use crate::engine;
+use crate::{GuardSim, OracleSim, CROSS_ENGINE, GUARD, ORACLE, PORTFOLIO_ENGINE};
 use stylus_sdk::stylus_core::host::AccountAccess;
 use stylus_sdk::testing::TestVM;
 
 /// The host (cheap to clone: clones share state).
-pub type ChainHost = TestHost<Tokens>;
+pub type ChainHost = TestHost<Chain>;
 
 /// How a simulated token behaves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,11 +66,39 @@ struct State {
     calls: Vec<(Address, Vec<u8>)>,
 }
 
-/// The call handler of [`ChainHost`]: the tokens, then the static-call mocks.
+/// A module's dispatcher: runs `calldata` on the host, as the module contract would.
+pub type ModuleFn = Rc<dyn Fn(&ChainHost, &[u8]) -> CallResult>;
+
+/// The call handler of [`ChainHost`] (see the module docs).
 #[derive(Default)]
-pub struct Tokens {
+pub struct Chain {
     state: RefCell<State>,
     static_calls: StaticCallMocks,
+    /// The simulated oracle adapter at [`ORACLE`].
+    pub oracle: RefCell<OracleSim>,
+    /// The simulated depeg guard at [`GUARD`].
+    pub guard: RefCell<GuardSim>,
+    modules: RefCell<HashMap<Address, ModuleFn>>,
+    code: RefCell<HashMap<Address, Vec<u8>>>,
+    create_prefix: RefCell<Vec<u8>>,
+    created: RefCell<u64>,
+}
+
+impl Chain {
+    /// Registers `module` at `address`: delegatecalls to it run `module`.
+    pub fn install(&self, address: Address, module: ModuleFn) {
+        self.modules.borrow_mut().insert(address, module);
+    }
+
+    /// The init-code prefix of data contracts (see the module docs).
+    pub fn set_create_prefix(&self, prefix: Vec<u8>) {
+        *self.create_prefix.borrow_mut() = prefix;
+    }
+
+    /// Every address a `create1` deployed, with its code.
+    pub fn deployed(&self) -> HashMap<Address, Vec<u8>> {
+        self.code.borrow().clone()
+    }
 }
 
 fn word(x: U256) -> Vec<u8> {
@@ -141,7 +182,7 @@ impl TokenHost for ChainHost {
     }
 }
 
-impl Tokens {
+impl Chain {
     fn static_call(&self, vm: &TestVM, to: Address, data: &[u8]) -> CallResult {
         {
             let s = self.state.borrow();
@@ -208,7 +249,7 @@ impl Tokens {
     }
 }
 
-impl CallHandler for Tokens {
+impl CallHandler for Chain {
     fn call(
         &self,
         vm: &TestVM,
@@ -216,6 +257,15 @@ impl CallHandler for Tokens {
         calldata: &[u8],
         is_static: bool,
     ) -> Option<CallResult> {
+        if to == ORACLE {
+            return Some(self.oracle.borrow().answer(calldata));
+        }
+        if to == GUARD {
+            return Some(self.guard.borrow().answer(calldata));
+        }
+        if let Some(result) = engine::answer(to, calldata) {
+            return Some(result);
+        }
         Some(if is_static {
             self.static_call(vm, to, calldata)
         } else {
@@ -224,10 +274,34 @@ impl CallHandler for Tokens {
     }
 
     fn code_size(&self, account: Address) -> Option<usize> {
-        self.state
-            .borrow()
-            .tokens
-            .contains_key(&account)
-            .then_some(1)
+        if let Some(code) = self.code.borrow().get(&account) {
+            return Some(code.len());
+        }
+        let simulated = [ORACLE, GUARD, CROSS_ENGINE, PORTFOLIO_ENGINE].contains(&account)
+            || self.modules.borrow().contains_key(&account)
+            || self.state.borrow().tokens.contains_key(&account);
+        simulated.then_some(1)
+    }
+
+    fn code(&self, account: Address) -> Option<Vec<u8>> {
+        self.code.borrow().get(&account).cloned()
+    }
+
+    fn delegate_call(host: &ChainHost, to: Address, calldata: &[u8]) -> Option<CallResult> {
+        let module = host.handler().modules.borrow().get(&to).cloned()?;
+        Some(module(host, calldata))
+    }
+
+    fn create(host: &ChainHost, init_code: &[u8]) -> Option<Result<Address, Vec<u8>>> {
+        let chain = host.handler();
+        let prefix = chain.create_prefix.borrow().clone();
+        let Some(runtime) = init_code.strip_prefix(prefix.as_slice()) else {
+            return Some(Err(b"create: unknown init code".to_vec()));
+        };
+        let mut n = chain.created.borrow_mut();
+        *n += 1;
+        let address = Address::from_word(alloy_primitives::keccak256(n.to_be_bytes()));
+        chain.code.borrow_mut().insert(address, runtime.to_vec());
+        Some(Ok(address))
     }
 }
