@@ -50,7 +50,7 @@
 //! | `socialised` | uint256 | total loss socialised (wad) |
 //! | `params_data` | address | data contract holding the encoded risk parameters |
 //! | `add_ons` | 4 words | haircut add-on parameters (margin module) |
-//! | `limits` | uint256 | max positions (byte 31), max expiries (byte 30) |
+//! | `limits` | uint256 | max positions (byte 31), max expiries (byte 30), SRM parameter sets in the risk parameters (byte 29) |
 //! | `liquidation` | 4 words | auction parameters (liquidation module) |
 //! | `underlyings` | `address[]` | listed underlyings, index = position in the list (≤ 16) |
 //! | `underlying_info` | `asset → 4 words` | index + 1, stress vol, funding state ([`pack`]) |
@@ -71,6 +71,7 @@ pub mod engine;
 mod error;
 pub mod instrument;
 pub mod module;
+pub mod oracle;
 pub mod pack;
 pub mod positions;
 pub mod state;

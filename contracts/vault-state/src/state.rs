@@ -37,6 +37,10 @@ pub struct Collateral {
 }
 
 /// One listed underlying's stored state.
+///
+/// Funding accrues linearly: at time `t`, `index(t) = funding_index + funding_rate · spot ·
+/// (t − funding_updated)` ([`UnderlyingInfo::accrued_index`]), in settlement asset per unit
+/// of size; a long perpetual pays `size · Δindex` (a negative rate pays shorts).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct UnderlyingInfo {
     /// Index in the vault's list.
@@ -156,11 +160,24 @@ impl VaultState {
         )
     }
 
-    /// Stores the per-account limits.
+    /// Stores the per-account limits (keeps the SRM set count).
     pub fn set_limits_word(&mut self, max_positions: u8, max_expiries: u8) {
-        let mut w = [0u8; 32];
+        let mut w = self.limits.get().to_be_bytes::<32>();
         w[31] = max_positions;
         w[30] = max_expiries;
+        self.limits.set(U256::from_be_bytes(w));
+    }
+
+    /// How many per-underlying SRM parameter sets the current risk parameters hold (0: no
+    /// parameters yet). An underlying's index must be below it.
+    pub fn srm_sets(&self) -> u8 {
+        self.limits.get().to_be_bytes::<32>()[29]
+    }
+
+    /// Records the SRM set count of newly set risk parameters.
+    pub fn set_srm_sets(&mut self, sets: u8) {
+        let mut w = self.limits.get().to_be_bytes::<32>();
+        w[29] = sets;
         self.limits.set(U256::from_be_bytes(w));
     }
 
