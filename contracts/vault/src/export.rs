@@ -10,16 +10,14 @@
 
 use alloc::vec::Vec;
 
-use alloy_primitives::{Address, U256};
+use alloy_primitives::{Address, I256, U256};
 use stylus_sdk::prelude::*;
 // `vec!` is used by the code `#[public]` generates.
 #[allow(unused_imports)]
 use alloc::vec;
 
-use crate::abi::CollateralParams;
-use crate::contract::{Collateral, MarginVault};
-use crate::error::Revert;
-use crate::pack::to_u128;
+use crate::contract::MarginVault;
+use keel_vault_state::Revert;
 
 type Res<T> = core::result::Result<T, Revert>;
 
@@ -140,35 +138,6 @@ impl MarginVault {
         self.is_operator(id, operator)
     }
 
-    #[selector(name = "listCollateral")]
-    pub fn abi_list_collateral(&mut self, asset: Address, params: CollateralParams) -> Res<()> {
-        let sat = |x: U256| to_u128(x).unwrap_or(u128::MAX);
-        let c = Collateral {
-            im_haircut: sat(params.imHaircut),
-            mm_haircut: sat(params.mmHaircut),
-            asset_cap: sat(params.assetCap),
-            account_cap: sat(params.accountCap),
-            underlying: params.riskCancellingUnderlying,
-            depeg_guarded: params.depegGuarded,
-            ..Collateral::default()
-        };
-        self.list_collateral(asset, c).map(|_| ())
-    }
-
-    #[selector(name = "collateral")]
-    pub fn abi_collateral(&self, asset: Address) -> (bool, u8, CollateralParams, U256) {
-        let c = self.collateral(asset);
-        let params = CollateralParams {
-            imHaircut: U256::from(c.im_haircut),
-            mmHaircut: U256::from(c.mm_haircut),
-            assetCap: U256::from(c.asset_cap),
-            accountCap: U256::from(c.account_cap),
-            riskCancellingUnderlying: c.underlying,
-            depegGuarded: c.depeg_guarded,
-        };
-        (c.listed, c.decimals, params, c.total)
-    }
-
     #[selector(name = "deposit")]
     pub fn abi_deposit(&mut self, id: U256, asset: Address, amount: U256) -> Res<()> {
         self.deposit(id, asset, amount).map(|_| ())
@@ -187,5 +156,30 @@ impl MarginVault {
     #[selector(name = "accountAssets")]
     pub fn abi_account_assets(&self, id: U256) -> Vec<Address> {
         self.account_assets(id)
+    }
+
+    #[selector(name = "cash")]
+    pub fn abi_cash(&self, id: U256) -> Res<I256> {
+        Ok(keel_stylus_common::convert::wad_to_i256(self.cash_of(id)?))
+    }
+
+    #[selector(name = "module")]
+    pub fn abi_module(&self, kind: u8) -> Res<Address> {
+        self.module(kind)
+    }
+
+    #[selector(name = "setModule")]
+    pub fn abi_set_module(&mut self, kind: u8, module: Address) -> Res<()> {
+        self.set_module(kind, module)
+    }
+
+    #[selector(name = "settlementAsset")]
+    pub fn abi_settlement_asset(&self) -> Address {
+        self.settlement_asset.get()
+    }
+
+    #[selector(name = "setSettlementAsset")]
+    pub fn abi_set_settlement_asset(&mut self, asset: Address) -> Res<()> {
+        self.set_settlement_asset(asset)
     }
 }
