@@ -55,6 +55,22 @@ pub struct UnderlyingInfo {
     pub funding_updated: u64,
 }
 
+impl UnderlyingInfo {
+    /// The funding index accrued to `now` at `spot` (see the type docs): `(rate · Δt) · spot`,
+    /// rounded once; a clock behind the record accrues nothing.
+    pub fn accrued_index(
+        &self,
+        spot: Wad,
+        now: u64,
+    ) -> core::result::Result<Wad, keel_risk::RiskError> {
+        let elapsed = i128::from(now.saturating_sub(self.funding_updated));
+        self.funding_rate
+            .mul_int(elapsed)?
+            .mul(spot)?
+            .add(self.funding_index)
+    }
+}
+
 impl VaultState {
     /// Emits an event: `topics` (signature hash first) and static `data` words.
     pub fn emit(&self, topics: &[B256], data: &[[u8; 32]]) {

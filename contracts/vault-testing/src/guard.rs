@@ -48,7 +48,7 @@ impl GuardSim {
             .assessments
             .get(&c.asset)
             .cloned()
-            .ok_or_else(|| Vec::new())?;
+            .ok_or_else(Vec::new)?;
         Ok(assessCall::abi_encode_returns(&a))
     }
 }

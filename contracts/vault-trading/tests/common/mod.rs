@@ -1,0 +1,400 @@
+//! Test harness: the vault core deployed on a `ChainHost`, the trading module installed at
+//! [`TRADING`] (core `setModule(1, …)`, reached by delegatecall through the core's real entry
+//! path), and at [`MARGIN`] a stub margin module that answers `requireMargin(id, initial)`
+//! from a table and records every request. Calldata, returns, errors and events are typed by
+//! `sol!` from `abi/IMarginVault.sol` itself.
+#![allow(dead_code)]
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use alloy_primitives::{Address, I256, U256};
+pub use alloy_sol_types::{sol, SolCall, SolError, SolEvent};
+use keel_vault::MarginVault;
+#[allow(unused_imports)]
+pub use keel_vault_state::instrument::{CALL, PERP, PUT};
+use keel_vault_state::pack::{asset_word, pair, LISTED};
+use keel_vault_state::VaultState;
+use keel_vault_testing::ORACLE;
+pub use keel_vault_testing::{ChainHost, Kind, TokenHost};
+use keel_vault_trading::TradingModule;
+use stylus_sdk::abi::{router_entrypoint, CONSTRUCTOR_SELECTOR};
+use stylus_sdk::host::VM;
+
+sol!(
+    #[sol(all_derives)]
+    "../../abi/IMarginVault.sol"
+);
+pub use IMarginVault as I;
+
+pub const OWNER: Address = Address::repeat_byte(0x01);
+pub const ADMIN: Address = Address::repeat_byte(0x02);
+pub const GUARDIAN: Address = Address::repeat_byte(0x03);
+pub const ALICE: Address = Address::repeat_byte(0x0a);
+pub const BOB: Address = Address::repeat_byte(0x0b);
+pub const CAROL: Address = Address::repeat_byte(0x0c);
+/// An authorised market (has code).
+pub const MARKET: Address = Address::repeat_byte(0x4d);
+/// A contract that is not an authorised market.
+pub const OTHER_MARKET: Address = Address::repeat_byte(0x4e);
+pub const EOA: Address = Address::repeat_byte(0x55);
+/// Where the trading module is installed.
+pub const TRADING: Address = Address::repeat_byte(0x71);
+/// Where the stub margin module is installed.
+pub const MARGIN: Address = Address::repeat_byte(0x70);
+/// The settlement asset (6 decimals).
+pub const USDC: Address = Address::repeat_byte(0xc6);
+/// Underlyings (oracle-adapter keys).
+pub const ETH: Address = Address::repeat_byte(0xee);
+pub const BTC: Address = Address::repeat_byte(0xbb);
+pub const SOL: Address = Address::repeat_byte(0x5a);
+
+/// The start time of every test.
+pub const T0: u64 = 1_700_000_000;
+/// An option expiry one week after [`T0`].
+pub const EXPIRY: u64 = T0 + 7 * 86_400;
+
+pub const ONE: i128 = 1_000_000_000_000_000_000;
+
+pub fn wad(units: i128) -> U256 {
+    U256::from(units as u128) * U256::from(ONE as u128)
+}
+
+/// A signed wad as `int256`.
+pub fn iw(raw: i128) -> I256 {
+    I256::try_from(raw).unwrap()
+}
+
+/// `units` as a signed wad (`int256`).
+pub fn swad(units: i128) -> I256 {
+    iw(units * ONE)
+}
+
+/// What the stub margin module saw and answers.
+#[derive(Default)]
+pub struct MarginStub {
+    /// Every `requireMargin(id, initial)` received, in order.
+    pub requests: Vec<(U256, bool)>,
+    /// `(id, initial)` → revert data (absent: the check passes).
+    pub fails: HashMap<(U256, bool), Vec<u8>>,
+}
+
+#[derive(Clone)]
+pub struct Env {
+    pub host: ChainHost,
+    pub margin: Rc<RefCell<MarginStub>>,
+}
+
+impl Env {
+    /// The core deployed by `OWNER` with risk admin `ADMIN`, guardian `GUARDIAN`, the oracle
+    /// adapter, the trading module and the stub margin module installed, USDC listed (storage
+    /// written directly) and made the settlement asset, `MARKET` with code; time [`T0`]; no
+    /// SRM sets, no underlyings, no accounts. Logs cleared.
+    pub fn bare() -> Env {
+        let host = ChainHost::new();
+        host.set_block_timestamp(T0);
+        let env = Env {
+            host,
+            margin: Rc::default(),
+        };
+        env.deploy(OWNER).unwrap();
+        env.call(OWNER, I::setRiskAdminCall { riskAdmin: ADMIN })
+            .unwrap();
+        env.call(OWNER, I::setGuardianCall { guardian: GUARDIAN })
+            .unwrap();
+        env.call(
+            OWNER,
+            I::setOracleAdapterCall {
+                oracleAdapter: ORACLE,
+            },
+        )
+        .unwrap();
+        env.host.handler().install(
+            TRADING,
+            Rc::new(|host: &ChainHost, calldata: &[u8]| {
+                router_entrypoint::<TradingModule, TradingModule>(
+                    calldata.to_vec(),
+                    VM {
+                        host: Box::new(host.clone()),
+                    },
+                )
+            }),
+        );
+        let stub = Rc::clone(&env.margin);
+        env.host.handler().install(
+            MARGIN,
+            Rc::new(move |_: &ChainHost, calldata: &[u8]| {
+                let c = I::requireMarginCall::abi_decode(calldata).map_err(|_| Vec::new())?;
+                let mut s = stub.borrow_mut();
+                s.requests.push((c.id, c.initial));
+                match s.fails.get(&(c.id, c.initial)) {
+                    Some(data) => Err(data.clone()),
+                    None => Ok(Vec::new()),
+                }
+            }),
+        );
+        env.call(
+            OWNER,
+            I::setModuleCall {
+                kind: 1,
+                module: TRADING,
+            },
+        )
+        .unwrap();
+        env.call(
+            OWNER,
+            I::setModuleCall {
+                kind: 0,
+                module: MARGIN,
+            },
+        )
+        .unwrap();
+        env.host.add_token(USDC, 6, Kind::Standard);
+        {
+            let mut s = env.state();
+            let mut slot = s.assets.setter(USDC);
+            slot.w0.set(asset_word(Address::ZERO, 6, LISTED));
+            slot.w2.set(pair(10u128.pow(30), 10u128.pow(29)));
+        }
+        env.call(OWNER, I::setSettlementAssetCall { asset: USDC })
+            .unwrap();
+        env.host.vm().set_code(MARKET, vec![0xfe]);
+        env.host.vm().set_code(OTHER_MARKET, vec![0xfe]);
+        env.host.vm().clear_mocks();
+        env
+    }
+
+    /// [`Env::bare`] with 16 SRM sets, ETH (index 0, spot 2000) and BTC (index 1, spot
+    /// 60000) listed with stress vol 1, `MARKET` authorised, ALICE's account 1 (cross) and
+    /// BOB's account 2 (portfolio) with `MARKET` as operator. Logs cleared.
+    pub fn new() -> Env {
+        let env = Env::bare();
+        env.state().set_srm_sets(16);
+        env.set_spot(ETH, 2_000);
+        env.set_spot(BTC, 60_000);
+        for asset in [ETH, BTC] {
+            env.call(
+                ADMIN,
+                I::listUnderlyingCall {
+                    asset,
+                    stressVol: wad(1),
+                },
+            )
+            .unwrap();
+        }
+        env.call(
+            OWNER,
+            I::setMarketCall {
+                market: MARKET,
+                authorised: true,
+            },
+        )
+        .unwrap();
+        assert_eq!(env.open(ALICE, 1), U256::from(1));
+        assert_eq!(env.open(BOB, 2), U256::from(2));
+        env.host.vm().clear_mocks();
+        env
+    }
+
+    pub fn deploy(&self, owner: Address) -> Result<Vec<u8>, Vec<u8>> {
+        let mut calldata = CONSTRUCTOR_SELECTOR.to_be_bytes().to_vec();
+        calldata.extend_from_slice(owner.into_word().as_slice());
+        self.raw(owner, calldata)
+    }
+
+    pub fn raw(&self, from: Address, calldata: Vec<u8>) -> Result<Vec<u8>, Vec<u8>> {
+        self.host.set_sender(from);
+        router_entrypoint::<MarginVault, MarginVault>(
+            calldata,
+            VM {
+                host: Box::new(self.host.clone()),
+            },
+        )
+    }
+
+    pub fn call<C: SolCall>(&self, from: Address, call: C) -> Result<C::Return, Vec<u8>> {
+        self.raw(from, call.abi_encode())
+            .map(|out| C::abi_decode_returns_validate(&out).expect("the return decodes"))
+    }
+
+    /// A call whose return is not needed.
+    pub fn exec<C: SolCall>(&self, from: Address, call: C) -> Result<(), Vec<u8>> {
+        self.raw(from, call.abi_encode()).map(|_| ())
+    }
+
+    /// The revert data of a call that must fail.
+    pub fn fail<C: SolCall>(&self, from: Address, call: C) -> Vec<u8> {
+        match self.raw(from, call.abi_encode()) {
+            Ok(_) => panic!("{} succeeded", C::SIGNATURE),
+            Err(data) => data,
+        }
+    }
+
+    /// The vault's storage, read and written directly.
+    pub fn state(&self) -> VaultState {
+        VaultState::from(&self.host)
+    }
+
+    /// Opens an account for `owner` in `mode` and approves `MARKET` as its operator.
+    pub fn open(&self, owner: Address, mode: u8) -> U256 {
+        let id = self.call(owner, I::openAccountCall { mode }).unwrap();
+        self.call(
+            owner,
+            I::setOperatorCall {
+                id,
+                operator: MARKET,
+                approved: true,
+            },
+        )
+        .unwrap();
+        id
+    }
+
+    pub fn set_spot(&self, asset: Address, units: i128) {
+        self.set_spot_raw(asset, units * ONE);
+    }
+
+    pub fn set_spot_raw(&self, asset: Address, raw: i128) {
+        self.host
+            .handler()
+            .oracle
+            .borrow_mut()
+            .set_price(asset, U256::from(raw as u128));
+    }
+
+    /// Fixes `asset`'s settlement price at `expiry` (units).
+    pub fn fix(&self, asset: Address, expiry: u64, units: i128) {
+        self.host
+            .handler()
+            .oracle
+            .borrow_mut()
+            .settlements
+            .insert((asset, expiry), wad(units));
+    }
+
+    pub fn warp(&self, to: u64) {
+        self.host.set_block_timestamp(to);
+    }
+
+    pub fn id(&self, underlying: Address, kind: u8, expiry: u64, strike: U256) -> U256 {
+        self.call(
+            ALICE,
+            I::instrumentIdCall {
+                underlying,
+                kind,
+                expiry,
+                strike,
+            },
+        )
+        .unwrap()
+    }
+
+    pub fn perp(&self, underlying: Address) -> U256 {
+        self.id(underlying, PERP, 0, U256::ZERO)
+    }
+
+    /// A trade of `size` (signed wad raw) of `instrument` at `price` (wad raw), no fees.
+    pub fn trade(
+        &self,
+        instrument: U256,
+        taker: u64,
+        maker: u64,
+        size: i128,
+        price: i128,
+    ) -> I::Trade {
+        I::Trade {
+            instrument,
+            taker: U256::from(taker),
+            maker: U256::from(maker),
+            size: iw(size),
+            price: U256::from(price as u128),
+            takerFee: U256::ZERO,
+            makerFee: U256::ZERO,
+        }
+    }
+
+    pub fn settle(&self, trade: I::Trade) -> Result<(), Vec<u8>> {
+        self.exec(MARKET, I::settleTradeCall { trade })
+    }
+
+    pub fn cash(&self, id: u64) -> i128 {
+        let c = self
+            .call(ALICE, I::cashCall { id: U256::from(id) })
+            .unwrap();
+        i128::try_from(c).unwrap()
+    }
+
+    pub fn positions(&self, id: u64) -> Vec<I::Position> {
+        self.call(ALICE, I::positionsCall { id: U256::from(id) })
+            .unwrap()
+    }
+
+    /// Account `id`'s (size, basis) in `instrument`, raw wads (None: no position).
+    pub fn position(&self, id: u64, instrument: U256) -> Option<(i128, i128)> {
+        self.positions(id)
+            .into_iter()
+            .find(|p| p.instrument == instrument)
+            .map(|p| {
+                (
+                    i128::try_from(p.size).unwrap(),
+                    i128::try_from(p.basis).unwrap(),
+                )
+            })
+    }
+
+    pub fn insurance(&self) -> U256 {
+        self.state().insurance.get()
+    }
+
+    /// The `requireMargin` requests since the last call, emptied.
+    pub fn margin_requests(&self) -> Vec<(u64, bool)> {
+        std::mem::take(&mut self.margin.borrow_mut().requests)
+            .into_iter()
+            .map(|(id, initial)| (id.to::<u64>(), initial))
+            .collect()
+    }
+
+    /// Makes the stub margin module refuse `requireMargin(id, initial)` with `data`.
+    pub fn refuse_margin(&self, id: u64, initial: bool, data: Vec<u8>) {
+        self.margin
+            .borrow_mut()
+            .fails
+            .insert((U256::from(id), initial), data);
+    }
+
+    pub fn allow_margin(&self) {
+        self.margin.borrow_mut().fails.clear();
+    }
+
+    pub fn set_limits(&self, max_positions: u8, max_expiries: u8) {
+        self.state().set_limits_word(max_positions, max_expiries);
+    }
+
+    /// The events emitted so far, decoded as `E` (others skipped).
+    pub fn events<E: SolEvent>(&self) -> Vec<E> {
+        self.host
+            .get_emitted_logs()
+            .into_iter()
+            .filter(|(topics, _)| topics.first() == Some(&E::SIGNATURE_HASH))
+            .map(|(topics, data)| {
+                E::decode_raw_log_validate(topics, &data).expect("the event decodes")
+            })
+            .collect()
+    }
+
+    pub fn clear_logs(&self) {
+        self.host.vm().clear_mocks();
+    }
+}
+
+/// Revert data of error `e`.
+pub fn err<E: SolError>(e: E) -> Vec<u8> {
+    e.abi_encode()
+}
+
+/// `a ⊗ b` as the contract rounds it (toward zero), computed independently in i256.
+pub fn mul(a: i128, b: i128) -> i128 {
+    let p = I256::try_from(a).unwrap() * I256::try_from(b).unwrap();
+    i128::try_from(p / I256::try_from(ONE).unwrap()).unwrap()
+}
