@@ -1,13 +1,8 @@
-//! The vault side of a margin engine (`abi/IRiskEngine.sol`): `margin(bytes snapshot) view
-//! returns (int256 im, int256 mm, int256 mtm, uint256 worstScenario)`, static-called on the
-//! engine the owner configured for the account's mode.
-//!
-//! **Not wired yet.** The snapshot (`keel_risk::model::snapshot`) and the engine contracts
-//! are being written in parallel; nothing in the vault calls [`margin`] in this version (no
-//! account can hold a position, so no margin check is needed yet). What is here, and tested,
-//! is the call and its decoding, so the margin checks plug in without touching the ABI
-//! handling: the caller maps an [`EngineFailure`] to its named error (or bubbles the
-//! engine's revert data).
+//! The vault side of a margin engine (`abi/IRiskEngine.sol`, `abi/ICrossEngine.sol`):
+//! `margin(bytes snapshot) view returns (int256 im, int256 mm, int256 mtm, uint256
+//! worstScenario)`, static-called on the engine the owner configured for the account's mode.
+//! The margin module builds the snapshot and maps an [`EngineFailure`] to its named error (or
+//! passes the engine's revert data on).
 
 use alloc::vec::Vec;
 

@@ -1,4 +1,4 @@
-//! The engine call (not yet routed: see `keel_vault::engine`) on a TestVM host: the calldata
+//! The engine call (`keel_vault_state::engine`, used by the margin module) on a TestVM host: the
 //! the engine receives, its answer decoded, its revert data kept.
 mod common;
 
