@@ -1,5 +1,5 @@
 //! The engine call (`keel_vault_state::engine`, used by the margin module) on a TestVM host: the
-//! the engine receives, its answer decoded, its revert data kept.
+//! calldata the engine receives, its answer decoded, its revert data kept.
 mod common;
 
 use alloy_primitives::U256;
