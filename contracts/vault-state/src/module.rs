@@ -52,12 +52,12 @@ impl Module {
             | setLimitsCall::SELECTOR
             | limitsCall::SELECTOR
             | marginCall::SELECTOR
-            | marginAllModesCall::SELECTOR
             | snapshotCall::SELECTOR
             | requireMarginCall::SELECTOR
             | setModeCall::SELECTOR
             | updateMarginCallCall::SELECTOR => Module::Margin,
             listUnderlyingCall::SELECTOR
+            | marginAllModesCall::SELECTOR
             | underlyingsCall::SELECTOR
             | setMarketCall::SELECTOR
             | isMarketCall::SELECTOR

@@ -63,9 +63,12 @@ impl UnderlyingInfo {
         spot: Wad,
         now: u64,
     ) -> core::result::Result<Wad, keel_risk::RiskError> {
-        let elapsed = i128::from(now.saturating_sub(self.funding_updated));
+        // Timestamps are far below 2⁶³; `mul` by a whole number of seconds is exact.
+        let elapsed = now
+            .saturating_sub(self.funding_updated)
+            .min(i64::MAX as u64) as i64;
         self.funding_rate
-            .mul_int(elapsed)?
+            .mul(Wad::from_int(elapsed))?
             .mul(spot)?
             .add(self.funding_index)
     }

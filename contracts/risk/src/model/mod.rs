@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod cross;
+pub mod haircut;
 pub mod isolated;
 pub mod portfolio;
 pub mod snapshot;

@@ -10,8 +10,15 @@
 //! pub enum MarginMode { Isolated = 0, Cross = 1, Portfolio = 2 }
 //! pub fn encode(snapshot: &MarginSnapshot) -> Vec<u8>            // infallible
 //! pub fn decode(bytes: &[u8]) -> Result<MarginSnapshot, SnapshotError>   // never panics
+//! pub fn encode_prefix(mode, &MarketSnapshot, &Account) -> Vec<u8>  // header, market, account
+//! pub fn encode_params(&RiskParams) -> Vec<u8>   // encode(s) == encode_prefix(..) ‖ encode_params(&s.params)
+//! pub fn decode_params(bytes: &[u8]) -> Result<RiskParams, SnapshotError>
+//! impl RiskParams { pub fn validate(&self) -> Result<(), ParamsError> }  // hard bounds
+//! pub fn validate_params(bytes: &[u8]) -> Result<usize, ParamsError>  // decode + validate, table-driven
+//! pub struct Writer(pub Vec<u8>)   // the varint primitives, for encoders that stream
 //! pub fn evaluate(snapshot: &MarginSnapshot) -> Result<MarginOutcome, RiskError>
 //! pub fn evaluate_cross(..) / evaluate_portfolio(..)  // one model each (engine code size)
+//! pub fn isolated_what_if(..) / all_modes(..)  // the three modes side by side (off-chain)
 //! pub struct MarginOutcome { im: Wad, mm: Wad, mtm: Wad, worst: Option<WorstCase> }
 //! ```
 //!
@@ -38,7 +45,9 @@
 //! between contracts pays no L1 calldata. Keel's default parameters (one SRM set, 31 scenarios) encode in about 1 kB; wads are
 //! varints, so a typical 3-position account with two underlyings' market data adds ~0.6 kB.
 //! Parameters are **not** re-validated by decoding or evaluation (as in keel-risk generally:
-//! setters validate once); the vault must validate them when the admin sets them.
+//! setters validate once): the vault stores the [`encode_params`] bytes its risk admin sets,
+//! after [`decode_params`] and [`RiskParams::validate`] accept them, and appends them verbatim
+//! to every snapshot it builds ([`encode_prefix`]).
 //!
 //! # Wire format, version 1
 //!
@@ -87,7 +96,7 @@ use crate::model::portfolio::{
     portfolio_margin, BasisParams, MarginParams, OtherContingencyParams, Pm2Params, Scenario,
     SkewShockParams, VolShock, VolShockParams, WorstCase,
 };
-use crate::{RiskError, Wad};
+use crate::{RiskError, Wad, WAD};
 
 /// First byte of every snapshot (`'K'`).
 pub const MAGIC: u8 = 0x4B;
@@ -197,6 +206,51 @@ impl core::fmt::Display for SnapshotError {
 
 impl core::error::Error for SnapshotError {}
 
+/// Why [`RiskParams::validate`] refuses a parameter set. The discriminant is the `code` of the
+/// vault's `InvalidRiskParams(uint8 code)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum ParamsError {
+    /// 1: the bytes are not a parameters section ([`decode_params`] refuses them).
+    Malformed = 1,
+    /// 2: no SRM parameter set (cross margin needs at least one).
+    NoSrmSets = 2,
+    /// 3: an SRM set's option parameters outside SRM §3.3 ([`SrmParams::validate`]).
+    SrmOption = 3,
+    /// 4: an SRM set's perp requirements outside `0 < r_MM ≤ r_IM < 1`.
+    SrmPerp = 4,
+    /// 5: an SRM set's base-asset factors outside [0, 1].
+    SrmBase = 5,
+    /// 6: an SRM set's oracle-contingency thresholds or factor outside [0, 1].
+    SrmOracle = 6,
+    /// 7: stable de-peg threshold outside [0, 1] or factor outside [0, 3].
+    Depeg = 7,
+    /// 8: a PM2 parameter outside its §3.3 bounds ([`Pm2Params::validate_bounds`]:
+    /// including `maxExpiries` outside [1, 30] and a non-positive SVI cap), or a vol-shock
+    /// power below −10.
+    Pm2Bounds = 8,
+    /// 9: a scenario list PM2 §3.4 refuses (1 to 40 scenarios, one Linear and one Abs at
+    /// most, both at `ξ = 1`), or a scenario with `ξ` outside [0, 10] or `λ` outside [0, 1].
+    Scenarios = 9,
+    /// 10: `dteFloor` of 0 seconds (an option at its expiry would divide by zero).
+    DteFloor = 10,
+    /// 11: SVI total-variance cap above 144 (`W_MAX`).
+    SviCap = 11,
+    /// 12: fewer SRM sets than the vault has underlyings (checked by the vault, which knows
+    /// how many it lists).
+    TooFewSrmSets = 12,
+}
+
+impl RiskParams {
+    /// Hard bounds on every parameter ([`validate_params`] on the set's encoding): checked
+    /// once when the vault's risk admin stores a set (evaluation never re-validates). A set
+    /// that cannot be encoded within the wire bounds (more than 16 SRM sets or 40 scenarios)
+    /// is [`ParamsError::Malformed`]. [`RiskParams::keel_default`] passes.
+    pub fn validate(&self) -> Result<(), ParamsError> {
+        validate_params(&encode_params(self)).map(|_| ())
+    }
+}
+
 /// The headline numbers of one mode.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MarginOutcome {
@@ -254,13 +308,51 @@ pub fn evaluate_portfolio(snapshot: &MarginSnapshot) -> Result<MarginOutcome, Ri
     })
 }
 
+/// The isolated **what-if** of a snapshot's account (whatever its mode): its cash and
+/// collateral margined with no position, plus each position margined alone with no cash and
+/// no collateral, all in the cross model; IM, MM and mark-to-market are the sums, so every
+/// position carries its own one-position requirement with no netting between positions.
+/// For an account with at most one position it is [`evaluate_cross`] of the account. (The
+/// vault's `marginAllModes` view; computed off-chain from the vault's `snapshot` bytes.)
+pub fn isolated_what_if(snapshot: &MarginSnapshot) -> Result<MarginOutcome, RiskError> {
+    let mut alone = snapshot.clone();
+    alone.account.positions.clear();
+    let mut total = evaluate_cross(&alone)?;
+    for p in &snapshot.account.positions {
+        alone.account = Account {
+            cash: Wad::ZERO,
+            collateral: Vec::new(),
+            positions: alloc::vec![p.clone()],
+        };
+        let m = evaluate_cross(&alone)?;
+        total.im = total.im.add(m.im)?;
+        total.mm = total.mm.add(m.mm)?;
+        total.mtm = total.mtm.add(m.mtm)?;
+    }
+    Ok(total)
+}
+
+/// The snapshot's account in all three modes: `[isolated what-if, cross, portfolio]`.
+pub fn all_modes(snapshot: &MarginSnapshot) -> Result<[MarginOutcome; 3], RiskError> {
+    Ok([
+        isolated_what_if(snapshot)?,
+        evaluate_cross(snapshot)?,
+        evaluate_portfolio(snapshot)?,
+    ])
+}
+
 // ---------------------------------------------------------------------------------------------
 // Encoding
 
-struct Writer(Vec<u8>);
+/// The wire format's primitives, for an encoder that writes a snapshot without building a
+/// [`MarginSnapshot`] (the vault streams one from storage): `uint` and zigzag `int` varints
+/// (module docs). The bytes written must follow the grammar above; [`decode`] is the check.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Writer(pub Vec<u8>);
 
 impl Writer {
-    fn uint(&mut self, mut x: u128) {
+    /// An unsigned varint.
+    pub fn uint(&mut self, mut x: u128) {
         loop {
             let low = (x & 0x7f) as u8;
             x >>= 7;
@@ -271,18 +363,22 @@ impl Writer {
             self.0.push(low | 0x80);
         }
     }
-    fn int(&mut self, x: i128) {
+    /// A signed (zigzag) varint.
+    pub fn int(&mut self, x: i128) {
         self.uint(((x << 1) ^ (x >> 127)) as u128);
     }
-    fn wad(&mut self, x: Wad) {
+    /// A wad (its raw `i128` as an `int`).
+    pub fn wad(&mut self, x: Wad) {
         self.int(x.raw());
     }
-    fn wads(&mut self, xs: &[Wad]) {
+    /// Several wads.
+    pub fn wads(&mut self, xs: &[Wad]) {
         for &x in xs {
             self.wad(x);
         }
     }
-    fn len(&mut self, n: usize) {
+    /// A count.
+    pub fn len(&mut self, n: usize) {
         self.uint(n as u128);
     }
 }
@@ -362,12 +458,24 @@ const fn vol_tag(v: VolShock) -> u8 {
 }
 
 /// The snapshot's bytes (format in the module docs). Infallible; a snapshot beyond the bounds
-/// encodes to bytes [`decode`] refuses.
+/// encodes to bytes [`decode`] refuses. Always `encode_prefix(mode, market, account) ‖
+/// encode_params(params)`.
 pub fn encode(snapshot: &MarginSnapshot) -> Vec<u8> {
-    let mut w = Writer(Vec::with_capacity(512));
-    w.0.extend_from_slice(&[MAGIC, VERSION, snapshot.mode as u8]);
+    let mut w = Writer(encode_prefix(
+        snapshot.mode,
+        &snapshot.market,
+        &snapshot.account,
+    ));
+    write_params(&mut w, &snapshot.params);
+    w.0
+}
 
-    let market = &snapshot.market;
+/// Everything of a snapshot before its parameters: header, market, account. The vault appends
+/// the stored [`encode_params`] bytes verbatim to this.
+pub fn encode_prefix(mode: MarginMode, market: &MarketSnapshot, account: &Account) -> Vec<u8> {
+    let mut w = Writer(Vec::with_capacity(512));
+    w.0.extend_from_slice(&[MAGIC, VERSION, mode as u8]);
+
     w.uint(market.now.into());
     w.wad(market.stable_price);
     w.len(market.underlyings.len());
@@ -396,7 +504,6 @@ pub fn encode(snapshot: &MarginSnapshot) -> Vec<u8> {
         );
     }
 
-    let account = &snapshot.account;
     w.wad(account.cash);
     w.len(account.collateral.len());
     w.wads(&account.collateral);
@@ -426,8 +533,18 @@ pub fn encode(snapshot: &MarginSnapshot) -> Vec<u8> {
             w.wad(amount);
         }
     }
+    w.0
+}
 
-    let params = &snapshot.params;
+/// The parameters section of the wire format (`params` in the module docs): exactly the bytes
+/// that end [`encode`]'s output. The vault's risk admin stores these bytes.
+pub fn encode_params(params: &RiskParams) -> Vec<u8> {
+    let mut w = Writer(Vec::with_capacity(1024));
+    write_params(&mut w, params);
+    w.0
+}
+
+fn write_params(w: &mut Writer, params: &RiskParams) {
     w.len(params.cross_markets.len());
     for p in &params.cross_markets {
         w.wads(&srm_fields(p));
@@ -461,7 +578,6 @@ pub fn encode(snapshot: &MarginSnapshot) -> Vec<u8> {
     }
     w.uint(pm.max_expiries.into());
     w.wad(pm.svi_max_total_variance);
-    w.0
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -595,6 +711,209 @@ pub fn decode(bytes: &[u8]) -> Result<MarginSnapshot, SnapshotError> {
             market,
             params,
         }),
+    }
+}
+
+/// The parameters a [`encode_params`] output encodes: the same checks as [`decode`] applies
+/// to a snapshot's parameters section, and no trailing bytes. Never panics. Does **not**
+/// check the parameters' bounds ([`RiskParams::validate`] does).
+pub fn decode_params(bytes: &[u8]) -> Result<RiskParams, SnapshotError> {
+    let mut r = Reader { bytes, error: None };
+    let params = read_params(&mut r);
+    if !r.bytes.is_empty() {
+        r.fail(SnapshotError::TrailingBytes);
+    }
+    match r.error {
+        Some(e) => Err(e),
+        None => Ok(params),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validating encoded parameters
+
+/// A bound in tenths: `(low, high, open, error)`; `open` bit 1 excludes `low`, bit 2 excludes
+/// `high`; [`UNBOUNDED`] as `low` means no lower bound.
+type Bound = (i16, i16, u8, ParamsError);
+
+/// Short for the tables.
+type P = ParamsError;
+
+/// No lower bound.
+const UNBOUNDED: i16 = i16::MIN;
+
+/// [`SrmParams::validate`]'s ranges, in wire order (which is also its group order). The perp
+/// pair's `r_MM ≤ r_IM` is checked after the set.
+const SRM_BOUNDS: [Bound; 16] = [
+    (0, 12, 0, P::SrmOption),
+    (0, 12, 0, P::SrmOption),
+    (0, 10, 0, P::SrmOption),
+    (0, 10, 0, P::SrmOption),
+    (0, 10, 0, P::SrmOption),
+    (10, 30, 0, P::SrmOption),
+    (10, 30, 0, P::SrmOption),
+    (10, 30, 0, P::SrmOption),
+    (UNBOUNDED, 10, 2, P::SrmPerp),
+    (0, 10, 3, P::SrmPerp),
+    (0, 10, 0, P::SrmBase),
+    (0, 10, 0, P::SrmBase),
+    (0, 10, 0, P::SrmOracle),
+    (0, 10, 0, P::SrmOracle),
+    (0, 10, 0, P::SrmOracle),
+    (0, 10, 0, P::SrmOracle),
+];
+
+/// The de-peg pair and the PM2 wads before `dteFloor` (vol ranges and powers).
+const HEAD_BOUNDS: [Bound; 6] = [
+    (0, 10, 0, P::Depeg),
+    (0, 30, 0, P::Depeg),
+    (0, 100, 0, P::Pm2Bounds),
+    (0, 100, 0, P::Pm2Bounds),
+    (-100, 100, 0, P::Pm2Bounds),
+    (-100, 100, 0, P::Pm2Bounds),
+];
+
+/// The PM2 wads after `dteFloor`: min vol-up shock, margin, basis, other, skew
+/// ([`Pm2Params::validate_bounds`]).
+const TAIL_BOUNDS: [Bound; 29] = [
+    (0, 200, 0, P::Pm2Bounds),
+    (5, 100, 0, P::Pm2Bounds),
+    (1, 100, 0, P::Pm2Bounds),
+    (0, 100, 0, P::Pm2Bounds),
+    (0, 100, 0, P::Pm2Bounds),
+    (0, 40, 0, P::Pm2Bounds),
+    (0, 100, 0, P::Pm2Bounds),
+    (0, 100, 0, P::Pm2Bounds),
+    (0, 40, 0, P::Pm2Bounds),
+    (10, 30, 3, P::Pm2Bounds),
+    (0, 10, 2, P::Pm2Bounds),
+    (0, 200, 0, P::Pm2Bounds),
+    (0, 200, 0, P::Pm2Bounds),
+    (0, 1000, 0, P::Pm2Bounds),
+    (0, 100, 0, P::Pm2Bounds),
+    (0, 10, 0, P::Pm2Bounds),
+    (0, 200, 0, P::Pm2Bounds),
+    (0, 30, 0, P::Pm2Bounds),
+    (0, 30, 0, P::Pm2Bounds),
+    (0, 20, 0, P::Pm2Bounds),
+    (0, 20, 0, P::Pm2Bounds),
+    (0, 100, 0, P::Pm2Bounds),
+    (-100, 100, 0, P::Pm2Bounds),
+    (0, 100, 0, P::Pm2Bounds),
+    (-100, 100, 0, P::Pm2Bounds),
+    (0, 100, 0, P::Pm2Bounds),
+    (0, 100, 0, P::Pm2Bounds),
+    (0, 100, 0, P::Pm2Bounds),
+    (-200, 200, 0, P::Pm2Bounds),
+];
+
+/// The first failing check, front to back.
+struct Verdict(Option<ParamsError>);
+
+impl Verdict {
+    fn fail(&mut self, e: ParamsError) {
+        if self.0.is_none() {
+            self.0 = Some(e);
+        }
+    }
+
+    #[inline(never)]
+    fn check(&mut self, values: &[Wad], bounds: &[Bound]) {
+        const TENTH: i128 = WAD / 10;
+        for (x, &(low, high, open, e)) in values.iter().zip(bounds) {
+            let x = x.raw();
+            let low = i128::from(low) * TENTH;
+            let high = i128::from(high) * TENTH;
+            let below =
+                low != i128::from(UNBOUNDED) * TENTH && (x < low || (open & 1 != 0 && x == low));
+            let above = x > high || (open & 2 != 0 && x == high);
+            if below || above {
+                self.fail(e);
+            }
+        }
+    }
+}
+
+/// Validates an [`encode_params`] section without building [`RiskParams`], in one
+/// table-driven pass (the vault's code size): `Ok(SRM set count)`, or
+/// [`ParamsError::Malformed`] when [`decode_params`] refuses the bytes, else the first bound
+/// broken, front to back. The bounds: every SRM set within [`SrmParams::validate`]'s ranges;
+/// the de-peg pair within the SRM globals' (threshold in [0, 1], factor in [0, 3]); PM2
+/// within [`Pm2Params::validate_bounds`] plus vol-shock powers ≥ −10, `dteFloor` ≥ 1 s and
+/// an SVI cap ≤ 144; the scenarios within PM2's admission rules plus `ξ ∈ [0, 10]`,
+/// `λ ∈ [0, 1]`. (The tests hold these against the struct validators.)
+pub fn validate_params(bytes: &[u8]) -> Result<usize, ParamsError> {
+    let mut r = Reader { bytes, error: None };
+    let mut v = Verdict(None);
+    let sets = r.count(MAX_UNDERLYINGS, SnapshotError::TooManyUnderlyings);
+    if sets == 0 {
+        v.fail(ParamsError::NoSrmSets);
+    }
+    let mut srm = [Wad::ZERO; 16];
+    for _ in 0..sets {
+        r.fill(&mut srm);
+        v.check(&srm[..10], &SRM_BOUNDS[..10]);
+        if srm[8] < srm[9] {
+            v.fail(ParamsError::SrmPerp);
+        }
+        v.check(&srm[10..], &SRM_BOUNDS[10..]);
+    }
+    let mut head = [Wad::ZERO; 6];
+    r.fill(&mut head);
+    v.check(&head, &HEAD_BOUNDS);
+    let dte_floor = r.u64();
+    if dte_floor > crate::model::portfolio::MAX_DTE_FLOOR {
+        v.fail(ParamsError::Pm2Bounds);
+    }
+    if dte_floor == 0 {
+        v.fail(ParamsError::DteFloor);
+    }
+    let mut tail = [Wad::ZERO; 29];
+    r.fill(&mut tail);
+    v.check(&tail, &TAIL_BOUNDS);
+    let n = r.count(MAX_SCENARIOS, SnapshotError::TooManyScenarios);
+    if n == 0 {
+        v.fail(ParamsError::Scenarios);
+    }
+    let (mut linear, mut abs) = (0u32, 0u32);
+    for _ in 0..n {
+        let shock = r.wad();
+        let tag = r.byte();
+        let dampening = r.wad();
+        if tag > 4 {
+            r.fail(SnapshotError::BadTag);
+        }
+        linear += u32::from(tag == 3);
+        abs += u32::from(tag == 4);
+        let bad = shock.is_negative()
+            || shock > Wad::from_int(10)
+            || dampening.is_negative()
+            || dampening > Wad::ONE
+            || (tag >= 3 && shock != Wad::ONE);
+        if bad {
+            v.fail(ParamsError::Scenarios);
+        }
+    }
+    if linear > 1 || abs > 1 {
+        v.fail(ParamsError::Scenarios);
+    }
+    let max_expiries = r.u32();
+    if max_expiries == 0 || max_expiries > crate::model::portfolio::MAX_EXPIRIES_BOUND {
+        v.fail(ParamsError::Pm2Bounds);
+    }
+    let cap = r.wad();
+    if !cap.is_positive() {
+        v.fail(ParamsError::Pm2Bounds);
+    }
+    if cap > crate::math::SVI_MAX_TOTAL_VARIANCE {
+        v.fail(ParamsError::SviCap);
+    }
+    if r.error.is_some() || !r.bytes.is_empty() {
+        return Err(ParamsError::Malformed);
+    }
+    match v.0 {
+        Some(e) => Err(e),
+        None => Ok(sets),
     }
 }
 

@@ -1,13 +1,19 @@
 //! Test harness: the vault deployed on a `ChainHost` (a TestVM with simulated ERC20 tokens),
 //! driven through the real on-chain path — `router_entrypoint` → `#[fallback]` → dispatcher —
 //! with calldata, returns, errors and events typed by `sol!` **from `abi/IMarginVault.sol`
-//! itself**, so every test also checks the interface file.
+//! itself**, so every test also checks the interface file. The real margin module
+//! (`keel-vault-margin`, which lists collateral and checks margin) is installed at
+//! [`MARGIN`]; [`Env::with_margin`] also configures the simulated oracle adapter, depeg guard
+//! and engines of `keel-vault-testing`.
 #![allow(dead_code)]
+
+use std::rc::Rc;
 
 use alloy_primitives::{Address, U256};
 pub use alloy_sol_types::{sol, SolCall, SolError, SolEvent};
-pub use keel_vault_testing::{ChainHost, Kind, TokenHost};
 use keel_vault::MarginVault;
+use keel_vault_margin::MarginModule;
+pub use keel_vault_testing::{ChainHost, Kind, TokenHost};
 use stylus_sdk::abi::{router_entrypoint, CONSTRUCTOR_SELECTOR};
 use stylus_sdk::host::VM;
 use stylus_sdk::stylus_core::host::AccountAccess;
@@ -35,6 +41,8 @@ pub const ORACLE: Address = Address::repeat_byte(0x0e);
 pub const GUARD: Address = Address::repeat_byte(0x6d);
 pub const ENGINE: Address = Address::repeat_byte(0x7e);
 pub const EOA: Address = Address::repeat_byte(0x55);
+/// Where the margin module is installed.
+pub const MARGIN: Address = Address::repeat_byte(0x4d);
 
 pub fn wad(units: u128) -> U256 {
     U256::from(units) * U256::from(10u128.pow(18))
@@ -69,7 +77,8 @@ impl Env {
         }
     }
 
-    /// Deployed by `OWNER`, risk admin `ADMIN`, guardian `GUARDIAN`; logs cleared.
+    /// Deployed by `OWNER`, risk admin `ADMIN`, guardian `GUARDIAN`, the margin module
+    /// installed; logs cleared.
     pub fn new() -> Env {
         let env = Env::bare();
         env.deploy(OWNER).unwrap();
@@ -77,8 +86,77 @@ impl Env {
             .unwrap();
         env.call(OWNER, I::setGuardianCall { guardian: GUARDIAN })
             .unwrap();
+        env.host.handler().install(
+            MARGIN,
+            Rc::new(|host: &ChainHost, calldata: &[u8]| {
+                router_entrypoint::<MarginModule, MarginModule>(
+                    calldata.to_vec(),
+                    VM {
+                        host: Box::new(host.clone()),
+                    },
+                )
+            }),
+        );
+        env.host
+            .handler()
+            .set_create_prefix(keel_vault_margin::DATA_INIT_PREFIX.to_vec());
+        env.call(
+            OWNER,
+            I::setModuleCall {
+                kind: 0,
+                module: MARGIN,
+            },
+        )
+        .unwrap();
         env.host.vm().clear_mocks();
         env
+    }
+
+    /// [`Env::funded`] with margin: the simulated oracle adapter, depeg guard and engines of
+    /// `keel-vault-testing` set in the vault (engines: cross for modes 0 and 1, portfolio for
+    /// 2), USDC the settlement asset (price 1), WETH at 2000 and FINE at 1, Keel's default
+    /// risk parameters. No underlyings. Logs cleared.
+    pub fn with_margin() -> Env {
+        use keel_vault_testing::{CROSS_ENGINE, GUARD, ORACLE, PORTFOLIO_ENGINE};
+        let env = Env::funded();
+        env.call(
+            OWNER,
+            I::setOracleAdapterCall {
+                oracleAdapter: ORACLE,
+            },
+        )
+        .unwrap();
+        env.call(OWNER, I::setDepegGuardCall { depegGuard: GUARD })
+            .unwrap();
+        for (mode, engine) in [(0, CROSS_ENGINE), (1, CROSS_ENGINE), (2, PORTFOLIO_ENGINE)] {
+            env.call(OWNER, I::setEngineCall { mode, engine }).unwrap();
+        }
+        env.call(OWNER, I::setSettlementAssetCall { asset: USDC })
+            .unwrap();
+        for (asset, price) in [(USDC, 1), (WETH, 2_000), (FINE, 1)] {
+            env.set_price(asset, wad(price));
+        }
+        let params = keel_risk::model::snapshot::encode_params(
+            &keel_risk::model::account::RiskParams::keel_default(),
+        );
+        env.call(
+            ADMIN,
+            I::setRiskParamsCall {
+                params: params.into(),
+            },
+        )
+        .unwrap();
+        env.host.vm().clear_mocks();
+        env
+    }
+
+    /// Sets `asset`'s price (wad) in the simulated oracle adapter, confidence 1.
+    pub fn set_price(&self, asset: Address, price: U256) {
+        self.host
+            .handler()
+            .oracle
+            .borrow_mut()
+            .set_price(asset, price);
     }
 
     /// [`Env::new`] with USDC (6), WETH (18) and FINE (24 decimals) listed with [`params`],

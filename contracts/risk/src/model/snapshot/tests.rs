@@ -1,5 +1,6 @@
 use super::*;
 use crate::model::account::compare_modes;
+use crate::model::portfolio::MAX_DTE_FLOOR;
 use alloc::vec;
 
 /// SplitMix64: a deterministic generator for property-style tests.
@@ -640,4 +641,379 @@ fn the_first_error_is_reported() {
     // A bad magic wins over everything after it.
     bad[0] = 0;
     assert_eq!(decode(&bad[..at + 10]), Err(SnapshotError::BadMagic));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parameters: the section on its own, validation.
+
+#[test]
+fn the_params_section_ends_every_snapshot() {
+    let mut g = Gen(31);
+    for _ in 0..200 {
+        let s = gen_snapshot(&mut g);
+        let params = encode_params(&s.params);
+        let mut expected = encode_prefix(s.mode, &s.market, &s.account);
+        expected.extend_from_slice(&params);
+        assert_eq!(encode(&s), expected);
+        assert_eq!(decode_params(&params), Ok(s.params.clone()));
+        // The section alone, cut or extended, is refused.
+        assert_eq!(
+            decode_params(&params[..params.len() - 1]),
+            Err(SnapshotError::Truncated)
+        );
+        let mut longer = params.clone();
+        longer.push(0);
+        assert_eq!(decode_params(&longer), Err(SnapshotError::TrailingBytes));
+    }
+}
+
+#[test]
+fn unencodable_sets_are_malformed() {
+    let mut p = RiskParams::keel_default();
+    p.cross_markets = vec![p.cross_markets[0]; MAX_UNDERLYINGS + 1];
+    assert_eq!(p.validate(), Err(ParamsError::Malformed));
+    let mut p = RiskParams::keel_default();
+    p.portfolio.scenarios = vec![p.portfolio.scenarios[0]; MAX_SCENARIOS + 1];
+    assert_eq!(p.validate(), Err(ParamsError::Malformed));
+}
+
+#[test]
+fn keel_default_params_are_valid() {
+    let p = RiskParams::keel_default();
+    assert_eq!(p.validate(), Ok(()));
+    assert_eq!(validate_params(&encode_params(&p)), Ok(1));
+}
+
+/// Every wad of a parameter set in wire order (the first SRM set, then PM2), so a test can
+/// move any one of them.
+fn wad_fields(p: &mut RiskParams) -> Vec<&mut Wad> {
+    let s = &mut p.cross_markets[0];
+    let mut out: Vec<&mut Wad> = vec![
+        &mut s.max_spot_req,
+        &mut s.min_spot_req,
+        &mut s.mm_call_spot_req,
+        &mut s.mm_put_spot_req,
+        &mut s.mm_put_mtm_req,
+        &mut s.unpaired_im_scale,
+        &mut s.unpaired_mm_scale,
+        &mut s.mm_offset_scale,
+        &mut s.perp_im_req,
+        &mut s.perp_mm_req,
+        &mut s.base_margin_factor,
+        &mut s.base_im_scale,
+        &mut s.oc_perp_threshold,
+        &mut s.oc_option_threshold,
+        &mut s.oc_base_threshold,
+        &mut s.oc_factor,
+        &mut p.cross_depeg_threshold,
+        &mut p.cross_depeg_factor,
+    ];
+    let pm = &mut p.portfolio;
+    let v = &mut pm.vol_shock;
+    out.extend([
+        &mut v.vol_range_up,
+        &mut v.vol_range_down,
+        &mut v.short_term_power,
+        &mut v.long_term_power,
+        &mut v.min_vol_up_shock,
+    ]);
+    let m = &mut pm.margin;
+    out.extend([
+        &mut m.im_factor,
+        &mut m.mm_factor,
+        &mut m.long_rate_mult_scale,
+        &mut m.long_rate_add_scale,
+        &mut m.long_base_static_discount,
+        &mut m.short_rate_mult_scale,
+        &mut m.short_rate_add_scale,
+        &mut m.short_base_static_discount,
+    ]);
+    let b = &mut pm.basis;
+    out.extend([
+        &mut b.scenario_spot_up,
+        &mut b.scenario_spot_down,
+        &mut b.add_factor,
+        &mut b.mult_factor,
+    ]);
+    let o = &mut pm.other;
+    out.extend([
+        &mut o.peg_loss_threshold,
+        &mut o.peg_loss_factor,
+        &mut o.conf_threshold,
+        &mut o.conf_margin,
+        &mut o.mm_perp_percent,
+        &mut o.im_perp_percent,
+        &mut o.mm_option_percent,
+        &mut o.im_option_percent,
+    ]);
+    let k = &mut pm.skew;
+    out.extend([
+        &mut k.linear_base_cap,
+        &mut k.linear_c_base,
+        &mut k.abs_base_cap,
+        &mut k.abs_c_base,
+        &mut k.min_k_star,
+        &mut k.width_scale,
+        &mut k.vol_param_static,
+        &mut k.vol_param_scale,
+    ]);
+    out.push(&mut pm.svi_max_total_variance);
+    out
+}
+
+/// An independent reference: decode, then the struct validators of the cross and portfolio
+/// models plus the extra bounds `validate_params` documents, in their own order.
+fn reference(bytes: &[u8]) -> Result<usize, ParamsError> {
+    let p = decode_params(bytes).map_err(|_| ParamsError::Malformed)?;
+    let Some(first) = p.cross_markets.first() else {
+        return Err(ParamsError::NoSrmSets);
+    };
+    for s in &p.cross_markets {
+        s.validate().map_err(|e| match e {
+            RiskError::InvalidOptionMarginParams => ParamsError::SrmOption,
+            RiskError::InvalidPerpMarginParams => ParamsError::SrmPerp,
+            RiskError::InvalidBaseMarginParams => ParamsError::SrmBase,
+            _ => ParamsError::SrmOracle,
+        })?;
+    }
+    crate::model::cross::SrmGlobals {
+        stable_price: Wad::ZERO,
+        depeg_threshold: p.cross_depeg_threshold,
+        depeg_factor: p.cross_depeg_factor,
+        collateral_oc_threshold: first.oc_base_threshold,
+        collateral_oc_factor: first.oc_factor,
+    }
+    .validate()
+    .map_err(|_| ParamsError::Depeg)?;
+    let pm = &p.portfolio;
+    let v = &pm.vol_shock;
+    let minus_ten = Wad::from_int(-10);
+    if pm.validate_bounds().is_err()
+        || v.short_term_power < minus_ten
+        || v.long_term_power < minus_ten
+    {
+        return Err(ParamsError::Pm2Bounds);
+    }
+    if v.dte_floor == 0 {
+        return Err(ParamsError::DteFloor);
+    }
+    if pm.svi_max_total_variance > crate::math::SVI_MAX_TOTAL_VARIANCE {
+        return Err(ParamsError::SviCap);
+    }
+    let shocks_ok = pm
+        .scenarios
+        .iter()
+        .all(|s| s.spot_shock <= Wad::from_int(10) && s.dampening <= Wad::ONE);
+    if crate::model::portfolio::validate_scenarios(&pm.scenarios).is_err() || !shocks_ok {
+        return Err(ParamsError::Scenarios);
+    }
+    Ok(p.cross_markets.len())
+}
+
+/// Values around every bound the validators use.
+fn probes() -> Vec<Wad> {
+    let mut out = vec![Wad::MIN, Wad::MAX];
+    for tenths in [
+        -2000i64, -200, -100, -1, 0, 1, 5, 10, 12, 30, 40, 100, 200, 1000, 1440,
+    ] {
+        let x = Wad::ratio(tenths, 10);
+        for d in [-1i128, 0, 1] {
+            out.push(Wad::from_raw(x.raw() + d));
+        }
+    }
+    out
+}
+
+#[test]
+fn table_validation_agrees_with_the_struct_validators_on_every_bound() {
+    let base = RiskParams::keel_default();
+    let n = wad_fields(&mut base.clone()).len();
+    let mut refused = 0;
+    for field in 0..n {
+        for x in probes() {
+            let mut p = base.clone();
+            *wad_fields(&mut p)[field] = x;
+            let bytes = encode_params(&p);
+            let expected = reference(&bytes);
+            assert_eq!(validate_params(&bytes), expected, "field {field} = {x:?}");
+            refused += usize::from(expected.is_err());
+        }
+    }
+    // Most probes leave a bound; every field refuses some.
+    assert!(refused > n * 10, "{refused}");
+}
+
+#[test]
+fn table_validation_agrees_on_integers_scenarios_and_several_faults() {
+    let base = RiskParams::keel_default();
+    // One fault: the same error; several: both refuse (each reports its own first).
+    let check = |p: &RiskParams| {
+        let bytes = encode_params(p);
+        assert_eq!(validate_params(&bytes), reference(&bytes), "{p:?}");
+        assert_eq!(p.validate(), reference(&bytes).map(|_| ()));
+        reference(&bytes)
+    };
+    let check_faults = |p: &RiskParams| {
+        let bytes = encode_params(p);
+        assert_eq!(
+            validate_params(&bytes).is_ok(),
+            reference(&bytes).is_ok(),
+            "{p:?}"
+        );
+    };
+    // dteFloor, maxExpiries.
+    for dte in [0u64, 1, MAX_DTE_FLOOR, MAX_DTE_FLOOR + 1, u64::MAX] {
+        let mut p = base.clone();
+        p.portfolio.vol_shock.dte_floor = dte;
+        let _ = check(&p);
+    }
+    let mut p = base.clone();
+    p.portfolio.vol_shock.dte_floor = 0;
+    assert_eq!(check(&p), Err(ParamsError::DteFloor));
+    for m in [0u32, 1, 30, 31, u32::MAX] {
+        let mut p = base.clone();
+        p.portfolio.max_expiries = m;
+        let _ = check(&p);
+    }
+    // SRM set counts, and a perp pair out of order in a later set.
+    let srm = base.cross_markets[0];
+    for sets in [0usize, 1, 2, 16] {
+        let mut p = base.clone();
+        p.cross_markets = vec![srm; sets];
+        let _ = check(&p);
+    }
+    let mut p = base.clone();
+    p.cross_markets = vec![srm; 3];
+    p.cross_markets[2].perp_im_req = Wad::ratio(1, 100);
+    assert_eq!(check(&p), Err(ParamsError::SrmPerp));
+    // Scenarios: counts, shocks, dampening, the skew scenarios.
+    let sc = |xi: Wad, vol: VolShock, lambda: Wad| Scenario::new(xi, vol, lambda);
+    let lists = [
+        vec![],
+        vec![sc(Wad::ONE, VolShock::None, Wad::ONE)],
+        vec![sc(Wad::from_int(10), VolShock::Up, Wad::ONE)],
+        vec![sc(Wad::from_raw(10 * WAD_I + 1), VolShock::Up, Wad::ONE)],
+        vec![sc(Wad::ONE, VolShock::Up, Wad::from_raw(WAD_I + 1))],
+        vec![sc(Wad::from_raw(-1), VolShock::Down, Wad::ONE)],
+        vec![sc(Wad::ONE, VolShock::Down, Wad::from_raw(-1))],
+        vec![sc(Wad::ratio(9, 10), VolShock::Linear, Wad::ONE)],
+        vec![
+            sc(Wad::ONE, VolShock::Abs, Wad::ONE),
+            sc(Wad::ONE, VolShock::Abs, Wad::ONE),
+        ],
+        vec![
+            sc(Wad::ONE, VolShock::Linear, Wad::ONE),
+            sc(Wad::ONE, VolShock::Abs, Wad::ONE),
+        ],
+        vec![sc(Wad::ONE, VolShock::None, Wad::ONE); MAX_SCENARIOS],
+    ];
+    for list in lists {
+        let mut p = base.clone();
+        p.portfolio.scenarios = list;
+        let _ = check(&p);
+    }
+    // Several faults at once: refused alike.
+    let mut g = Gen(41);
+    let n = wad_fields(&mut base.clone()).len();
+    let probes = probes();
+    for _ in 0..3000 {
+        let mut p = base.clone();
+        for _ in 0..1 + g.below(4) {
+            let field = g.below(n as u64) as usize;
+            *wad_fields(&mut p)[field] = probes[g.below(probes.len() as u64) as usize];
+        }
+        if g.below(4) == 0 {
+            p.portfolio.vol_shock.dte_floor = [0, MAX_DTE_FLOOR + 1][g.below(2) as usize];
+        }
+        if g.below(4) == 0 {
+            p.portfolio.scenarios.clear();
+        }
+        if g.below(4) == 0 {
+            p.cross_markets.push(p.cross_markets[0]);
+            p.cross_markets[1].oc_factor = Wad::from_int(2);
+        }
+        check_faults(&p);
+    }
+}
+
+#[test]
+fn table_validation_refuses_what_does_not_decode() {
+    let bytes = encode_params(&RiskParams::keel_default());
+    let mut g = Gen(43);
+    for i in 0..bytes.len() {
+        for flip in [0x01u8, 0x80, 0xff] {
+            let mut bad = bytes.clone();
+            bad[i] ^= flip;
+            assert_eq!(
+                validate_params(&bad),
+                reference(&bad),
+                "byte {i} ^ {flip:#x}"
+            );
+        }
+        assert_eq!(validate_params(&bytes[..i]), Err(ParamsError::Malformed));
+    }
+    for _ in 0..2000 {
+        let len = g.below(64) as usize;
+        let junk: Vec<u8> = (0..len).map(|_| g.next() as u8).collect();
+        assert_eq!(validate_params(&junk).is_ok(), reference(&junk).is_ok());
+        assert_eq!(
+            validate_params(&junk) == Err(ParamsError::Malformed),
+            reference(&junk) == Err(ParamsError::Malformed)
+        );
+    }
+    let mut longer = bytes.clone();
+    longer.push(0);
+    assert_eq!(validate_params(&longer), Err(ParamsError::Malformed));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The isolated what-if.
+
+#[test]
+fn the_isolated_what_if_margins_each_position_alone() {
+    // One position: the cross margin of the account.
+    let mut one = straddle(MarginMode::Cross);
+    one.account.positions.truncate(1);
+    assert_eq!(
+        isolated_what_if(&one).unwrap(),
+        evaluate_cross(&one).unwrap()
+    );
+    // No position: the same.
+    let mut none = one.clone();
+    none.account.positions.clear();
+    assert_eq!(
+        isolated_what_if(&none).unwrap(),
+        evaluate_cross(&none).unwrap()
+    );
+    // A put spread on one underlying nets in cross margin, not in the what-if: the long put
+    // alone needs nothing, the short put alone its full requirement.
+    let mut spread = straddle(MarginMode::Cross);
+    spread.account.positions = vec![
+        option(0, DEC, 2800, false, w(10)),
+        option(0, DEC, 2700, false, w(-10)),
+    ];
+    let what_if = isolated_what_if(&spread).unwrap();
+    let cross = evaluate_cross(&spread).unwrap();
+    assert_eq!(what_if.mtm, cross.mtm);
+    assert!(what_if.im < cross.im, "{what_if:?} {cross:?}");
+    // The sum, by hand: base + each leg alone.
+    let mut base = spread.clone();
+    base.account.positions.clear();
+    let mut by_hand = evaluate_cross(&base).unwrap();
+    for p in &spread.account.positions {
+        let mut alone = spread.clone();
+        alone.account = Account {
+            cash: Wad::ZERO,
+            collateral: vec![],
+            positions: vec![p.clone()],
+        };
+        let m = evaluate_cross(&alone).unwrap();
+        by_hand.im = by_hand.im.add(m.im).unwrap();
+        by_hand.mm = by_hand.mm.add(m.mm).unwrap();
+        by_hand.mtm = by_hand.mtm.add(m.mtm).unwrap();
+    }
+    assert_eq!(what_if, by_hand);
+    let [iso, cr, pf] = all_modes(&spread).unwrap();
+    assert_eq!((iso, cr), (what_if, cross));
+    assert_eq!(pf, evaluate_portfolio(&spread).unwrap());
 }
