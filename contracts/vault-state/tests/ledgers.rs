@@ -164,7 +164,7 @@ fn random_position_writes_match_a_model() {
         seed ^= seed >> 7;
         seed ^= seed << 17;
         let instrument = seed % 12;
-        let size = if seed % 3 == 0 {
+        let size = if seed.is_multiple_of(3) {
             0
         } else {
             (seed % 1000) as i128 - 500
