@@ -1,0 +1,250 @@
+//! Native stand-ins: a Rust closure installed at an address answers every call to it, for
+//! contracts that are not Stylus programs (ERC-20 tokens, price feeds…).
+//!
+//! The closure gets a [`NativeCall`]: the call's sender, value and data, and its own storage,
+//! logs, balance and outgoing calls through the host, so it is journaled and rolled back like
+//! any contract. Its storage accesses and logs pay EVM gas (cold/warm SLOAD, SSTORE with
+//! refunds, log gas); other work costs what the closure charges with [`NativeCall::charge`].
+
+use std::sync::Arc;
+
+use alloy_primitives::{Address, B256, U256};
+
+use crate::exec::{self, lock, CallKind, FrameResult, Msg, Shared, Status};
+use crate::pricing::gas;
+use crate::world::Log;
+
+/// A native contract: returns its output, or `Err(revert data)`.
+pub type NativeHandler = Arc<dyn Fn(&mut NativeCall<'_>) -> Result<Vec<u8>, Vec<u8>> + Send + Sync>;
+
+/// What a call a native contract made returned.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SubCall {
+    /// Whether the callee succeeded.
+    pub success: bool,
+    /// Its output or revert data.
+    pub data: Vec<u8>,
+}
+
+/// One call into a native contract.
+pub struct NativeCall<'a> {
+    world: &'a Shared,
+    msg: &'a Msg,
+    gas: u64,
+    out_of_gas: bool,
+    static_violation: bool,
+}
+
+impl NativeCall<'_> {
+    /// The contract's own (acting) address.
+    pub fn address(&self) -> Address {
+        self.msg.address
+    }
+
+    /// `msg.sender`.
+    pub fn caller(&self) -> Address {
+        self.msg.caller
+    }
+
+    /// `msg.value`.
+    pub fn value(&self) -> U256 {
+        self.msg.value
+    }
+
+    /// The call data.
+    pub fn calldata(&self) -> &[u8] {
+        &self.msg.input
+    }
+
+    /// The 4-byte selector, if the call data has one.
+    pub fn selector(&self) -> Option<[u8; 4]> {
+        self.msg.input.get(..4).and_then(|s| s.try_into().ok())
+    }
+
+    /// Whether the call is (under) a static call: writes will fail.
+    pub fn is_static(&self) -> bool {
+        self.msg.read_only
+    }
+
+    /// `tx.origin`.
+    pub fn origin(&self) -> Address {
+        lock(self.world).origin
+    }
+
+    /// The block timestamp.
+    pub fn timestamp(&self) -> u64 {
+        lock(self.world).block.timestamp
+    }
+
+    /// The block number.
+    pub fn block_number(&self) -> u64 {
+        lock(self.world).block.number
+    }
+
+    /// Gas left to this call.
+    pub fn gas_left(&self) -> u64 {
+        self.gas
+    }
+
+    /// Whether the call has run out of gas (its result will be an out-of-gas failure).
+    pub fn out_of_gas(&self) -> bool {
+        self.out_of_gas
+    }
+
+    /// Charges `amount` gas; false (and the call is out of gas) when short.
+    pub fn charge(&mut self, amount: u64) -> bool {
+        if self.out_of_gas || self.gas < amount {
+            self.gas = 0;
+            self.out_of_gas = true;
+            return false;
+        }
+        self.gas -= amount;
+        true
+    }
+
+    /// Reads one of the contract's storage slots (SLOAD gas).
+    pub fn sload(&mut self, key: U256) -> U256 {
+        let key = B256::from(key);
+        let mut w = lock(self.world);
+        let cost = w.sload_gas(self.msg.address, key);
+        let value = w.sload(&self.msg.address, &key);
+        drop(w);
+        self.charge(cost);
+        value.into()
+    }
+
+    /// Writes one of the contract's storage slots (SSTORE gas and refunds); false when the
+    /// call is static or out of gas.
+    pub fn sstore(&mut self, key: U256, value: U256) -> bool {
+        if self.msg.read_only {
+            self.static_violation = true;
+            return false;
+        }
+        if self.gas <= gas::SSTORE_SENTRY {
+            return self.charge(u64::MAX);
+        }
+        let (key, value) = (B256::from(key), B256::from(value));
+        let mut w = lock(self.world);
+        let cost = w.sstore_gas(self.msg.address, key, value);
+        drop(w);
+        if !self.charge(cost) {
+            return false;
+        }
+        lock(self.world).sstore(self.msg.address, key, value);
+        true
+    }
+
+    /// Emits a log from the contract (log gas); false when static or out of gas.
+    pub fn log(&mut self, topics: &[B256], data: &[u8]) -> bool {
+        if self.msg.read_only {
+            self.static_violation = true;
+            return false;
+        }
+        let cost = gas::LOG_TOPIC * (1 + topics.len() as u64) + gas::LOG_DATA * data.len() as u64;
+        if !self.charge(cost) {
+            return false;
+        }
+        lock(self.world).push_log(Log {
+            address: self.msg.address,
+            topics: topics.to_vec(),
+            data: data.to_vec(),
+        });
+        true
+    }
+
+    /// The ETH balance of `account` (account-access gas).
+    pub fn balance(&mut self, account: Address) -> U256 {
+        let mut w = lock(self.world);
+        let cost = w.account_gas(account, false);
+        let balance = w.balance(&account);
+        drop(w);
+        self.charge(cost);
+        balance
+    }
+
+    /// Calls `to` with `data` and `value`, passing all but 1/64 of the gas left (EVM rules).
+    pub fn call(&mut self, to: Address, data: &[u8], value: U256) -> SubCall {
+        self.sub_call(CallKind::Call, to, data, value)
+    }
+
+    /// Static-calls `to` with `data`.
+    pub fn static_call(&mut self, to: Address, data: &[u8]) -> SubCall {
+        self.sub_call(CallKind::Static, to, data, U256::ZERO)
+    }
+
+    fn sub_call(&mut self, kind: CallKind, to: Address, data: &[u8], value: U256) -> SubCall {
+        let failed = SubCall {
+            success: false,
+            data: Vec::new(),
+        };
+        if self.msg.read_only && !value.is_zero() {
+            self.static_violation = true;
+            return failed;
+        }
+        let base = {
+            let mut w = lock(self.world);
+            let mut base = w.account_gas(to, false);
+            if !value.is_zero() {
+                base += gas::CALL_VALUE_TRANSFER;
+                if !w.exists(&to) {
+                    base += gas::CALL_NEW_ACCOUNT;
+                }
+            }
+            base
+        };
+        if !self.charge(base) {
+            return failed;
+        }
+        let mut child_gas = self.gas - self.gas / 64;
+        self.gas -= child_gas;
+        if !value.is_zero() {
+            child_gas += gas::CALL_STIPEND;
+        }
+        let msg = Msg {
+            kind,
+            caller: self.msg.address,
+            address: to,
+            code_address: to,
+            value,
+            transfer: kind == CallKind::Call,
+            input: data.to_vec(),
+            gas: child_gas,
+            read_only: self.msg.read_only || kind == CallKind::Static,
+            depth: self.msg.depth + 1,
+        };
+        let result = exec::call(self.world, msg);
+        self.gas = self.gas.saturating_add(result.gas_left);
+        SubCall {
+            success: result.success(),
+            data: result.output,
+        }
+    }
+}
+
+/// Runs a native handler for `msg`.
+pub(crate) fn run(world: &Shared, msg: &Msg, handler: &NativeHandler) -> FrameResult {
+    let mut ctx = NativeCall {
+        world,
+        msg,
+        gas: msg.gas,
+        out_of_gas: false,
+        static_violation: false,
+    };
+    let answer = handler(&mut ctx);
+    if ctx.out_of_gas {
+        return FrameResult::fail(Status::OutOfGas, 0);
+    }
+    if ctx.static_violation {
+        return FrameResult::fail(Status::Failure("state change in a static call".into()), 0);
+    }
+    let (status, output) = match answer {
+        Ok(out) => (Status::Success, out),
+        Err(data) => (Status::Revert, data),
+    };
+    FrameResult {
+        status,
+        output,
+        gas_left: ctx.gas,
+        ink_used: 0,
+    }
+}

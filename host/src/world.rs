@@ -1,0 +1,423 @@
+//! The chain state the host keeps: accounts (balance, nonce, code, storage), activated
+//! programs, native stand-ins, the block and transaction context, and everything a revert
+//! must undo, through one journal.
+//!
+//! Every state change made while a transaction runs goes through a method here that records
+//! how to undo it; [`World::checkpoint`] marks the journal and [`World::revert_to`] rolls back
+//! storage, balances, nonces, code, logs, transient storage, access-list warmth and refunds.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+
+use alloy_primitives::{keccak256, Address, B256, U256};
+
+use crate::code::ProgramCosts;
+use crate::native::NativeHandler;
+
+/// One EVM log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Log {
+    /// The contract that emitted it (for a delegate call, the caller's address).
+    pub address: Address,
+    /// Up to four topics.
+    pub topics: Vec<B256>,
+    /// Unindexed data.
+    pub data: Vec<u8>,
+}
+
+/// An account.
+#[derive(Clone, Default)]
+pub(crate) struct Account {
+    pub balance: U256,
+    pub nonce: u64,
+    pub code: Arc<Vec<u8>>,
+    pub code_hash: Option<B256>,
+    pub storage: BTreeMap<B256, B256>,
+    pub native: Option<NativeHandler>,
+}
+
+impl Account {
+    pub fn is_empty(&self) -> bool {
+        self.balance.is_zero() && self.nonce == 0 && self.code.is_empty() && self.native.is_none()
+    }
+}
+
+/// An activated program.
+pub(crate) struct Program {
+    pub module: wasmer::Module,
+    pub costs: ProgramCosts,
+}
+
+/// Block and transaction context, as the host I/Os report it.
+#[derive(Clone, Debug)]
+pub struct BlockEnv {
+    /// `block_number` (on Arbitrum: an estimate of the L1 block number).
+    pub number: u64,
+    /// `block_timestamp`, Unix seconds.
+    pub timestamp: u64,
+    /// `block_basefee`, wei.
+    pub basefee: U256,
+    /// `tx_gas_price`, wei (equals the basefee on Arbitrum).
+    pub gas_price: U256,
+    /// `block_coinbase`.
+    pub coinbase: Address,
+    /// `block_gas_limit`.
+    pub gas_limit: u64,
+    /// `chainid`.
+    pub chain_id: u64,
+}
+
+impl Default for BlockEnv {
+    fn default() -> Self {
+        BlockEnv {
+            number: 1,
+            timestamp: 1_700_000_000,
+            basefee: U256::from(10_000_000u64),
+            gas_price: U256::from(10_000_000u64),
+            coinbase: Address::new([
+                0xA4, 0xB0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x73, 0x65, 0x71, 0x75, 0x65, 0x6e, 0x63,
+                0x65,
+            ]),
+            gas_limit: 1 << 50,
+            chain_id: 42_161,
+        }
+    }
+}
+
+enum Undo {
+    Storage(Address, B256, B256),
+    Balance(Address, U256),
+    Nonce(Address, u64),
+    Code(Address, Arc<Vec<u8>>, Option<B256>),
+    Log,
+    WarmAddress(Address),
+    WarmSlot(Address, B256),
+    Refund(u64),
+    Transient(Address, B256, B256),
+}
+
+/// The whole state.
+pub(crate) struct World {
+    pub accounts: HashMap<Address, Account>,
+    pub programs: HashMap<B256, Arc<Program>>,
+    /// Programs in ArbOS's init cache (`ArbWasmCache`): never pay the init gas.
+    pub cached_programs: HashSet<B256>,
+    pub engine: wasmer::Engine,
+    pub block: BlockEnv,
+    pub max_code_size: usize,
+    // Per transaction:
+    pub origin: Address,
+    pub logs: Vec<Log>,
+    pub refund: u64,
+    warm_addresses: HashSet<Address>,
+    warm_slots: HashSet<(Address, B256)>,
+    transient: HashMap<(Address, B256), B256>,
+    original: HashMap<(Address, B256), B256>,
+    /// Open non-delegate frames per address (Nitro's reentrancy count).
+    pub frames: HashMap<Address, u32>,
+    /// Stylus pages open now and the most ever open in this transaction.
+    pub pages: (u16, u16),
+    /// Programs entered in this transaction (Nitro's recent-program cache).
+    pub recent: Vec<B256>,
+    pub console: Vec<String>,
+    journal: Vec<Undo>,
+}
+
+impl World {
+    pub fn new(engine: wasmer::Engine) -> Self {
+        World {
+            accounts: HashMap::new(),
+            programs: HashMap::new(),
+            cached_programs: HashSet::new(),
+            engine,
+            block: BlockEnv::default(),
+            max_code_size: crate::pricing::gas::MAX_CODE_SIZE,
+            origin: Address::ZERO,
+            logs: Vec::new(),
+            refund: 0,
+            warm_addresses: HashSet::new(),
+            warm_slots: HashSet::new(),
+            transient: HashMap::new(),
+            original: HashMap::new(),
+            frames: HashMap::new(),
+            pages: (0, 0),
+            recent: Vec::new(),
+            console: Vec::new(),
+            journal: Vec::new(),
+        }
+    }
+
+    /// Starts a transaction from `origin` to `to`: fresh access list, transient storage,
+    /// refunds, logs, page counts and recent-program cache.
+    pub fn begin_tx(&mut self, origin: Address, to: Address) {
+        self.origin = origin;
+        self.logs.clear();
+        self.refund = 0;
+        self.warm_addresses.clear();
+        self.warm_slots.clear();
+        self.transient.clear();
+        self.original.clear();
+        self.frames.clear();
+        self.pages = (0, 0);
+        self.recent.clear();
+        self.journal.clear();
+        self.warm_addresses.insert(origin);
+        self.warm_addresses.insert(to);
+        self.warm_addresses.insert(self.block.coinbase);
+    }
+
+    /// Ends the transaction; nothing can be reverted after this.
+    pub fn end_tx(&mut self) {
+        self.journal.clear();
+    }
+
+    pub fn checkpoint(&self) -> usize {
+        self.journal.len()
+    }
+
+    pub fn revert_to(&mut self, mark: usize) {
+        while self.journal.len() > mark {
+            let Some(undo) = self.journal.pop() else {
+                break;
+            };
+            match undo {
+                Undo::Storage(a, k, v) => {
+                    let acc = self.accounts.entry(a).or_default();
+                    if v.is_zero() {
+                        acc.storage.remove(&k);
+                    } else {
+                        acc.storage.insert(k, v);
+                    }
+                }
+                Undo::Balance(a, v) => self.accounts.entry(a).or_default().balance = v,
+                Undo::Nonce(a, n) => self.accounts.entry(a).or_default().nonce = n,
+                Undo::Code(a, c, h) => {
+                    let acc = self.accounts.entry(a).or_default();
+                    acc.code = c;
+                    acc.code_hash = h;
+                }
+                Undo::Log => {
+                    self.logs.pop();
+                }
+                Undo::WarmAddress(a) => {
+                    self.warm_addresses.remove(&a);
+                }
+                Undo::WarmSlot(a, k) => {
+                    self.warm_slots.remove(&(a, k));
+                }
+                Undo::Refund(r) => self.refund = r,
+                Undo::Transient(a, k, v) => {
+                    self.transient.insert((a, k), v);
+                }
+            }
+        }
+    }
+
+    // ---- accounts -------------------------------------------------------------------------
+
+    pub fn account(&self, a: &Address) -> Option<&Account> {
+        self.accounts.get(a)
+    }
+
+    pub fn balance(&self, a: &Address) -> U256 {
+        self.account(a).map_or(U256::ZERO, |acc| acc.balance)
+    }
+
+    pub fn nonce(&self, a: &Address) -> u64 {
+        self.account(a).map_or(0, |acc| acc.nonce)
+    }
+
+    pub fn code(&self, a: &Address) -> Arc<Vec<u8>> {
+        self.account(a)
+            .map_or_else(|| Arc::new(Vec::new()), |acc| acc.code.clone())
+    }
+
+    pub fn native(&self, a: &Address) -> Option<NativeHandler> {
+        self.account(a).and_then(|acc| acc.native.clone())
+    }
+
+    /// EXTCODEHASH: zero for an empty account, else the keccak of its code.
+    pub fn code_hash(&mut self, a: &Address) -> B256 {
+        match self.accounts.get_mut(a) {
+            None => B256::ZERO,
+            Some(acc) if acc.is_empty() => B256::ZERO,
+            Some(acc) => *acc.code_hash.get_or_insert_with(|| keccak256(&*acc.code)),
+        }
+    }
+
+    pub fn exists(&self, a: &Address) -> bool {
+        self.account(a).is_some_and(|acc| !acc.is_empty())
+    }
+
+    pub fn set_balance(&mut self, a: Address, v: U256) {
+        let acc = self.accounts.entry(a).or_default();
+        self.journal.push(Undo::Balance(a, acc.balance));
+        acc.balance = v;
+    }
+
+    pub fn set_nonce(&mut self, a: Address, n: u64) {
+        let acc = self.accounts.entry(a).or_default();
+        self.journal.push(Undo::Nonce(a, acc.nonce));
+        acc.nonce = n;
+    }
+
+    pub fn set_code(&mut self, a: Address, code: Vec<u8>) {
+        let acc = self.accounts.entry(a).or_default();
+        let old = std::mem::replace(&mut acc.code, Arc::new(code));
+        let old_hash = acc.code_hash.take();
+        self.journal.push(Undo::Code(a, old, old_hash));
+    }
+
+    /// Moves `value` from `from` to `to`; false (and no change) when `from` is short.
+    pub fn transfer(&mut self, from: Address, to: Address, value: U256) -> bool {
+        if value.is_zero() {
+            return true;
+        }
+        let have = self.balance(&from);
+        if have < value {
+            return false;
+        }
+        self.set_balance(from, have - value);
+        let to_balance = self.balance(&to);
+        self.set_balance(to, to_balance.saturating_add(value));
+        true
+    }
+
+    // ---- storage --------------------------------------------------------------------------
+
+    pub fn sload(&self, a: &Address, key: &B256) -> B256 {
+        self.account(a)
+            .and_then(|acc| acc.storage.get(key).copied())
+            .unwrap_or_default()
+    }
+
+    /// The slot's value when the transaction started (geth's committed state).
+    pub fn original(&self, a: &Address, key: &B256) -> B256 {
+        self.original
+            .get(&(*a, *key))
+            .copied()
+            .unwrap_or_else(|| self.sload(a, key))
+    }
+
+    pub fn sstore(&mut self, a: Address, key: B256, value: B256) {
+        let prev = self.sload(&a, &key);
+        self.original.entry((a, key)).or_insert(prev);
+        self.journal.push(Undo::Storage(a, key, prev));
+        let acc = self.accounts.entry(a).or_default();
+        if value.is_zero() {
+            acc.storage.remove(&key);
+        } else {
+            acc.storage.insert(key, value);
+        }
+    }
+
+    /// Gas of an SLOAD (EIP-2929): cold 2100 (and warms the slot), else warm 100.
+    pub fn sload_gas(&mut self, a: Address, key: B256) -> u64 {
+        use crate::pricing::gas;
+        if self.warm_slots.insert((a, key)) {
+            self.journal.push(Undo::WarmSlot(a, key));
+            gas::COLD_SLOAD
+        } else {
+            gas::WARM_READ
+        }
+    }
+
+    /// Gas of an SSTORE (EIP-2200/2929/3529, as geth's `WasmStateStoreCost`), adjusting the
+    /// refund counter. The sentry check is the caller's.
+    pub fn sstore_gas(&mut self, a: Address, key: B256, value: B256) -> u64 {
+        use crate::pricing::gas;
+        let mut cost = 0;
+        if self.warm_slots.insert((a, key)) {
+            self.journal.push(Undo::WarmSlot(a, key));
+            cost = gas::COLD_SLOAD;
+        }
+        let current = self.sload(&a, &key);
+        if current == value {
+            return cost + gas::WARM_READ;
+        }
+        let original = self.original(&a, &key);
+        if original == current {
+            if original.is_zero() {
+                return cost + gas::SSTORE_SET;
+            }
+            if value.is_zero() {
+                self.add_refund(gas::SSTORE_CLEARS_REFUND);
+            }
+            return cost + (gas::SSTORE_RESET - gas::COLD_SLOAD);
+        }
+        if !original.is_zero() {
+            if current.is_zero() {
+                self.sub_refund(gas::SSTORE_CLEARS_REFUND);
+            } else if value.is_zero() {
+                self.add_refund(gas::SSTORE_CLEARS_REFUND);
+            }
+        }
+        if original == value {
+            if original.is_zero() {
+                self.add_refund(gas::SSTORE_SET - gas::WARM_READ);
+            } else {
+                self.add_refund(gas::SSTORE_RESET - gas::COLD_SLOAD - gas::WARM_READ);
+            }
+        }
+        cost + gas::WARM_READ
+    }
+
+    fn add_refund(&mut self, r: u64) {
+        self.journal.push(Undo::Refund(self.refund));
+        self.refund = self.refund.saturating_add(r);
+    }
+
+    fn sub_refund(&mut self, r: u64) {
+        self.journal.push(Undo::Refund(self.refund));
+        self.refund = self.refund.saturating_sub(r);
+    }
+
+    /// Gas of touching an account (EIP-2929): cold 2600 (and warms it), else warm 100; plus
+    /// the EXTCODESIZE charge when the code is loaded.
+    pub fn account_gas(&mut self, a: Address, with_code: bool) -> u64 {
+        use crate::pricing::gas;
+        let code = if with_code { gas::EXTCODE_SIZE } else { 0 };
+        if self.warm(a) {
+            code + gas::COLD_ACCOUNT
+        } else {
+            code + gas::WARM_READ
+        }
+    }
+
+    /// Warms `a`; true if it was cold.
+    pub fn warm(&mut self, a: Address) -> bool {
+        if self.warm_addresses.insert(a) {
+            self.journal.push(Undo::WarmAddress(a));
+            true
+        } else {
+            false
+        }
+    }
+
+    pub fn tload(&self, a: &Address, key: &B256) -> B256 {
+        self.transient.get(&(*a, *key)).copied().unwrap_or_default()
+    }
+
+    pub fn tstore(&mut self, a: Address, key: B256, value: B256) {
+        let prev = self.tload(&a, &key);
+        self.journal.push(Undo::Transient(a, key, prev));
+        self.transient.insert((a, key), value);
+    }
+
+    pub fn push_log(&mut self, log: Log) {
+        self.journal.push(Undo::Log);
+        self.logs.push(log);
+    }
+
+    /// Records that a program was entered; true if it was already in the recent cache.
+    pub fn enter_recent(&mut self, hash: B256) -> bool {
+        if self.recent.contains(&hash) {
+            return true;
+        }
+        if self.recent.len() >= crate::pricing::RECENT_PROGRAMS {
+            self.recent.remove(0);
+        }
+        self.recent.push(hash);
+        false
+    }
+}
