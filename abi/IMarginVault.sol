@@ -408,7 +408,17 @@ interface IMarginVault {
     function limits() external view returns (uint8 maxPositions, uint8 maxExpiries);
     /// @notice Account `id`'s margin in its mode.
     function margin(uint256 id) external view returns (MarginState memory);
-    /// @notice The capital-efficiency report: account `id` as if in each mode.
+    /// @notice The capital-efficiency report: account `id` as if in each mode, whatever its own
+    /// (served by the trading module). `cross` and `portfolio` are the cross and portfolio
+    /// engines' margin of `snapshot(id, 1)` and `snapshot(id, 2)`. `isolated` is the isolated
+    /// what-if, the cross engine's `isolatedWhatIf` of `snapshot(id, 1)`: the account's cash and
+    /// collateral margined with no position, plus each position margined alone (no cash, no
+    /// collateral), all in the cross model, summed: every position in an isolated account of its
+    /// own, with no netting between positions. For an account with at most one position it is the
+    /// account's margin in isolated mode. Requirements are `markToMarket` minus the surpluses;
+    /// `cash`, `unrealisedPnl` and `positionCount` are `margin(id)`'s, the account's own mode's
+    /// state equals `margin(id)`. Reverts with `margin(id)`'s errors, `EngineNotSet(mode)`
+    /// (mode 1 for the what-if) or the engines' revert data.
     function marginAllModes(uint256 id)
         external
         view

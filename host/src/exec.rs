@@ -184,6 +184,8 @@ fn run_program(world: &Shared, msg: &Msg, code: &[u8]) -> FrameResult {
         if starting_gas < cost {
             return FrameResult::fail(Status::OutOfGas, 0);
         }
+        w.tally.entries += 1;
+        w.tally.entry_gas += cost;
         let new_open = open.saturating_add(costs.footprint);
         w.pages = (new_open, ever.max(new_open));
         let reentrant = w.frames.get(&msg.address).copied().unwrap_or(0) > 1;

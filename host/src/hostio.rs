@@ -373,6 +373,8 @@ fn do_call(
         if over {
             return (Vec::new(), gas_left, 2);
         }
+        w.tally.calls += 1;
+        w.tally.access_gas += total;
         total
     };
     let start_gas = (gas_left - base) * 63 / 64;

@@ -39,7 +39,7 @@ pub use alloy_primitives;
 pub use code::CodeError;
 pub use exec::{create2_address, create_address, CallKind, Status};
 pub use native::{NativeCall, NativeHandler, SubCall};
-pub use world::{BlockEnv, Log};
+pub use world::{BlockEnv, GasTally, Log};
 
 use exec::{lock, Msg, Shared};
 use world::{Program, World};
@@ -74,6 +74,8 @@ pub struct Outcome {
     pub ink_used: u64,
     /// Logs emitted (empty when the call failed).
     pub logs: Vec<Log>,
+    /// Where the gas went besides the programs' own computation: storage, calls, entries.
+    pub tally: GasTally,
 }
 
 impl Outcome {
@@ -349,6 +351,7 @@ impl Host {
             gas_used: 0,
             ink_used: 0,
             logs: Vec::new(),
+            tally: GasTally::default(),
         };
         if gas_limit < intrinsic {
             return failed(Status::Failure("intrinsic gas too low".into()));
@@ -385,6 +388,7 @@ impl Host {
         } else {
             Vec::new()
         };
+        let tally = w.tally;
         w.end_tx();
         Outcome {
             success,
@@ -396,6 +400,7 @@ impl Host {
             gas_used: used - refund,
             ink_used: result.ink_used,
             logs,
+            tally,
         }
     }
 

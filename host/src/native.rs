@@ -190,6 +190,7 @@ impl NativeCall<'_> {
                     base += gas::CALL_NEW_ACCOUNT;
                 }
             }
+            w.tally.calls += 1;
             base
         };
         if !self.charge(base) {

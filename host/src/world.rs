@@ -97,6 +97,29 @@ enum Undo {
 }
 
 /// The whole state.
+/// Where one transaction's gas went besides the programs' own ink, as charged (EVM costs
+/// and program entry), summed over every frame. Gas spent in frames that later reverted
+/// counts too, as it is spent.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct GasTally {
+    /// Storage reads that went to the state (SLOAD gas paid; cache hits are not counted).
+    pub sloads: u64,
+    /// Gas of those reads (cold 2,100 / warm 100 each).
+    pub sload_gas: u64,
+    /// Storage writes flushed (SSTORE gas paid).
+    pub sstores: u64,
+    /// Gas of those writes (before refunds).
+    pub sstore_gas: u64,
+    /// Calls made by programs and stand-ins (call, delegate call, static call).
+    pub calls: u64,
+    /// Account-access gas of calls and account reads (cold 2,600 / warm 100, value transfer).
+    pub access_gas: u64,
+    /// Program entries (every call into a Stylus program, the top one included).
+    pub entries: u64,
+    /// Gas of entering programs: init or cached cost plus memory footprint.
+    pub entry_gas: u64,
+}
+
 pub(crate) struct World {
     pub accounts: HashMap<Address, Account>,
     pub programs: HashMap<B256, Arc<Program>>,
@@ -120,6 +143,8 @@ pub(crate) struct World {
     /// Programs entered in this transaction (Nitro's recent-program cache).
     pub recent: Vec<B256>,
     pub console: Vec<String>,
+    /// Where this transaction's gas went (see [`GasTally`]).
+    pub tally: GasTally,
     journal: Vec<Undo>,
 }
 
@@ -143,6 +168,7 @@ impl World {
             pages: (0, 0),
             recent: Vec::new(),
             console: Vec::new(),
+            tally: GasTally::default(),
             journal: Vec::new(),
         }
     }
@@ -161,6 +187,7 @@ impl World {
         self.pages = (0, 0);
         self.recent.clear();
         self.journal.clear();
+        self.tally = GasTally::default();
         self.warm_addresses.insert(origin);
         self.warm_addresses.insert(to);
         self.warm_addresses.insert(self.block.coinbase);
@@ -314,17 +341,27 @@ impl World {
     /// Gas of an SLOAD (EIP-2929): cold 2100 (and warms the slot), else warm 100.
     pub fn sload_gas(&mut self, a: Address, key: B256) -> u64 {
         use crate::pricing::gas;
-        if self.warm_slots.insert((a, key)) {
+        let cost = if self.warm_slots.insert((a, key)) {
             self.journal.push(Undo::WarmSlot(a, key));
             gas::COLD_SLOAD
         } else {
             gas::WARM_READ
-        }
+        };
+        self.tally.sloads += 1;
+        self.tally.sload_gas += cost;
+        cost
     }
 
     /// Gas of an SSTORE (EIP-2200/2929/3529, as geth's `WasmStateStoreCost`), adjusting the
     /// refund counter. The sentry check is the caller's.
     pub fn sstore_gas(&mut self, a: Address, key: B256, value: B256) -> u64 {
+        let cost = self.sstore_cost(a, key, value);
+        self.tally.sstores += 1;
+        self.tally.sstore_gas += cost;
+        cost
+    }
+
+    fn sstore_cost(&mut self, a: Address, key: B256, value: B256) -> u64 {
         use crate::pricing::gas;
         let mut cost = 0;
         if self.warm_slots.insert((a, key)) {
@@ -377,11 +414,13 @@ impl World {
     pub fn account_gas(&mut self, a: Address, with_code: bool) -> u64 {
         use crate::pricing::gas;
         let code = if with_code { gas::EXTCODE_SIZE } else { 0 };
-        if self.warm(a) {
+        let cost = if self.warm(a) {
             code + gas::COLD_ACCOUNT
         } else {
             code + gas::WARM_READ
-        }
+        };
+        self.tally.access_gas += cost;
+        cost
     }
 
     /// Warms `a`; true if it was cold.

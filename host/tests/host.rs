@@ -416,3 +416,37 @@ fn a_fork_evolves_independently() {
     fork.set_timestamp(5);
     assert_ne!(host.timestamp(), 5);
 }
+
+#[test]
+fn the_gas_tally_counts_storage_calls_and_entries() {
+    let mut host = Host::new();
+    let counter = deploy(&mut host, COUNTER);
+    let caller = deploy(&mut host, CALLER);
+    let first = call(&mut host, caller, &via(counter, 0, &[]));
+    assert!(first.success, "{:?}", first.status);
+    let t = first.tally;
+    // Each program reads its one slot (cold) and writes it from zero (EIP-2929/2200).
+    assert_eq!((t.sloads, t.sload_gas), (2, 2 * 2_100));
+    assert_eq!((t.sstores, t.sstore_gas), (2, 2 * 20_000));
+    // One call to a cold account.
+    assert_eq!((t.calls, t.access_gas), (1, 2_600));
+    assert_eq!(t.entries, 2);
+    // Second time the slots are non-zero: a reset write each (5,000 less the cold read).
+    let second = call(&mut host, caller, &via(counter, 0, &[]));
+    assert_eq!(
+        (second.tally.sstores, second.tally.sstore_gas),
+        (2, 2 * 2_900)
+    );
+    // Cached programs skip exactly their init cost on entry.
+    let init: u64 = [counter, caller]
+        .iter()
+        .map(|a| host.program_costs(*a).expect("activated").init_gas())
+        .sum();
+    host.set_program_cached(counter, true);
+    host.set_program_cached(caller, true);
+    let cached = call(&mut host, caller, &via(counter, 0, &[]));
+    assert_eq!(second.tally.entry_gas - cached.tally.entry_gas, init);
+    // Everything the tally counts is part of the execution gas.
+    let evm = t.sload_gas + t.sstore_gas + t.access_gas + t.entry_gas;
+    assert!(evm < first.execution_gas);
+}

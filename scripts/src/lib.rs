@@ -2,6 +2,7 @@
 //!
 //! * [`abi`] — `keel abi`: the Solidity interfaces in `abi/` against the contracts' exports.
 //! * [`artifact`] — checks built contract `.wasm` files against Stylus's rules and sizes.
+//! * [`bench`] — `keel bench`: gas figures of the real contracts on the embedded Stylus host.
 //! * [`conformance`] — runs folders of external reference cases against keel-risk.
 //! * [`account_file`], [`margin_report`] — `keel margin`: the `keel-account v1` format and the
 //!   side-by-side report of isolated, cross and portfolio margin.
@@ -9,5 +10,6 @@
 pub mod abi;
 pub mod account_file;
 pub mod artifact;
+pub mod bench;
 pub mod conformance;
 pub mod margin_report;

@@ -17,7 +17,11 @@ const USAGE: &str = "usage:
                                    hold abi/*.sol against the contracts' exports (built with
                                    `cargo run -p keel-abi-export --features export-abi`, or read
                                    from FILE); `check` also compares abi/*.json, `generate`
-                                   writes them; run from the repository root";
+                                   writes them; run from the repository root
+  keel bench [--json] [--wasm-dir DIR]
+                                   deploy the built contracts (default DIR
+                                   target/wasm32-unknown-unknown/contract) in the embedded
+                                   Stylus host and print their sizes and gas figures";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -63,6 +67,10 @@ fn run(args: &[&str]) -> anyhow::Result<ExitCode> {
             } else {
                 ExitCode::FAILURE
             })
+        }
+        ["bench", rest @ ..] => {
+            print!("{}", keel_cli::bench::run(rest)?);
+            Ok(ExitCode::SUCCESS)
         }
         _ => {
             eprintln!("{USAGE}");

@@ -61,7 +61,13 @@ mod registry {
             interface: "IMarginVault",
             package: "keel-vault",
             dir: "contracts/vault",
-            interfaces: &[<keel_vault::MarginVault as GenerateAbi>::fmt_abi],
+            // One address, four contracts: the core and the modules it forwards to.
+            interfaces: &[
+                <keel_vault::MarginVault as GenerateAbi>::fmt_abi,
+                <keel_vault_margin::MarginModule as GenerateAbi>::fmt_abi,
+                <keel_vault_trading::TradingModule as GenerateAbi>::fmt_abi,
+                <keel_vault_liquidation::LiquidationModule as GenerateAbi>::fmt_abi,
+            ],
         },
     ];
 

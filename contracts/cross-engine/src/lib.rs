@@ -8,19 +8,25 @@
 //! per isolated account, secured by all its collateral) and is margined as the cross margin
 //! of that account ([`evaluate_cross`]; see the snapshot module docs).
 //!
-//! ## ABI (`abi/ICrossEngine.sol`: `interface ICrossEngine is IRiskEngine {}`)
+//! ## ABI (`abi/ICrossEngine.sol`: `IRiskEngine` plus `isolatedWhatIf`)
 //!
 //! ```solidity
 //! function margin(bytes snapshot) external view
+//!     returns (int256 im, int256 mm, int256 mtm, uint256 worstScenario);
+//! function isolatedWhatIf(bytes snapshot) external view
 //!     returns (int256 im, int256 mm, int256 mtm, uint256 worstScenario);
 //! ```
 //!
 //! `im`, `mm` are the initial and maintenance **surpluses** (≥ 0 healthy; `mm < 0` is
 //! liquidatable), `mtm` the account's mark-to-market, all 18-decimal wads in the stable
-//! settlement unit: exactly what [`evaluate_cross`] computes natively for the decoded
-//! snapshot (`compare_modes`' cross headline). `worstScenario` is always `type(uint256).max`
-//! here (cross margin has no scenarios).
-//!
+//! settlement unit. `margin` answers exactly what [`evaluate_cross`] computes natively for the
+//! decoded snapshot (`compare_modes`' cross headline) and refuses portfolio snapshots
+//! (`WrongMode(2)`). `isolatedWhatIf` answers [`isolated_what_if`] of the decoded snapshot, in
+//! **any** mode: its cash and collateral margined with no position plus each position margined
+//! alone, all in the cross model, summed (the vault's `marginAllModes` isolated column, built
+//! from the account's cross snapshot). Both read their calldata and refuse hostile bytes the
+//! same way, with the same named errors ([`keel_engine`]). `worstScenario` is always
+//! `type(uint256).max` here (cross margin has no scenarios).
 //!
 //! Everything but the choice of model — the `sol!` interface, calldata reading, answers, revert
 //! data and error list — lives in `keel-engine` and is re-exported here.
@@ -32,12 +38,19 @@
 extern crate alloc;
 
 pub use keel_engine::*;
-use keel_risk::model::snapshot::{MarginMode, MarginOutcome, MarginSnapshot};
+use keel_risk::model::snapshot::{
+    evaluate_cross, isolated_what_if, MarginMode, MarginOutcome, MarginSnapshot,
+};
 
 /// Margins an isolated- or cross-mode snapshot; portfolio snapshots are `WrongMode`.
 pub fn serve(s: &MarginSnapshot) -> Result<MarginOutcome, Failure> {
     require_mode(s, &[MarginMode::Isolated, MarginMode::Cross])?;
-    Ok(keel_risk::model::snapshot::evaluate_cross(s)?)
+    Ok(evaluate_cross(s)?)
+}
+
+/// The isolated what-if of a snapshot in any mode ([`isolated_what_if`]).
+pub fn what_if(s: &MarginSnapshot) -> Result<MarginOutcome, Failure> {
+    Ok(isolated_what_if(s)?)
 }
 
 pub use contract::CrossEngine;
@@ -60,11 +73,15 @@ mod contract {
     #[cfg(not(feature = "export-abi"))]
     #[public]
     impl CrossEngine {
-        /// Serves `margin(bytes)`; any other selector reverts with empty data.
+        /// Serves `margin(bytes)` and `isolatedWhatIf(bytes)`; any other selector reverts
+        /// with empty data.
         #[fallback]
         pub fn fallback(&self, calldata: &[u8]) -> stylus_sdk::ArbResult {
             match calldata.split_first_chunk::<4>() {
                 Some((selector, args)) if *selector == MARGIN_SELECTOR => answer(args, serve),
+                Some((selector, args)) if *selector == ISOLATED_WHAT_IF_SELECTOR => {
+                    answer(args, what_if)
+                }
                 _ => Err(alloc::vec::Vec::new()),
             }
         }
@@ -87,6 +104,24 @@ mod contract {
             Revert,
         > {
             let o = margin_of_snapshot(&snapshot, serve).map_err(Revert::from)?;
+            Ok(typed_answer(&o))
+        }
+
+        /// `isolatedWhatIf(bytes)` as a typed method, for the ABI export only.
+        #[selector(name = "isolatedWhatIf")]
+        pub fn isolated_what_if(
+            &self,
+            snapshot: stylus_sdk::abi::Bytes,
+        ) -> Result<
+            (
+                alloy_primitives::I256,
+                alloy_primitives::I256,
+                alloy_primitives::I256,
+                alloy_primitives::U256,
+            ),
+            Revert,
+        > {
+            let o = margin_of_snapshot(&snapshot, what_if).map_err(Revert::from)?;
             Ok(typed_answer(&o))
         }
     }

@@ -16,8 +16,9 @@
 //!
 //! `setLiquidationParams` (risk admin) stores `startDiscount`, `endDiscount`, `duration`,
 //! `buffer` in the four words of `liquidation`; `InvalidParameter(code)` when
-//! `endDiscount > 0.5` (code 1), `startDiscount > endDiscount` (2), `duration` outside
-//! [60 s, 7 days] (3) or `buffer > 1` (4) — the first failing in that order. Until set
+//! `endDiscount > 0.5` (code 26), `startDiscount > endDiscount` (27), `duration` outside
+//! [60 s, 7 days] (28) or `buffer > 1` (29) — the first failing in that order (codes unique
+//! across the vault's modules). Until set
 //! (`duration` word 0) the defaults [`math::Params::DEFAULT`] apply: 2 % rising to 15 % over
 //! 1,800 s, buffer 10 %. `liquidationParams()` returns the parameters in force.
 //!

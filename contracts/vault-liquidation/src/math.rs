@@ -15,13 +15,13 @@ pub const MIN_DURATION: u64 = 60;
 pub const MAX_DURATION: u64 = 7 * 24 * 3600;
 
 /// `InvalidParameter` code: `endDiscount > 0.5`.
-pub const BAD_END_DISCOUNT: u8 = 1;
+pub const BAD_END_DISCOUNT: u8 = 26;
 /// `InvalidParameter` code: `startDiscount > endDiscount`.
-pub const BAD_START_DISCOUNT: u8 = 2;
+pub const BAD_START_DISCOUNT: u8 = 27;
 /// `InvalidParameter` code: `duration` outside [60 s, 7 days].
-pub const BAD_DURATION: u8 = 3;
+pub const BAD_DURATION: u8 = 28;
 /// `InvalidParameter` code: `buffer > 1`.
-pub const BAD_BUFFER: u8 = 4;
+pub const BAD_BUFFER: u8 = 29;
 
 /// Dutch-auction parameters (raw wads, duration in seconds).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -64,19 +64,19 @@ fn parameters_are_bounded_with_documented_codes() {
     };
     let half = pct(50);
     let one = pct(100);
-    // 1: end discount above 0.5 (also far beyond 128 bits).
-    bad(params(pct(0), half + U256::from(1), 600, pct(10)), 1);
-    bad(params(pct(0), U256::MAX, 600, pct(10)), 1);
-    // 2: start above end.
-    bad(params(pct(11), pct(10), 600, pct(10)), 2);
-    bad(params(U256::MAX, pct(10), 600, pct(10)), 2);
-    // 3: duration outside [60 s, 7 days].
-    bad(params(pct(1), pct(10), 59, pct(10)), 3);
-    bad(params(pct(1), pct(10), 0, pct(10)), 3);
-    bad(params(pct(1), pct(10), 7 * 86_400 + 1, pct(10)), 3);
-    // 4: buffer above 1.
-    bad(params(pct(1), pct(10), 600, one + U256::from(1)), 4);
-    bad(params(pct(1), pct(10), 600, U256::MAX), 4);
+    // 26: end discount above 0.5 (also far beyond 128 bits).
+    bad(params(pct(0), half + U256::from(1), 600, pct(10)), 26);
+    bad(params(pct(0), U256::MAX, 600, pct(10)), 26);
+    // 27: start above end.
+    bad(params(pct(11), pct(10), 600, pct(10)), 27);
+    bad(params(U256::MAX, pct(10), 600, pct(10)), 27);
+    // 28: duration outside [60 s, 7 days].
+    bad(params(pct(1), pct(10), 59, pct(10)), 28);
+    bad(params(pct(1), pct(10), 0, pct(10)), 28);
+    bad(params(pct(1), pct(10), 7 * 86_400 + 1, pct(10)), 28);
+    // 29: buffer above 1.
+    bad(params(pct(1), pct(10), 600, one + U256::from(1)), 29);
+    bad(params(pct(1), pct(10), 600, U256::MAX), 29);
     assert!(env.events::<I::LiquidationParamsSet>().is_empty());
     // Every bound is inclusive.
     for p in [

@@ -14,8 +14,8 @@
 //! * **Snapshots** ([`build`]): the account's `MarginSnapshot` bytes, built from storage, the
 //!   oracle adapter and the depeg guard, with the stored parameters appended verbatim.
 //! * **Margin** ([`margin`]): the engine call, the views (`margin`, `snapshot`), the checks
-//!   (`requireMargin`), the mode switch and margin calls. `marginAllModes` is not served
-//!   (size): `keel_risk::model::snapshot::all_modes` computes it from the `snapshot` bytes.
+//!   (`requireMargin`), the mode switch and margin calls. `marginAllModes` is served
+//!   by the trading module (size) from this module's `margin` and `snapshot`.
 //!
 //! ## `InvalidParameter(which)` codes of this module
 //!
@@ -36,8 +36,8 @@
 //! hand-written dispatcher ([`dispatch`]) with a sticky argument reader; events go through
 //! `raw_log`, errors are selector + words; the snapshot is streamed into the wire format
 //! instead of built as keel-risk structs; parameters are validated on their bytes by one
-//! table-driven pass. `marginAllModes` did not fit (its isolated what-if needs one engine
-//! call per position) and is left to off-chain callers. With `export-abi` the functions are
+//! table-driven pass. `marginAllModes` did not fit and is served by the trading module
+//! (with the cross engine's `isolatedWhatIf`). With `export-abi` the functions are
 //! typed `#[public]` methods (module `export`) so stylus-sdk's export lists the interface.
 
 #![cfg_attr(not(any(test, feature = "export-abi")), no_main)]

@@ -12,8 +12,8 @@
 //!   perpetuals' unsettled PnL plus expired-option values, `positionCount` the stored
 //!   positions (expired options included).
 //! * **`marginAllModes(id)` is not served here** (the module must fit 24,576 bytes): the
-//!   same numbers come off-chain from `snapshot(id, 1)` through
-//!   `keel_risk::model::snapshot::all_modes` (isolated what-if, cross, portfolio).
+//!   trading module serves it (`keel_vault_trading::all_modes`) from this module's
+//!   `margin(id)` and `snapshot(id, 1 | 2)` and the engines' `margin` / `isolatedWhatIf`.
 //! * **Free accounts**: an account with no position and non-negative cash has requirement 0
 //!   — `requireMargin` passes and `updateMarginCall` reports it outside the band without
 //!   calling the engine (as the core's withdrawal check, which does not call this module

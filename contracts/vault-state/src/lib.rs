@@ -14,7 +14,7 @@
 //! | --- | --- | --- |
 //! | vault (core) | `keel-vault` | roles, pause, modules, accounts, operators, collateral, deposit/withdraw, cash |
 //! | margin module | `keel-vault-margin` | risk parameters, snapshots, margin views, margin checks, mode switch, margin calls |
-//! | trading module | `keel-vault-trading` | underlyings, markets, `settleTrade`, funding, option settlement |
+//! | trading module | `keel-vault-trading` | underlyings, markets, `settleTrade`, funding, option settlement, the all-modes what-if (`marginAllModes`) |
 //! | liquidation module | `keel-vault-liquidation` | auctions, bids, insurance fund, socialised losses |
 //!
 //! The core serves its own selectors and forwards every other selector of the interface with

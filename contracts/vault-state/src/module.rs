@@ -19,7 +19,8 @@ use crate::{Result, Revert};
 pub enum Module {
     /// Risk parameters, snapshots, margin views and checks, mode switch (`keel-vault-margin`).
     Margin = 0,
-    /// Underlyings, markets, trades, funding, option settlement (`keel-vault-trading`).
+    /// Underlyings, markets, trades, funding, option settlement, `marginAllModes`
+    /// (`keel-vault-trading`).
     Trading = 1,
     /// Auctions, bids, insurance fund, socialised losses (`keel-vault-liquidation`).
     Liquidation = 2,

@@ -27,8 +27,8 @@
 //!
 //! | code | function | what |
 //! | --- | --- | --- |
-//! | 1 | `listUnderlying` | `stressVol` not in (0, 10] (wad) |
-//! | 2 | `setFundingRate` | `|ratePerSecond|` above [`MAX_FUNDING_RATE`] (1 % per hour) |
+//! | 24 | `listUnderlying` | `stressVol` not in (0, 10] (wad) |
+//! | 25 | `setFundingRate` | `|ratePerSecond|` above [`MAX_FUNDING_RATE`] (1 % per hour) |
 //!
 //! An instrument id whose underlying index is beyond the listed underlyings reverts
 //! `UnderlyingNotListed(address(0))`: no underlying is listed there.
@@ -57,9 +57,9 @@ pub type Result<T> = core::result::Result<T, Revert>;
 /// Largest stress vol a listing may set (10, wad).
 pub const MAX_STRESS_VOL: u128 = 10_000_000_000_000_000_000;
 /// `InvalidParameter` code: stress vol out of (0, 10].
-pub const PARAM_STRESS_VOL: u8 = 1;
+pub const PARAM_STRESS_VOL: u8 = 24;
 /// `InvalidParameter` code: funding rate beyond [`MAX_FUNDING_RATE`].
-pub const PARAM_FUNDING_RATE: u8 = 2;
+pub const PARAM_FUNDING_RATE: u8 = 25;
 
 // `#[storage]` generates undocumented items.
 #[allow(missing_docs)]
@@ -144,7 +144,7 @@ impl TradingModule {
     /// Risk admin only: lists `asset` at the next index with `stress_vol` (wad in (0, 10]);
     /// returns the index. Errors: `ZeroAddress`, `UnderlyingAlreadyListed(asset)`,
     /// `TooManyUnderlyings()` (16 listed, or the risk parameters hold no SRM set for the
-    /// index), `InvalidParameter(1)`, `RiskParamsNotSet()` (no risk parameters yet).
+    /// index), `InvalidParameter(24)`, `RiskParamsNotSet()` (no risk parameters yet).
     pub fn list_underlying(&mut self, asset: Address, stress_vol: U256) -> Result<u8> {
         self.only_risk_admin()?;
         if asset.is_zero() {
@@ -271,7 +271,7 @@ impl TradingModule {
 
     /// An authorised market or the risk admin (`Unauthorized(caller)`): accrues listed
     /// `underlying`'s index to now at the current spot, then sets its funding rate per second
-    /// (`|rate| ≤` [`MAX_FUNDING_RATE`], else `InvalidParameter(2)`).
+    /// (`|rate| ≤` [`MAX_FUNDING_RATE`], else `InvalidParameter(25)`).
     pub fn set_funding_rate(&mut self, underlying: Address, rate: Wad) -> Result<()> {
         let caller = self.vm().msg_sender();
         let admin = !caller.is_zero() && caller == self.risk_admin.get();

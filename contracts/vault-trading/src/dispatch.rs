@@ -110,6 +110,24 @@ fn route(c: &mut TradingModule, selector: [u8; 4], a: &Args) -> Result<Out> {
             Ok(out)
         }
         setMarketCall::SELECTOR => unit(c.set_market(a.address(0)?, a.boolean(1)?)),
+        marginAllModesCall::SELECTOR => {
+            let all = c.margin_all_modes(u256(a, 0)?)?;
+            let mut out = Out::new(30);
+            for m in all.modes {
+                out = out
+                    .word(m.mode)
+                    .word(m.margin.im)
+                    .word(m.margin.mm)
+                    .word(m.margin.mtm)
+                    .word(m.initial_requirement)
+                    .word(m.maintenance_requirement)
+                    .word(m.margin.worst_scenario)
+                    .word(all.cash)
+                    .word(all.unrealised)
+                    .word(all.position_count);
+            }
+            Ok(out)
+        }
         isMarketCall::SELECTOR => Ok(Out::new(1).word(c.is_market(a.address(0)?))),
         _ => Err(Revert::empty()),
     }

@@ -1,8 +1,9 @@
 //! `export-abi` only: the module's functions as typed `#[public]` methods, so that
 //! stylus-sdk's ABI export lists exactly the functions the on-chain dispatcher
 //! ([`crate::dispatch`]) serves, with their Solidity types, and every error ([`Revert`]'s export
-//! description). Each method forwards to the Rust method of the same name; this impl replaces
-//! the `#[fallback]` one in `export-abi` builds (a type has one router).
+//! description). Each method forwards to the Rust method of the same name (but
+//! `marginAllModes`, see there); this impl replaces the `#[fallback]` one in `export-abi`
+//! builds (a type has one router).
 
 // `#[public]` generates undocumented items.
 #![allow(missing_docs)]
@@ -17,7 +18,7 @@ use stylus_sdk::prelude::*;
 #[allow(unused_imports)]
 use alloc::vec;
 
-use keel_vault_state::abi::{Position, Trade};
+use keel_vault_state::abi::{MarginState, Position, Trade};
 use keel_vault_state::pack::to_u128;
 use keel_vault_state::Revert;
 
@@ -123,5 +124,17 @@ impl TradingModule {
     #[selector(name = "settleOptions")]
     pub fn abi_settle_options(&mut self, id: U256) -> Res<()> {
         self.settle_options(id)
+    }
+
+    /// `view` in the interface, so `&self` here (stylus-sdk infers the mutability from the
+    /// receiver). The dispatcher serves it with [`TradingModule::margin_all_modes`], which
+    /// borrows the module mutably for its delegatecalls into the margin module (they write
+    /// nothing, but stylus-sdk's delegatecall needs the storage exclusively), so this twin —
+    /// built only to describe the interface, never deployed — cannot forward to it and
+    /// reverts with empty data.
+    #[selector(name = "marginAllModes")]
+    pub fn abi_margin_all_modes(&self, id: U256) -> Res<(MarginState, MarginState, MarginState)> {
+        let _ = id;
+        Err(Revert::empty())
     }
 }

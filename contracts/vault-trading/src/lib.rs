@@ -19,6 +19,9 @@
 //!   linearly ([`funding::accrued_index`]).
 //! * **Realisation and option settlement** — `realise`, `settleOptions`: anyone, also while
 //!   paused.
+//! * **Capital efficiency** — `marginAllModes(id)`: the account as if in each margin mode
+//!   (isolated what-if, cross, portfolio), from the margin module's snapshots and the engines
+//!   ([`all_modes`]).
 //!
 //! The rules, errors and `InvalidParameter` codes are documented on the methods of
 //! [`TradingModule`] ([`contract`]).
@@ -34,6 +37,7 @@
 
 extern crate alloc;
 
+pub mod all_modes;
 pub mod contract;
 pub mod dispatch;
 #[cfg(feature = "export-abi")]

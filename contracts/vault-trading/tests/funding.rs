@@ -44,7 +44,7 @@ fn markets_and_the_risk_admin_set_rates() {
 #[test]
 fn the_rate_is_bounded() {
     let env = Env::new();
-    let refused = Err(err(I::InvalidParameter { which: 2 }));
+    let refused = Err(err(I::InvalidParameter { which: 25 }));
     assert_eq!(BOUND, 2_777_777_777_777);
     set_rate(&env, ADMIN, ETH, iw(BOUND)).unwrap();
     set_rate(&env, ADMIN, ETH, iw(-BOUND)).unwrap();

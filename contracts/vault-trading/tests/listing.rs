@@ -28,7 +28,7 @@ fn listing_needs_the_risk_admin_and_valid_arguments() {
         list(&env, ADMIN, Address::ZERO, wad(1)),
         Err(err(I::ZeroAddress {}))
     );
-    let bad_vol = err(I::InvalidParameter { which: 1 });
+    let bad_vol = err(I::InvalidParameter { which: 24 });
     for vol in [
         U256::ZERO,
         wad(10) + U256::from(1),

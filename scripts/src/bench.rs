@@ -1,0 +1,1319 @@
+//! `keel bench`: gas figures of Keel's real contracts, measured on the embedded Stylus host
+//! (`keel-stylus-host`: Nitro's ink pricing, EVM storage and call costs).
+//!
+//! Every built artifact is deployed as cargo-stylus would deploy it into one [`Host`]: the
+//! vault core and its three modules (margin, trading, liquidation) over one storage, the
+//! portfolio engine (`keel_risk_engine`), the cross engine and, when its artifact is there,
+//! the real oracle adapter (`keel_oracle_adapter`, over Chainlink-style feeds, expiry data
+//! pushed by a feeder). Stand-ins written natively answer for what is not a Keel contract:
+//! ERC-20 tokens (balances and allowances in storage), Chainlink feeds (the answer one
+//! storage read), and the market that forwards `settleTrade` to the vault. Without the
+//! adapter's artifact a native stand-in answers `getPrice`, `sequencerStatus`,
+//! `getExpiryData` and `settlementPrice` as `abi/IOracleAdapter.sol` does (each word one
+//! storage read); the output says which (`oracle_adapter_real`).
+//!
+//! Each figure is the execution gas of one transaction (after the intrinsic 21,000 and
+//! calldata gas, before refunds). Every transaction starts with a cold access list, as on
+//! chain; "warm vault" means the storage the call touches already holds non-zero values
+//! (e.g. a second deposit of an asset the account already holds). Programs are not in
+//! ArbOS's init cache unless a figure says so (`*_cached`): the first entry of each program
+//! in a transaction pays its init cost. Margin checks are split into storage reads, call
+//! access, program entries and the rest (WASM execution and host I/O ink, all programs).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use alloy_sol_types::{sol, SolCall};
+use anyhow::{anyhow, bail, Context};
+use keel_stylus_host::alloy_primitives::{keccak256, Address, I256, U256};
+use keel_stylus_host::{Host, NativeCall, NativeHandler, Outcome};
+
+use crate::artifact::{deployable_code, deployed_module};
+
+sol!(
+    #[sol(all_derives)]
+    "../abi/IMarginVault.sol"
+);
+use IMarginVault as I;
+
+mod erc20 {
+    alloy_sol_types::sol! {
+        function transfer(address to, uint256 amount) external returns (bool);
+        function transferFrom(address from, address to, uint256 amount) external returns (bool);
+        function approve(address spender, uint256 amount) external returns (bool);
+        function balanceOf(address account) external view returns (uint256);
+        function allowance(address owner, address spender) external view returns (uint256);
+        function decimals() external view returns (uint8);
+    }
+}
+
+mod adapter {
+    alloy_sol_types::sol! {
+        struct FeedConfig {
+            address primary;
+            address secondary;
+            uint64 stalenessLimit;
+            uint64 secondaryStalenessLimit;
+            uint256 maxDeviation;
+            uint256 confidenceFloor;
+        }
+        struct ExpiryBounds {
+            uint256 minVol;
+            uint256 maxVol;
+            uint256 forwardBand;
+            uint256 maxRate;
+            uint64 heartbeat;
+            uint256 confidenceFloor;
+        }
+        struct ExpiryData {
+            uint256 forward;
+            int256 rate;
+            int256 sviA;
+            int256 sviB;
+            int256 sviRho;
+            int256 sviM;
+            int256 sviSigma;
+            uint256 sviForward;
+            uint256 sviTau;
+            uint256 confidence;
+            uint64 timestamp;
+        }
+        function setAsset(address asset, FeedConfig config) external;
+        function setFeeder(address feeder, bool allowed) external;
+        function setExpiryBounds(address underlying, ExpiryBounds bounds) external;
+        function pushExpiryData(address underlying, uint64 expiry, ExpiryData data) external;
+    }
+}
+
+mod feed {
+    alloy_sol_types::sol! {
+        function decimals() external view returns (uint8);
+        function latestRoundData() external view returns (uint80 roundId, int256 answer, uint256 startedAt, uint256 updatedAt, uint80 answeredInRound);
+        function getRoundData(uint80 roundId) external view returns (uint80 roundId, int256 answer, uint256 startedAt, uint256 updatedAt, uint80 answeredInRound);
+    }
+}
+
+mod oracle {
+    alloy_sol_types::sol! {
+        function getPrice(address asset) external view returns (uint256 price, uint256 confidence, uint64 updatedAt, uint8 sequencer);
+        function sequencerStatus() external view returns (uint8 status, uint64 since);
+        function getExpiryData(address underlying, uint64 expiry) external view;
+        function settlementPrice(address asset, uint64 expiry) external view returns (uint256 price, bool isSettled);
+    }
+}
+
+/// The default artifact directory, relative to the working directory.
+pub const DEFAULT_WASM_DIR: &str = "target/wasm32-unknown-unknown/contract";
+
+/// The command that builds every artifact the bench needs.
+pub const BUILD_COMMAND: &str = "cargo build --profile contract --target wasm32-unknown-unknown \
+     -p keel-vault -p keel-vault-margin -p keel-vault-trading -p keel-vault-liquidation \
+     -p keel-oracle-adapter -p keel-lst-depeg-guard -p keel-risk-engine -p keel-cross-engine";
+
+/// Every contract whose deployable size is reported (`size_<name>`).
+pub const CONTRACTS: &[&str] = &[
+    "keel_vault",
+    "keel_vault_margin",
+    "keel_vault_trading",
+    "keel_vault_liquidation",
+    "keel_oracle_adapter",
+    "keel_lst_depeg_guard",
+    "keel_risk_engine",
+    "keel_cross_engine",
+];
+
+/// The contracts the vault set-up deploys (the others are only sized).
+const REQUIRED: &[&str] = &[
+    "keel_vault",
+    "keel_vault_margin",
+    "keel_vault_trading",
+    "keel_vault_liquidation",
+    "keel_risk_engine",
+    "keel_cross_engine",
+];
+
+/// Options one account can hold with its perpetual under Keel's snapshot bound of 64
+/// positions: the `portfolio_margin_128` shape (128 options) cannot be held, so the bench
+/// measures the largest portfolio of the same shape that can.
+pub const LARGE_OPTIONS: usize = 63;
+/// Expiries of the large portfolio.
+pub const LARGE_EXPIRIES: usize = 8;
+
+/// The test-only Black-76 program (`host/bench-contracts/black76`), measured when built.
+pub const BLACK76: &str = "keel_black76_bench";
+/// The command that builds it into the default artifact directory (from the repository
+/// root, so `.cargo/config.toml`'s wasm32 flags apply).
+pub const BLACK76_BUILD: &str =
+    "cargo build --manifest-path host/bench-contracts/black76/Cargo.toml \
+     --profile contract --target wasm32-unknown-unknown --target-dir target";
+
+/// The oracle note when the real adapter ran.
+pub const ORACLE_REAL: &str = "oracle: the real keel_oracle_adapter, over native Chainlink-feed \
+     stand-ins (8 decimals, one SLOAD per answer), expiry data pushed by a feeder";
+/// The oracle note when the adapter's artifact was missing.
+pub const ORACLE_STAND_IN: &str = "oracle: native stand-in for keel_oracle_adapter (getPrice, \
+     getExpiryData, settlementPrice as abi/IOracleAdapter.sol; one SLOAD per word read)";
+
+/// One measured figure.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Figure {
+    /// Its key, e.g. `deposit` or `size_keel_vault`.
+    pub name: String,
+    /// Gas or bytes.
+    pub value: u64,
+    /// What was measured, for the table.
+    pub note: String,
+}
+
+/// Everything `keel bench` measured, in report order.
+#[derive(Clone, Debug)]
+pub struct Bench {
+    /// The figures.
+    pub figures: Vec<Figure>,
+    /// Which oracle adapter answered (see [`ORACLE_REAL`], [`ORACLE_STAND_IN`]).
+    pub oracle: &'static str,
+    /// Figures left out, and why.
+    pub skipped: Vec<String>,
+}
+
+impl Bench {
+    fn push(&mut self, name: impl Into<String>, value: u64, note: impl Into<String>) {
+        self.figures.push(Figure {
+            name: name.into(),
+            value,
+            note: note.into(),
+        });
+    }
+
+    /// The figure named `name`.
+    pub fn get(&self, name: &str) -> Option<u64> {
+        self.figures
+            .iter()
+            .find(|f| f.name == name)
+            .map(|f| f.value)
+    }
+
+    /// One JSON object mapping every name to its number.
+    pub fn json(&self) -> String {
+        let map: BTreeMap<&str, u64> = self
+            .figures
+            .iter()
+            .map(|f| (f.name.as_str(), f.value))
+            .collect();
+        serde_json::to_string_pretty(&map).unwrap_or_default()
+    }
+
+    /// The table `keel bench` prints.
+    pub fn table(&self) -> String {
+        let width = self.figures.iter().map(|f| f.name.len()).max().unwrap_or(0);
+        let mut out = String::new();
+        for f in &self.figures {
+            out.push_str(&format!(
+                "{:<width$}  {:>10}  {}\n",
+                f.name, f.value, f.note
+            ));
+        }
+        out.push_str(&format!("{}\n", self.oracle));
+        for line in &self.skipped {
+            out.push_str(&format!("skipped {line}\n"));
+        }
+        out
+    }
+}
+
+/// `keel bench [--json] [--wasm-dir DIR]`: the output to print.
+pub fn run(args: &[&str]) -> anyhow::Result<String> {
+    let mut json = false;
+    let mut dir = PathBuf::from(DEFAULT_WASM_DIR);
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        match *arg {
+            "--json" => json = true,
+            "--wasm-dir" => {
+                dir = PathBuf::from(rest.next().ok_or_else(|| anyhow!("--wasm-dir needs DIR"))?)
+            }
+            other => {
+                bail!("unknown argument `{other}` (usage: keel bench [--json] [--wasm-dir DIR])")
+            }
+        }
+    }
+    let bench = measure(&dir)?;
+    Ok(if json {
+        format!("{}\n", bench.json())
+    } else {
+        bench.table()
+    })
+}
+
+/// The deployable code of every artifact found in `dir`, by crate file name; an error naming
+/// the build command when one the vault needs is missing.
+pub fn load(dir: &Path) -> anyhow::Result<BTreeMap<&'static str, Vec<u8>>> {
+    let mut codes = BTreeMap::new();
+    for name in CONTRACTS {
+        let path = dir.join(format!("{name}.wasm"));
+        match std::fs::read(&path) {
+            Ok(wasm) => {
+                codes.insert(*name, deployable_code(&deployed_module(&wasm)));
+            }
+            Err(_) if REQUIRED.contains(name) => bail!(
+                "{} not found: build the contracts first with `{BUILD_COMMAND}` \
+                 (or pass --wasm-dir DIR)",
+                path.display()
+            ),
+            Err(_) => {}
+        }
+    }
+    Ok(codes)
+}
+
+// ---- actors and constants -------------------------------------------------------------------
+
+const OWNER: Address = Address::repeat_byte(0x01);
+const ADMIN: Address = Address::repeat_byte(0x02);
+const ALICE: Address = Address::repeat_byte(0x0a);
+const BOB: Address = Address::repeat_byte(0x0b);
+const CAROL: Address = Address::repeat_byte(0x0c);
+const DAVE: Address = Address::repeat_byte(0x0d);
+const USDC: Address = Address::repeat_byte(0xc6);
+const WETH: Address = Address::repeat_byte(0xe1);
+const ETH: Address = Address::repeat_byte(0xee);
+const ORACLE: Address = Address::repeat_byte(0x0e);
+const MARKET: Address = Address::repeat_byte(0x4f);
+const ENGINE_PROBE: Address = Address::repeat_byte(0x7f);
+const FEEDER: Address = Address::repeat_byte(0xfe);
+const T0: u64 = 1_700_000_000;
+const DAY: u64 = 86_400;
+const SPOT: u128 = 2_000;
+const ONE: u128 = 1_000_000_000_000_000_000;
+
+fn wad(units: u128) -> U256 {
+    U256::from(units) * U256::from(ONE)
+}
+
+fn units(x: u128, decimals: u32) -> U256 {
+    U256::from(x) * U256::from(10u128.pow(decimals))
+}
+
+fn word(a: Address) -> [u8; 32] {
+    a.into_word().0
+}
+
+// ---- native stand-ins -----------------------------------------------------------------------
+
+fn ok_word(v: U256) -> Result<Vec<u8>, Vec<u8>> {
+    Ok(v.to_be_bytes::<32>().to_vec())
+}
+
+fn balance_slot(account: Address) -> U256 {
+    let mut k = word(account).to_vec();
+    k.extend_from_slice(&[0u8; 32]);
+    keccak256(&k).into()
+}
+
+fn allowance_slot(owner: Address, spender: Address) -> U256 {
+    let mut k = word(owner).to_vec();
+    k.extend_from_slice(&word(spender));
+    k.extend_from_slice(&U256::from(1).to_be_bytes::<32>());
+    keccak256(&k).into()
+}
+
+/// An ERC-20 token with `decimals`: balances and allowances in its storage.
+fn token(decimals: u8) -> NativeHandler {
+    Arc::new(move |c: &mut NativeCall<'_>| {
+        let data = c.calldata().to_vec();
+        let fail = || Vec::new();
+        let move_balance = |c: &mut NativeCall<'_>, from: Address, to: Address, amount: U256| {
+            let from_bal = c.sload(balance_slot(from));
+            if from_bal < amount {
+                return false;
+            }
+            c.sstore(balance_slot(from), from_bal - amount);
+            let to_bal = c.sload(balance_slot(to));
+            c.sstore(balance_slot(to), to_bal.saturating_add(amount));
+            true
+        };
+        match c.selector() {
+            Some(erc20::decimalsCall::SELECTOR) => ok_word(U256::from(decimals)),
+            Some(erc20::balanceOfCall::SELECTOR) => {
+                let a = erc20::balanceOfCall::abi_decode(&data).map_err(|_| fail())?;
+                let v = c.sload(balance_slot(a.account));
+                ok_word(v)
+            }
+            Some(erc20::allowanceCall::SELECTOR) => {
+                let a = erc20::allowanceCall::abi_decode(&data).map_err(|_| fail())?;
+                let v = c.sload(allowance_slot(a.owner, a.spender));
+                ok_word(v)
+            }
+            Some(erc20::approveCall::SELECTOR) => {
+                let a = erc20::approveCall::abi_decode(&data).map_err(|_| fail())?;
+                let owner = c.caller();
+                c.sstore(allowance_slot(owner, a.spender), a.amount);
+                ok_word(U256::from(1))
+            }
+            Some(erc20::transferCall::SELECTOR) => {
+                let a = erc20::transferCall::abi_decode(&data).map_err(|_| fail())?;
+                let from = c.caller();
+                if !move_balance(c, from, a.to, a.amount) {
+                    return Err(fail());
+                }
+                ok_word(U256::from(1))
+            }
+            Some(erc20::transferFromCall::SELECTOR) => {
+                let a = erc20::transferFromCall::abi_decode(&data).map_err(|_| fail())?;
+                let spender = c.caller();
+                let slot = allowance_slot(a.from, spender);
+                let allowed = c.sload(slot);
+                if allowed < a.amount {
+                    return Err(fail());
+                }
+                if allowed != U256::MAX {
+                    c.sstore(slot, allowed - a.amount);
+                }
+                if !move_balance(c, a.from, a.to, a.amount) {
+                    return Err(fail());
+                }
+                ok_word(U256::from(1))
+            }
+            _ => Err(fail()),
+        }
+    })
+}
+
+fn price_slot(asset: Address) -> U256 {
+    let mut k = word(asset).to_vec();
+    k.extend_from_slice(&[0u8; 32]);
+    keccak256(&k).into()
+}
+
+fn expiry_slot(underlying: Address, expiry: u64) -> U256 {
+    let mut k = word(underlying).to_vec();
+    k.extend_from_slice(&U256::from(expiry).to_be_bytes::<32>());
+    k.extend_from_slice(&U256::from(1).to_be_bytes::<32>());
+    keccak256(&k).into()
+}
+
+/// The oracle adapter stand-in: spot prices (confidence 1, updated now, sequencer up) and
+/// expiry data (11 words, confidence 1) from its storage; nothing is ever settled.
+fn oracle_adapter() -> NativeHandler {
+    Arc::new(|c: &mut NativeCall<'_>| {
+        let data = c.calldata().to_vec();
+        match c.selector() {
+            Some(oracle::getPriceCall::SELECTOR) => {
+                let a = oracle::getPriceCall::abi_decode(&data).map_err(|_| Vec::new())?;
+                let price = c.sload(price_slot(a.asset));
+                if price.is_zero() {
+                    return Err(Vec::new());
+                }
+                let out = oracle::getPriceCall::abi_encode_returns(&oracle::getPriceReturn {
+                    price,
+                    confidence: U256::from(ONE),
+                    updatedAt: c.timestamp(),
+                    sequencer: 0,
+                });
+                Ok(out)
+            }
+            Some(oracle::sequencerStatusCall::SELECTOR) => Ok(
+                oracle::sequencerStatusCall::abi_encode_returns(&oracle::sequencerStatusReturn {
+                    status: 0,
+                    since: 0,
+                }),
+            ),
+            Some(oracle::getExpiryDataCall::SELECTOR) => {
+                let a = oracle::getExpiryDataCall::abi_decode(&data).map_err(|_| Vec::new())?;
+                let base = expiry_slot(a.underlying, a.expiry);
+                let mut out = Vec::with_capacity(12 * 32);
+                for i in 0..11u64 {
+                    let v = c.sload(base + U256::from(i));
+                    out.extend_from_slice(&v.to_be_bytes::<32>());
+                }
+                if out[..32].iter().all(|b| *b == 0) {
+                    return Err(Vec::new());
+                }
+                out.extend_from_slice(&U256::from(ONE).to_be_bytes::<32>());
+                Ok(out)
+            }
+            Some(oracle::settlementPriceCall::SELECTOR) => Ok(
+                oracle::settlementPriceCall::abi_encode_returns(&oracle::settlementPriceReturn {
+                    price: U256::ZERO,
+                    isSettled: false,
+                }),
+            ),
+            _ => Err(Vec::new()),
+        }
+    })
+}
+
+/// A Chainlink-style feed: 8 decimals, its answer in storage slot 0, updated now, round 1.
+fn chainlink_feed() -> NativeHandler {
+    Arc::new(|c: &mut NativeCall<'_>| match c.selector() {
+        Some(feed::decimalsCall::SELECTOR) => ok_word(U256::from(8)),
+        Some(feed::latestRoundDataCall::SELECTOR) | Some(feed::getRoundDataCall::SELECTOR) => {
+            let answer = c.sload(U256::ZERO);
+            let now = U256::from(c.timestamp());
+            let mut out = Vec::with_capacity(5 * 32);
+            for w in [U256::from(1), answer, now, now, U256::from(1)] {
+                out.extend_from_slice(&w.to_be_bytes::<32>());
+            }
+            Ok(out)
+        }
+        _ => Err(Vec::new()),
+    })
+}
+
+/// The market: forwards its calldata (`settleTrade`) to the vault.
+fn market(vault: Address) -> NativeHandler {
+    Arc::new(move |c: &mut NativeCall<'_>| {
+        let data = c.calldata().to_vec();
+        let r = c.call(vault, &data, U256::ZERO);
+        if r.success {
+            Ok(r.data)
+        } else {
+            Err(r.data)
+        }
+    })
+}
+
+/// What the engine probe saw: the snapshot bytes and the gas of the engine's call.
+#[derive(Clone, Debug, Default)]
+struct Probe {
+    snapshot_calldata: Vec<u8>,
+    engine_gas: u64,
+}
+
+/// Stands in front of the real portfolio engine and records what one call cost it.
+fn engine_probe(engine: Address, seen: Arc<Mutex<Probe>>) -> NativeHandler {
+    Arc::new(move |c: &mut NativeCall<'_>| {
+        let data = c.calldata().to_vec();
+        let before = c.gas_left();
+        let r = c.static_call(engine, &data);
+        let used = before.saturating_sub(c.gas_left());
+        if let Ok(mut p) = seen.lock() {
+            p.snapshot_calldata = data;
+            p.engine_gas = used;
+        }
+        if r.success {
+            Ok(r.data)
+        } else {
+            Err(r.data)
+        }
+    })
+}
+
+// ---- the vault ------------------------------------------------------------------------------
+
+struct Vault {
+    host: Host,
+    vault: Address,
+    engine: Address,
+    /// Every Stylus program deployed, by crate file name.
+    programs: Vec<(&'static str, Address)>,
+    /// The oracle adapter (real or the stand-in at [`ORACLE`]).
+    oracle: Address,
+    /// With the real adapter: each asset's feed.
+    feeds: Vec<(Address, Address)>,
+    next_account: u64,
+}
+
+fn revert_text(out: &Outcome) -> String {
+    format!("{:?}, revert data 0x{}", out.status, hex(&out.return_data))
+}
+
+/// `note` with where the transaction's gas went.
+fn tallied(note: &str, out: &Outcome) -> String {
+    let t = out.tally;
+    format!(
+        "{note} [{} SLOAD {} gas, {} SSTORE {} gas, {} calls {} gas, {} entries {} gas; \
+         refund {}]",
+        t.sloads,
+        t.sload_gas,
+        t.sstores,
+        t.sstore_gas,
+        t.calls,
+        t.access_gas,
+        t.entries,
+        t.entry_gas,
+        out.refund
+    )
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+impl Vault {
+    fn send<C: SolCall>(&mut self, from: Address, call: C) -> anyhow::Result<Outcome> {
+        self.send_to(from, self.vault, call)
+    }
+
+    fn send_to<C: SolCall>(
+        &mut self,
+        from: Address,
+        to: Address,
+        call: C,
+    ) -> anyhow::Result<Outcome> {
+        let out = self
+            .host
+            .call(from, to, &call.abi_encode(), U256::ZERO, Host::GAS_LIMIT);
+        if !out.success {
+            bail!("{} failed: {}", C::SIGNATURE, revert_text(&out));
+        }
+        Ok(out)
+    }
+
+    fn view<C: SolCall>(&mut self, call: C) -> anyhow::Result<(C::Return, Outcome)> {
+        let out = self
+            .host
+            .static_call(DAVE, self.vault, &call.abi_encode(), Host::GAS_LIMIT);
+        if !out.success {
+            bail!("{} failed: {}", C::SIGNATURE, revert_text(&out));
+        }
+        let r = C::abi_decode_returns(&out.return_data)
+            .map_err(|e| anyhow!("{} returned undecodable data: {e}", C::SIGNATURE))?;
+        Ok((r, out))
+    }
+
+    fn set_price(&mut self, asset: Address, price: U256) {
+        match self.feeds.iter().find(|(a, _)| *a == asset) {
+            // 8-decimal feed answer.
+            Some((_, f)) => {
+                let answer = price / U256::from(10_000_000_000u64);
+                self.host.set_storage(*f, U256::ZERO, answer);
+            }
+            None => self.host.set_storage(ORACLE, price_slot(asset), price),
+        }
+    }
+
+    /// Pushes expiry data for (ETH, `expiry`): flat-ish SVI at the spot forward.
+    fn set_expiry(&mut self, expiry: u64) -> anyhow::Result<()> {
+        let now = self.host.timestamp();
+        let tau = U256::from(expiry.saturating_sub(now)) * U256::from(ONE) / U256::from(365 * DAY);
+        let signed = |x: i128| {
+            U256::from_be_bytes(I256::try_from(x).unwrap_or_default().to_be_bytes::<32>())
+        };
+        let milli = |m: i128| signed(m * (ONE as i128) / 1000);
+        let words = [
+            wad(SPOT),       // forward
+            U256::ZERO,      // rate
+            milli(5),        // svi a
+            milli(20),       // svi b
+            milli(-300),     // svi rho
+            U256::ZERO,      // svi m
+            milli(100),      // svi sigma
+            wad(SPOT),       // svi forward
+            tau,             // svi tau
+            U256::from(ONE), // confidence
+            U256::from(now), // timestamp
+        ];
+        if self.feeds.is_empty() {
+            let base = expiry_slot(ETH, expiry);
+            for (i, w) in words.iter().enumerate() {
+                self.host.set_storage(ORACLE, base + U256::from(i), *w);
+            }
+            return Ok(());
+        }
+        let int = |w: U256| I256::from_raw(w);
+        let push = adapter::pushExpiryDataCall {
+            underlying: ETH,
+            expiry,
+            data: adapter::ExpiryData {
+                forward: words[0],
+                rate: int(words[1]),
+                sviA: int(words[2]),
+                sviB: int(words[3]),
+                sviRho: int(words[4]),
+                sviM: int(words[5]),
+                sviSigma: int(words[6]),
+                sviForward: words[7],
+                sviTau: words[8],
+                confidence: words[9],
+                timestamp: now,
+            },
+        };
+        let oracle = self.oracle;
+        self.send_to(FEEDER, oracle, push)?;
+        Ok(())
+    }
+
+    fn open(&mut self, owner: Address, mode: u8) -> anyhow::Result<u64> {
+        self.send(owner, I::openAccountCall { mode })?;
+        self.next_account += 1;
+        Ok(self.next_account)
+    }
+
+    fn deposit(
+        &mut self,
+        from: Address,
+        id: u64,
+        asset: Address,
+        amount: U256,
+    ) -> anyhow::Result<Outcome> {
+        self.send(
+            from,
+            I::depositCall {
+                id: U256::from(id),
+                asset,
+                amount,
+            },
+        )
+    }
+
+    fn trade(
+        &mut self,
+        instrument: U256,
+        taker: u64,
+        maker: u64,
+        size: i128,
+        price: u128,
+    ) -> anyhow::Result<Outcome> {
+        let call = I::settleTradeCall {
+            trade: I::Trade {
+                instrument,
+                taker: U256::from(taker),
+                maker: U256::from(maker),
+                size: I256::try_from(size).map_err(|_| anyhow!("size"))?,
+                price: U256::from(price),
+                takerFee: U256::ZERO,
+                makerFee: U256::ZERO,
+            },
+        };
+        // The market is the transaction's target: it forwards to the vault.
+        self.send_to(DAVE, MARKET, call)
+    }
+
+    fn instrument(&mut self, kind: u8, expiry: u64, strike: u128) -> anyhow::Result<U256> {
+        let (id, _) = self.view(I::instrumentIdCall {
+            underlying: ETH,
+            kind,
+            expiry,
+            strike: U256::from(strike),
+        })?;
+        Ok(id)
+    }
+
+    fn margin(&mut self, id: u64) -> anyhow::Result<I::MarginState> {
+        Ok(self.view(I::marginCall { id: U256::from(id) })?.0)
+    }
+
+    /// Opens a portfolio account for `owner`, approves the market, funds it with `usdc` USDC
+    /// and `weth` WETH.
+    fn funded_account(&mut self, owner: Address, usdc: u128, weth: u128) -> anyhow::Result<u64> {
+        let id = self.open(owner, 2)?;
+        self.send(
+            owner,
+            I::setOperatorCall {
+                id: U256::from(id),
+                operator: MARKET,
+                approved: true,
+            },
+        )?;
+        if usdc > 0 {
+            self.deposit(owner, id, USDC, units(usdc, 6))?;
+        }
+        if weth > 0 {
+            self.deposit(owner, id, WETH, units(weth, 18))?;
+        }
+        Ok(id)
+    }
+}
+
+fn deploy(host: &mut Host, codes: &BTreeMap<&str, Vec<u8>>, name: &str) -> anyhow::Result<Address> {
+    let code = codes
+        .get(name)
+        .ok_or_else(|| anyhow!("{name}.wasm missing: build with `{BUILD_COMMAND}`"))?;
+    host.deploy(code)
+        .map_err(|e| anyhow!("{name} does not deploy: {e}"))
+}
+
+/// The whole vault in one host: real core, modules and engines; USDC (settlement) and WETH
+/// (risk-cancelling for ETH) listed; ETH listed as an underlying at 2000; the market
+/// authorised; Keel's default risk parameters. Time T0.
+fn set_up(codes: &BTreeMap<&str, Vec<u8>>) -> anyhow::Result<Vault> {
+    let mut host = Host::new();
+    host.set_timestamp(T0);
+    let core = codes
+        .get("keel_vault")
+        .ok_or_else(|| anyhow!("keel_vault.wasm missing"))?;
+    let (vault, out) = host
+        .deploy_and_construct(core, OWNER, &word(OWNER), U256::ZERO)
+        .map_err(|e| anyhow!("keel_vault does not deploy: {e}"))?;
+    if !out.success {
+        bail!("the vault constructor failed: {}", revert_text(&out));
+    }
+    let margin = deploy(&mut host, codes, "keel_vault_margin")?;
+    let trading = deploy(&mut host, codes, "keel_vault_trading")?;
+    let liquidation = deploy(&mut host, codes, "keel_vault_liquidation")?;
+    let engine = deploy(&mut host, codes, "keel_risk_engine")?;
+    let cross = deploy(&mut host, codes, "keel_cross_engine")?;
+    host.install_native(USDC, token(6));
+    host.install_native(WETH, token(18));
+    let real_oracle = codes.contains_key("keel_oracle_adapter");
+    let (oracle, feeds) = if real_oracle {
+        let code = &codes["keel_oracle_adapter"];
+        let (adapter, out) = host
+            .deploy_and_construct(code, OWNER, &word(OWNER), U256::ZERO)
+            .map_err(|e| anyhow!("keel_oracle_adapter does not deploy: {e}"))?;
+        if !out.success {
+            bail!("the adapter constructor failed: {}", revert_text(&out));
+        }
+        let feeds: Vec<(Address, Address)> = [USDC, WETH, ETH]
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (*a, Address::with_last_byte(0xf0 + i as u8)))
+            .collect();
+        for (_, f) in &feeds {
+            host.install_native(*f, chainlink_feed());
+            host.set_code(*f, vec![0xfe]);
+        }
+        (adapter, feeds)
+    } else {
+        host.install_native(ORACLE, oracle_adapter());
+        host.set_code(ORACLE, vec![0xfe]);
+        (ORACLE, Vec::new())
+    };
+    host.install_native(MARKET, market(vault));
+    // The vault requires code at an oracle, market or engine address (the handler answers).
+    for a in [USDC, WETH, MARKET, ENGINE_PROBE] {
+        host.set_code(a, vec![0xfe]);
+    }
+    let mut v = Vault {
+        host,
+        vault,
+        engine,
+        programs: vec![
+            ("keel_vault", vault),
+            ("keel_vault_margin", margin),
+            ("keel_vault_trading", trading),
+            ("keel_vault_liquidation", liquidation),
+            ("keel_risk_engine", engine),
+            ("keel_cross_engine", cross),
+        ],
+        oracle,
+        feeds,
+        next_account: 0,
+    };
+    if real_oracle {
+        v.programs.push(("keel_oracle_adapter", oracle));
+        configure_adapter(&mut v)?;
+    }
+    // Balances and approvals.
+    for user in [ALICE, BOB, CAROL] {
+        for (t, d) in [(USDC, 6u32), (WETH, 18)] {
+            v.host
+                .set_storage(t, balance_slot(user), units(1_000_000_000, d));
+            v.host
+                .set_storage(t, allowance_slot(user, vault), U256::MAX);
+        }
+    }
+    v.send(OWNER, I::setRiskAdminCall { riskAdmin: ADMIN })?;
+    for (kind, module) in [(0u8, margin), (1, trading), (2, liquidation)] {
+        v.send(OWNER, I::setModuleCall { kind, module })?;
+    }
+    v.send(
+        OWNER,
+        I::setOracleAdapterCall {
+            oracleAdapter: oracle,
+        },
+    )?;
+    for (mode, e) in [(0u8, cross), (1, cross), (2, engine)] {
+        v.send(OWNER, I::setEngineCall { mode, engine: e })?;
+    }
+    v.set_price(USDC, wad(1));
+    v.set_price(WETH, wad(SPOT));
+    v.set_price(ETH, wad(SPOT));
+    let params = keel_risk::model::snapshot::encode_params(
+        &keel_risk::model::account::RiskParams::keel_default(),
+    );
+    v.send(
+        ADMIN,
+        I::setRiskParamsCall {
+            params: params.into(),
+        },
+    )?;
+    v.send(
+        ADMIN,
+        I::listUnderlyingCall {
+            asset: ETH,
+            stressVol: U256::from(8 * ONE / 10),
+        },
+    )?;
+    for (asset, cancelling) in [(USDC, Address::ZERO), (WETH, ETH)] {
+        v.send(
+            ADMIN,
+            I::listCollateralCall {
+                asset,
+                params: I::CollateralParams {
+                    imHaircut: U256::from(ONE / 10),
+                    mmHaircut: U256::from(ONE / 20),
+                    assetCap: wad(1_000_000_000),
+                    accountCap: wad(100_000_000),
+                    riskCancellingUnderlying: cancelling,
+                    depegGuarded: false,
+                },
+            },
+        )?;
+    }
+    v.send(OWNER, I::setSettlementAssetCall { asset: USDC })?;
+    v.send(
+        OWNER,
+        I::setMarketCall {
+            market: MARKET,
+            authorised: true,
+        },
+    )?;
+    v.send(
+        ADMIN,
+        I::setLimitsCall {
+            maxPositions: 64,
+            maxExpiries: LARGE_EXPIRIES as u8,
+        },
+    )?;
+    Ok(v)
+}
+
+/// The real adapter: every asset on its feed (staleness 1 h, no secondary), `FEEDER`
+/// allowed, ETH's expiry bounds (vol 1 %–500 %, forward within 50 % of spot, rate ≤ 50 %,
+/// heartbeat 1 day).
+fn configure_adapter(v: &mut Vault) -> anyhow::Result<()> {
+    let oracle = v.oracle;
+    for (asset, f) in v.feeds.clone() {
+        v.send_to(
+            OWNER,
+            oracle,
+            adapter::setAssetCall {
+                asset,
+                config: adapter::FeedConfig {
+                    primary: f,
+                    secondary: Address::ZERO,
+                    stalenessLimit: 3_600,
+                    secondaryStalenessLimit: 0,
+                    maxDeviation: U256::from(ONE / 20),
+                    confidenceFloor: U256::from(ONE / 2),
+                },
+            },
+        )?;
+    }
+    v.send_to(
+        OWNER,
+        oracle,
+        adapter::setFeederCall {
+            feeder: FEEDER,
+            allowed: true,
+        },
+    )?;
+    v.send_to(
+        OWNER,
+        oracle,
+        adapter::setExpiryBoundsCall {
+            underlying: ETH,
+            bounds: adapter::ExpiryBounds {
+                minVol: U256::from(ONE / 100),
+                maxVol: wad(5),
+                forwardBand: U256::from(ONE / 2),
+                maxRate: U256::from(ONE / 2),
+                heartbeat: DAY,
+                confidenceFloor: U256::from(ONE / 2),
+            },
+        },
+    )?;
+    Ok(())
+}
+
+/// Gives account `holder` a portfolio of `options` options spread over `expiries` weekly
+/// expiries (calls and puts alternating, every other one long, strikes spread evenly over
+/// 0.5–1.5× spot within each expiry) and a long perpetual, all against `counterparty`.
+fn build_portfolio(
+    v: &mut Vault,
+    holder: u64,
+    counterparty: u64,
+    options: usize,
+    expiries: usize,
+) -> anyhow::Result<()> {
+    let perp = v.instrument(0, 0, 0)?;
+    v.trade(perp, holder, counterparty, (ONE / 2) as i128, SPOT * ONE)?;
+    let expiry_times: Vec<u64> = (1..=expiries as u64).map(|k| T0 + 7 * DAY * k).collect();
+    for e in &expiry_times {
+        v.set_expiry(*e)?;
+    }
+    for i in 0..options {
+        let e = expiry_times[i % expiries];
+        let in_expiry = i / expiries;
+        let per_expiry = options.div_ceil(expiries).max(2) as u128;
+        // 0.5× … 1.5× spot in `per_expiry` steps.
+        let strike = SPOT * ONE / 2 + (SPOT * ONE) * in_expiry as u128 / (per_expiry - 1);
+        let kind = if i % 2 == 0 { 1 } else { 2 };
+        let id = v.instrument(kind, e, strike)?;
+        let size = if (i / 2) % 2 == 0 {
+            ONE as i128
+        } else {
+            -(ONE as i128)
+        };
+        v.trade(id, holder, counterparty, size, 10 * ONE)
+            .with_context(|| format!("option {i} (kind {kind}, expiry {e}, strike {strike})"))?;
+    }
+    Ok(())
+}
+
+/// The margin check of `id` measured four ways.
+struct MarginCheck {
+    /// `requireMargin(id, true)` as a transaction.
+    out: Outcome,
+    /// The same with every program in ArbOS's init cache.
+    cached: Outcome,
+    /// What the probe in front of the engine saw.
+    probe: Probe,
+    /// The engine's `margin(bytes)` alone, called directly with the same snapshot.
+    alone: Outcome,
+}
+
+/// One initial-margin check of `id` (`requireMargin(id, true)`), with the engine's share
+/// measured through a probe on a fork.
+fn margin_check(v: &mut Vault, id: u64) -> anyhow::Result<MarginCheck> {
+    let calldata = I::requireMarginCall {
+        id: U256::from(id),
+        initial: true,
+    }
+    .abi_encode();
+    let (_, out) = v.view(I::requireMarginCall {
+        id: U256::from(id),
+        initial: true,
+    })?;
+    let mut cached_host = v.host.fork();
+    for (_, p) in &v.programs {
+        cached_host.set_program_cached(*p, true);
+    }
+    let cached = cached_host.static_call(DAVE, v.vault, &calldata, Host::GAS_LIMIT);
+    if !cached.success {
+        bail!("cached margin check failed: {}", revert_text(&cached));
+    }
+    // The engine's share: a probe in front of the engine on a fork.
+    let seen = Arc::new(Mutex::new(Probe::default()));
+    let mut fork = v.host.fork();
+    fork.install_native(ENGINE_PROBE, engine_probe(v.engine, seen.clone()));
+    let set = fork.call(
+        OWNER,
+        v.vault,
+        &I::setEngineCall {
+            mode: 2,
+            engine: ENGINE_PROBE,
+        }
+        .abi_encode(),
+        U256::ZERO,
+        Host::GAS_LIMIT,
+    );
+    if !set.success {
+        bail!("setEngine(probe) failed: {}", revert_text(&set));
+    }
+    let probed = fork.static_call(
+        DAVE,
+        v.vault,
+        &I::requireMarginCall {
+            id: U256::from(id),
+            initial: true,
+        }
+        .abi_encode(),
+        Host::GAS_LIMIT,
+    );
+    if !probed.success {
+        bail!("probed margin check failed: {}", revert_text(&probed));
+    }
+    let probe = seen.lock().map(|p| p.clone()).unwrap_or_default();
+    // The engine alone, called directly with the same snapshot.
+    let alone = fork.static_call(DAVE, v.engine, &probe.snapshot_calldata, Host::GAS_LIMIT);
+    if !alone.success {
+        bail!("engine margin(bytes) failed: {}", revert_text(&alone));
+    }
+    Ok(MarginCheck {
+        out,
+        cached,
+        probe,
+        alone,
+    })
+}
+
+/// `black76`: the ink of one `black76_with_greeks` (price and delta) in the test-only
+/// program, less the same call doing everything but the pricing, in gas. Skipped with a note
+/// when the program is not built; the program's answer is checked against keel-risk natively.
+fn measure_black76(bench: &mut Bench, dir: &Path) -> anyhow::Result<()> {
+    use keel_risk::math::black76_with_greeks;
+    use keel_risk::Wad;
+    let path = dir.join(format!("{BLACK76}.wasm"));
+    let Ok(wasm) = std::fs::read(&path) else {
+        bench.skipped.push(format!(
+            "black76: {} not built (`{BLACK76_BUILD}`)",
+            path.display()
+        ));
+        return Ok(());
+    };
+    let mut host = Host::new();
+    let program = host
+        .deploy(&deployable_code(&deployed_module(&wasm)))
+        .map_err(|e| anyhow!("{BLACK76} does not deploy: {e}"))?;
+    // F 2000, K 2200, 30 days (√τ ≈ 0.2867), vol 80 %, discount 0.999.
+    let inputs = [
+        2_000 * ONE as i128,
+        2_200 * ONE as i128,
+        286_691_623_629_426_000,
+        800_000_000_000_000_000,
+        999_000_000_000_000_000,
+    ];
+    let run = |host: &mut Host, mode: u8| -> anyhow::Result<Outcome> {
+        let mut data = vec![mode];
+        for x in inputs {
+            data.extend_from_slice(&x.to_be_bytes());
+        }
+        let out = host.call(DAVE, program, &data, U256::ZERO, Host::GAS_LIMIT);
+        if !out.success {
+            bail!("{BLACK76} mode {mode} failed: {}", revert_text(&out));
+        }
+        Ok(out)
+    };
+    let base = run(&mut host, 0)?;
+    let priced = run(&mut host, 1)?;
+    let [f, k, t, v, d] = inputs.map(Wad::from_raw);
+    let (p, g) =
+        black76_with_greeks(f, k, t, v, d).map_err(|e| anyhow!("keel-risk black76: {e:?}"))?;
+    let mut expected = Vec::new();
+    for x in [p.call, p.put, g.call_delta, g.put_delta] {
+        expected.extend_from_slice(&x.raw().to_be_bytes());
+    }
+    if priced.return_data != expected {
+        bail!("{BLACK76} disagrees with keel-risk natively");
+    }
+    let ink = priced.ink_used.saturating_sub(base.ink_used);
+    let gas = |ink: u64| ink.div_ceil(keel_stylus_host::pricing::INK_PRICE);
+    bench.push(
+        "black76",
+        gas(ink),
+        format!(
+            "one Black-76 price + delta (keel-risk black76_with_greeks) in WASM: {ink} ink, \
+             checked against the native result"
+        ),
+    );
+    // Its parts, for the profile.
+    for (mode, key, part) in [
+        (2u8, "ln", "ln(F/K), the division included"),
+        (3, "exp", "exp(vol)"),
+        (4, "norm_cdf", "norm_cdf(vol)"),
+        (5, "sqrt", "sqrt(F)"),
+        (6, "wad_mul", "one checked wad multiplication"),
+        (7, "wad_div", "one checked wad division"),
+    ] {
+        let out = run(&mut host, mode)?;
+        let ink = out.ink_used.saturating_sub(base.ink_used);
+        bench.push(
+            format!("black76_profile_{key}"),
+            gas(ink),
+            format!("profile: {part}, {ink} ink"),
+        );
+    }
+    Ok(())
+}
+
+/// Deploys the artifacts in `dir`, sets up a vault and measures every figure.
+pub fn measure(dir: &Path) -> anyhow::Result<Bench> {
+    let codes = load(dir)?;
+    let mut bench = Bench {
+        figures: Vec::new(),
+        oracle: ORACLE_STAND_IN,
+        skipped: Vec::new(),
+    };
+    for (name, code) in &codes {
+        bench.push(
+            format!("size_{name}"),
+            code.len() as u64,
+            "deployable bytes",
+        );
+    }
+    let mut v = set_up(&codes)?;
+    for (name, at) in v.programs.clone() {
+        if let Some(costs) = v.host.program_costs(at) {
+            bench.push(
+                format!("entry_{name}"),
+                costs.init_gas() + costs.cached_gas(),
+                format!(
+                    "gas of its first entry in a transaction, uncached ({} when in ArbOS's \
+                     init cache or entered before), memory not included",
+                    costs.cached_gas()
+                ),
+            );
+        }
+    }
+    bench.oracle = if v.feeds.is_empty() {
+        ORACLE_STAND_IN
+    } else {
+        ORACLE_REAL
+    };
+    bench.push(
+        "oracle_adapter_real",
+        u64::from(!v.feeds.is_empty()),
+        "1: the real keel_oracle_adapter answered; 0: the native stand-in",
+    );
+
+    measure_black76(&mut bench, dir)?;
+
+    // deposit / withdraw on a warm account: ALICE's portfolio account already holds USDC.
+    let a = v.funded_account(ALICE, 10_000, 0)?;
+    let dep = v.deposit(ALICE, a, USDC, units(1_000, 6))?;
+    bench.push(
+        "deposit",
+        dep.execution_gas,
+        tallied(
+            "1,000 USDC into an account already holding USDC (token: native stand-in)",
+            &dep,
+        ),
+    );
+    let wd = v.send(
+        ALICE,
+        I::withdrawCall {
+            id: U256::from(a),
+            asset: USDC,
+            amount: units(500, 6),
+            to: ALICE,
+        },
+    )?;
+    bench.push(
+        "withdraw",
+        wd.execution_gas,
+        tallied(
+            "500 USDC out of that account (no positions: no margin check)",
+            &wd,
+        ),
+    );
+
+    // settle_trade: a perp between two funded portfolio accounts that already trade.
+    let b = v.funded_account(BOB, 1_000_000, 100)?;
+    let c = v.funded_account(CAROL, 1_000_000, 100)?;
+    let perp = v.instrument(0, 0, 0)?;
+    v.trade(perp, b, c, (ONE) as i128, SPOT * ONE)?;
+    let st = v.trade(perp, b, c, (ONE) as i128, SPOT * ONE)?;
+    bench.push(
+        "settle_trade",
+        st.execution_gas,
+        tallied(
+            "1 ETH perp between two portfolio accounts holding it, via the market stand-in \
+             (both IM checks)",
+            &st,
+        ),
+    );
+
+    // start_auction / bid: a leveraged long perp, then a price fall below maintenance.
+    let l = v.funded_account(ALICE, 10_000, 0)?;
+    v.trade(perp, l, c, 20 * ONE as i128, SPOT * ONE)?;
+    let mut price = SPOT;
+    loop {
+        price -= 10;
+        v.set_price(ETH, wad(price));
+        v.set_price(WETH, wad(price));
+        let m = v.margin(l)?;
+        if m.maintenanceMargin < I256::ZERO {
+            break;
+        }
+        if price <= 100 {
+            bail!("account {l} never fell below maintenance margin");
+        }
+    }
+    let sa = v.send(CAROL, I::startAuctionCall { id: U256::from(l) })?;
+    bench.push(
+        "start_auction",
+        sa.execution_gas,
+        tallied(
+            "an account with a 20 ETH perp just below maintenance margin",
+            &sa,
+        ),
+    );
+    v.host.advance(60);
+    let bid = v.send(
+        CAROL,
+        I::bidCall {
+            id: U256::from(l),
+            bidder: U256::from(c),
+            fraction: U256::from(ONE / 4),
+            maxPayment: I256::MAX,
+        },
+    )?;
+    bench.push(
+        "bid",
+        bid.execution_gas,
+        tallied(
+            "a quarter of that account into a portfolio bidder, 60 s into the auction",
+            &bid,
+        ),
+    );
+    v.set_price(ETH, wad(SPOT));
+    v.set_price(WETH, wad(SPOT));
+
+    // Margin checks of option portfolios.
+    for (key, options, expiries) in [
+        ("portfolio_margin_16".to_string(), 16, 1),
+        (
+            format!("portfolio_margin_{LARGE_OPTIONS}"),
+            LARGE_OPTIONS,
+            LARGE_EXPIRIES,
+        ),
+    ] {
+        let holder = v.funded_account(BOB, 1_000_000, 100)?;
+        let counter = v.funded_account(CAROL, 1_000_000, 100)?;
+        build_portfolio(&mut v, holder, counter, options, expiries)?;
+        let MarginCheck {
+            out,
+            cached,
+            probe,
+            alone,
+        } = margin_check(&mut v, holder)?;
+        let positions = v.margin(holder)?.positionCount;
+        bench.push(
+            key.clone(),
+            out.execution_gas,
+            format!(
+                "requireMargin(id, true): {options} options over {expiries} expiries + perp \
+                 ({positions} positions), USDC + WETH (risk-cancelling), 31 scenarios"
+            ),
+        );
+        bench.push(
+            format!("{key}_cached"),
+            cached.execution_gas,
+            "the same with every program in ArbOS's init cache (cached entry cost)",
+        );
+        let t = out.tally;
+        let evm = t.sload_gas + t.sstore_gas + t.access_gas + t.entry_gas;
+        bench.push(
+            format!("{key}_sload_gas"),
+            t.sload_gas,
+            format!("of which {} storage reads (vault, oracle, feeds)", t.sloads),
+        );
+        bench.push(
+            format!("{key}_call_gas"),
+            t.access_gas,
+            format!("of which account access of {} calls", t.calls),
+        );
+        bench.push(
+            format!("{key}_entry_gas"),
+            t.entry_gas,
+            format!(
+                "of which {} program entries (init/cached cost + memory)",
+                t.entries
+            ),
+        );
+        bench.push(
+            format!("{key}_compute_gas"),
+            out.execution_gas.saturating_sub(evm),
+            "of which WASM execution and host I/O ink (all programs), / 10,000",
+        );
+        bench.push(
+            format!("{key}_engine"),
+            alone.execution_gas,
+            format!(
+                "of which the portfolio engine's margin(bytes) alone ({} ink, snapshot {} bytes)",
+                alone.ink_used,
+                probe.snapshot_calldata.len().saturating_sub(68)
+            ),
+        );
+        bench.push(
+            format!("{key}_engine_call"),
+            probe.engine_gas,
+            "the engine call as made from the vault (call cost + entry + execution)",
+        );
+    }
+    Ok(bench)
+}
