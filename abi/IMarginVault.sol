@@ -268,8 +268,6 @@ interface IMarginVault {
     error BelowMaintenanceMargin(uint256 id, int256 maintenanceMargin);
     /// @notice An isolated account holds at most one position.
     error IsolatedNeedsOnePosition(uint256 id);
-    /// @notice Account `id` holds `asset`, which the depeg guard marks Depegged: reduce-only.
-    error DepeggedCollateral(uint256 id, address asset);
     /// @notice `asset` is not a listed underlying.
     error UnderlyingNotListed(address asset);
     /// @notice `asset` is already a listed underlying.

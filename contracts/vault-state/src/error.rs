@@ -175,7 +175,6 @@ vault_errors!(
     BelowInitialMargin,
     BelowMaintenanceMargin,
     IsolatedNeedsOnePosition,
-    DepeggedCollateral,
     UnderlyingNotListed,
     UnderlyingAlreadyListed,
     TooManyUnderlyings,

@@ -326,7 +326,6 @@ pub mod abi {
         error BelowInitialMargin(uint256 id, int256 initialMargin);
         error BelowMaintenanceMargin(uint256 id, int256 maintenanceMargin);
         error IsolatedNeedsOnePosition(uint256 id);
-        error DepeggedCollateral(uint256 id, address asset);
 
         error UnderlyingNotListed(address asset);
         error UnderlyingAlreadyListed(address asset);
