@@ -19,6 +19,9 @@
 //! ArbOS's init cache unless a figure says so (`*_cached`): the first entry of each program
 //! in a transaction pays its init cost. Margin checks are split into storage reads, call
 //! access, program entries and the rest (WASM execution and host I/O ink, all programs).
+//!
+//! The set-up ([`load`], [`set_up`], [`Vault`] and the actors and constants) is public so
+//! the end-to-end tests (`scripts/tests/e2e.rs`) drive the same wired vault.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -268,30 +271,33 @@ pub fn load(dir: &Path) -> anyhow::Result<BTreeMap<&'static str, Vec<u8>>> {
 }
 
 // ---- actors and constants -------------------------------------------------------------------
+// Addresses of the set-up's actors, tokens and stand-ins; its clock, spot and WAD one.
 
-const OWNER: Address = Address::repeat_byte(0x01);
-const ADMIN: Address = Address::repeat_byte(0x02);
-const ALICE: Address = Address::repeat_byte(0x0a);
-const BOB: Address = Address::repeat_byte(0x0b);
-const CAROL: Address = Address::repeat_byte(0x0c);
-const DAVE: Address = Address::repeat_byte(0x0d);
-const USDC: Address = Address::repeat_byte(0xc6);
-const WETH: Address = Address::repeat_byte(0xe1);
-const ETH: Address = Address::repeat_byte(0xee);
-const ORACLE: Address = Address::repeat_byte(0x0e);
-const MARKET: Address = Address::repeat_byte(0x4f);
-const ENGINE_PROBE: Address = Address::repeat_byte(0x7f);
-const FEEDER: Address = Address::repeat_byte(0xfe);
-const T0: u64 = 1_700_000_000;
-const DAY: u64 = 86_400;
-const SPOT: u128 = 2_000;
-const ONE: u128 = 1_000_000_000_000_000_000;
+pub const OWNER: Address = Address::repeat_byte(0x01);
+pub const ADMIN: Address = Address::repeat_byte(0x02);
+pub const ALICE: Address = Address::repeat_byte(0x0a);
+pub const BOB: Address = Address::repeat_byte(0x0b);
+pub const CAROL: Address = Address::repeat_byte(0x0c);
+pub const DAVE: Address = Address::repeat_byte(0x0d);
+pub const USDC: Address = Address::repeat_byte(0xc6);
+pub const WETH: Address = Address::repeat_byte(0xe1);
+pub const ETH: Address = Address::repeat_byte(0xee);
+pub const ORACLE: Address = Address::repeat_byte(0x0e);
+pub const MARKET: Address = Address::repeat_byte(0x4f);
+pub const ENGINE_PROBE: Address = Address::repeat_byte(0x7f);
+pub const FEEDER: Address = Address::repeat_byte(0xfe);
+pub const T0: u64 = 1_700_000_000;
+pub const DAY: u64 = 86_400;
+pub const SPOT: u128 = 2_000;
+pub const ONE: u128 = 1_000_000_000_000_000_000;
 
-fn wad(units: u128) -> U256 {
+/// `units` whole units in WAD (18 decimals).
+pub fn wad(units: u128) -> U256 {
     U256::from(units) * U256::from(ONE)
 }
 
-fn units(x: u128, decimals: u32) -> U256 {
+/// `x` whole tokens in a `decimals`-decimal token's base units.
+pub fn units(x: u128, decimals: u32) -> U256 {
     U256::from(x) * U256::from(10u128.pow(decimals))
 }
 
@@ -305,7 +311,8 @@ fn ok_word(v: U256) -> Result<Vec<u8>, Vec<u8>> {
     Ok(v.to_be_bytes::<32>().to_vec())
 }
 
-fn balance_slot(account: Address) -> U256 {
+/// The storage slot of `account`'s balance in an ERC-20 stand-in.
+pub fn balance_slot(account: Address) -> U256 {
     let mut k = word(account).to_vec();
     k.extend_from_slice(&[0u8; 32]);
     keccak256(&k).into()
@@ -502,20 +509,26 @@ fn engine_probe(engine: Address, seen: Arc<Mutex<Probe>>) -> NativeHandler {
 
 // ---- the vault ------------------------------------------------------------------------------
 
-struct Vault {
-    host: Host,
-    vault: Address,
-    engine: Address,
+/// A deployed, wired vault on one host (see [`set_up`]).
+pub struct Vault {
+    /// The host everything runs in.
+    pub host: Host,
+    /// The vault core.
+    pub vault: Address,
+    /// The portfolio engine.
+    pub engine: Address,
     /// Every Stylus program deployed, by crate file name.
-    programs: Vec<(&'static str, Address)>,
+    pub programs: Vec<(&'static str, Address)>,
     /// The oracle adapter (real or the stand-in at [`ORACLE`]).
-    oracle: Address,
+    pub oracle: Address,
     /// With the real adapter: each asset's feed.
-    feeds: Vec<(Address, Address)>,
-    next_account: u64,
+    pub feeds: Vec<(Address, Address)>,
+    /// The id of the last account opened.
+    pub next_account: u64,
 }
 
-fn revert_text(out: &Outcome) -> String {
+/// The status and revert data of a failed call, for messages.
+pub fn revert_text(out: &Outcome) -> String {
     format!("{:?}, revert data 0x{}", out.status, hex(&out.return_data))
 }
 
@@ -537,16 +550,19 @@ fn tallied(note: &str, out: &Outcome) -> String {
     )
 }
 
-fn hex(b: &[u8]) -> String {
+/// Lower-case hex without `0x`.
+pub fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 impl Vault {
-    fn send<C: SolCall>(&mut self, from: Address, call: C) -> anyhow::Result<Outcome> {
+    /// `call` to the vault from `from`; an error when it reverts.
+    pub fn send<C: SolCall>(&mut self, from: Address, call: C) -> anyhow::Result<Outcome> {
         self.send_to(from, self.vault, call)
     }
 
-    fn send_to<C: SolCall>(
+    /// `call` to `to` from `from`; an error when it reverts.
+    pub fn send_to<C: SolCall>(
         &mut self,
         from: Address,
         to: Address,
@@ -561,7 +577,8 @@ impl Vault {
         Ok(out)
     }
 
-    fn view<C: SolCall>(&mut self, call: C) -> anyhow::Result<(C::Return, Outcome)> {
+    /// A static call of the vault and its decoded return.
+    pub fn view<C: SolCall>(&mut self, call: C) -> anyhow::Result<(C::Return, Outcome)> {
         let out = self
             .host
             .static_call(DAVE, self.vault, &call.abi_encode(), Host::GAS_LIMIT);
@@ -573,7 +590,8 @@ impl Vault {
         Ok((r, out))
     }
 
-    fn set_price(&mut self, asset: Address, price: U256) {
+    /// Sets `asset`'s price (WAD) on its feed or the stand-in.
+    pub fn set_price(&mut self, asset: Address, price: U256) {
         match self.feeds.iter().find(|(a, _)| *a == asset) {
             // 8-decimal feed answer.
             Some((_, f)) => {
@@ -585,7 +603,7 @@ impl Vault {
     }
 
     /// Pushes expiry data for (ETH, `expiry`): flat-ish SVI at the spot forward.
-    fn set_expiry(&mut self, expiry: u64) -> anyhow::Result<()> {
+    pub fn set_expiry(&mut self, expiry: u64) -> anyhow::Result<()> {
         let now = self.host.timestamp();
         let tau = U256::from(expiry.saturating_sub(now)) * U256::from(ONE) / U256::from(365 * DAY);
         let signed = |x: i128| {
@@ -635,13 +653,15 @@ impl Vault {
         Ok(())
     }
 
-    fn open(&mut self, owner: Address, mode: u8) -> anyhow::Result<u64> {
+    /// Opens an account in `mode` for `owner`; its id.
+    pub fn open(&mut self, owner: Address, mode: u8) -> anyhow::Result<u64> {
         self.send(owner, I::openAccountCall { mode })?;
         self.next_account += 1;
         Ok(self.next_account)
     }
 
-    fn deposit(
+    /// Deposits `amount` (token units) of `asset` into `id`.
+    pub fn deposit(
         &mut self,
         from: Address,
         id: u64,
@@ -658,7 +678,8 @@ impl Vault {
         )
     }
 
-    fn trade(
+    /// A trade through the authorised market (the transaction's target).
+    pub fn trade(
         &mut self,
         instrument: U256,
         taker: u64,
@@ -681,7 +702,8 @@ impl Vault {
         self.send_to(DAVE, MARKET, call)
     }
 
-    fn instrument(&mut self, kind: u8, expiry: u64, strike: u128) -> anyhow::Result<U256> {
+    /// The id of ETH's instrument of `kind`, `expiry`, `strike`.
+    pub fn instrument(&mut self, kind: u8, expiry: u64, strike: u128) -> anyhow::Result<U256> {
         let (id, _) = self.view(I::instrumentIdCall {
             underlying: ETH,
             kind,
@@ -691,13 +713,19 @@ impl Vault {
         Ok(id)
     }
 
-    fn margin(&mut self, id: u64) -> anyhow::Result<I::MarginState> {
+    /// `margin(id)`.
+    pub fn margin(&mut self, id: u64) -> anyhow::Result<I::MarginState> {
         Ok(self.view(I::marginCall { id: U256::from(id) })?.0)
     }
 
     /// Opens a portfolio account for `owner`, approves the market, funds it with `usdc` USDC
     /// and `weth` WETH.
-    fn funded_account(&mut self, owner: Address, usdc: u128, weth: u128) -> anyhow::Result<u64> {
+    pub fn funded_account(
+        &mut self,
+        owner: Address,
+        usdc: u128,
+        weth: u128,
+    ) -> anyhow::Result<u64> {
         let id = self.open(owner, 2)?;
         self.send(
             owner,
@@ -728,7 +756,7 @@ fn deploy(host: &mut Host, codes: &BTreeMap<&str, Vec<u8>>, name: &str) -> anyho
 /// The whole vault in one host: real core, modules and engines; USDC (settlement) and WETH
 /// (risk-cancelling for ETH) listed; ETH listed as an underlying at 2000; the market
 /// authorised; Keel's default risk parameters. Time T0.
-fn set_up(codes: &BTreeMap<&str, Vec<u8>>) -> anyhow::Result<Vault> {
+pub fn set_up(codes: &BTreeMap<&str, Vec<u8>>) -> anyhow::Result<Vault> {
     let mut host = Host::new();
     host.set_timestamp(T0);
     let core = codes
