@@ -397,10 +397,8 @@ impl MarginVault {
             ));
         }
         if asset == self.settlement_asset.get() {
-            // `credited ≤ total < 2¹²⁷`: a wad.
-            let credit = Wad::from_raw(
-                credited.as_limbs()[0] as i128 | (credited.as_limbs()[1] as i128) << 64,
-            );
+            let credit = keel_stylus_common::convert::u256_to_wad(credited)
+                .map_err(|_| Revert::overflow())?;
             let cash = self
                 .cash_of(id)?
                 .add(credit)
