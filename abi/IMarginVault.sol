@@ -400,7 +400,7 @@ interface IMarginVault {
     function setHaircutAddOns(HaircutAddOns calldata addOns) external;
     /// @notice The haircut add-ons.
     function haircutAddOns() external view returns (HaircutAddOns memory);
-    /// @notice Risk admin only: positions (1..64) and option expiries (1..30) one account may hold.
+    /// @notice Risk admin only: positions (1..160) and option expiries (1..30) one account may hold.
     function setLimits(uint8 maxPositions, uint8 maxExpiries) external;
     /// @notice The per-account limits (defaults 32 and 8).
     function limits() external view returns (uint8 maxPositions, uint8 maxExpiries);

@@ -80,7 +80,7 @@ interface IRiskEngine {
     error SnapshotTooManyExpiries();
     /// @notice More than 16 assets (market data, balances, or one position's assignment).
     error SnapshotTooManyAssets();
-    /// @notice More than 64 positions.
+    /// @notice More than 160 positions.
     error SnapshotTooManyPositions();
     /// @notice More than 40 scenarios.
     error SnapshotTooManyScenarios();

@@ -136,20 +136,18 @@ const REQUIRED: &[&str] = &[
     "keel_cross_engine",
 ];
 
-/// Options one account can hold with its perpetual under Keel's snapshot bound of 64
-/// positions: the `portfolio_margin_128` shape (128 options) cannot be held, so the bench
-/// measures the largest portfolio of the same shape that can.
-pub const LARGE_OPTIONS: usize = 63;
+/// Options of the large portfolio (`portfolio_margin_128`): with its perpetual, 129 of the
+/// 160 positions one account may hold (the snapshot bound).
+pub const LARGE_OPTIONS: usize = 128;
 /// Expiries of the large portfolio.
 pub const LARGE_EXPIRIES: usize = 8;
 
-/// The test-only Black-76 program (`host/bench-contracts/black76`), measured when built.
+/// The test-only Black-76 program (`tests/stylus/black76`), measured when built.
 pub const BLACK76: &str = "keel_black76_bench";
 /// The command that builds it into the default artifact directory (from the repository
 /// root, so `.cargo/config.toml`'s wasm32 flags apply).
 pub const BLACK76_BUILD: &str =
-    "cargo build --manifest-path host/bench-contracts/black76/Cargo.toml \
-     --profile contract --target wasm32-unknown-unknown --target-dir target";
+    "cargo build --profile contract --target wasm32-unknown-unknown -p keel-black76-bench";
 
 /// The oracle note when the real adapter ran.
 pub const ORACLE_REAL: &str = "oracle: the real keel_oracle_adapter, over native Chainlink-feed \
@@ -892,7 +890,7 @@ pub fn set_up(codes: &BTreeMap<&str, Vec<u8>>) -> anyhow::Result<Vault> {
     v.send(
         ADMIN,
         I::setLimitsCall {
-            maxPositions: 64,
+            maxPositions: keel_risk::model::snapshot::MAX_POSITIONS as u8,
             maxExpiries: LARGE_EXPIRIES as u8,
         },
     )?;

@@ -7,7 +7,8 @@
 mod refdata;
 
 use keel_risk::math::{
-    annualise, black76, black76_greeks, black76_with_greeks, sqrt, Black76Greeks, OptionPrices,
+    annualise, black76, black76_greeks, black76_prepared, black76_with_greeks, sqrt, Black76Greeks,
+    OptionPrices, PreparedForward, PreparedStrike, PreparedVol,
 };
 use keel_risk::{RiskError, Wad};
 use refdata::{dec, rows, Max, Wei};
@@ -383,4 +384,64 @@ fn greeks_agree_with_finite_differences() {
         (fd_vega / (g.vega.raw() as f64 / 1e18) - 1.0).abs() < 1e-8,
         "{fd_vega} {g:?}"
     );
+}
+
+fn prepared(f: Wad, k: Wad, st: Wad, vol: Wad, d: Wad) -> Result<OptionPrices, RiskError> {
+    black76_prepared(
+        &PreparedForward::new(f, d)?,
+        &PreparedStrike::new(k, d)?,
+        &PreparedVol::new(st, vol)?,
+    )
+}
+
+#[test]
+fn prepared_pricing_is_bit_identical() {
+    // The mpmath sample, then every limit regime: zero strike or forward, zero vol or time,
+    // the total-vol cap, extreme moneyness, and one forward against many strikes and vols.
+    let mut count = 0;
+    for r in rows(include_str!("data/black76_prices.txt")) {
+        let c = case(&r);
+        assert_eq!(
+            prepared(c.f, c.k, c.st, c.vol, c.d),
+            black76(c.f, c.k, c.st, c.vol, c.d),
+            "{r:?}"
+        );
+        count += 1;
+    }
+    assert!(count >= 10_000);
+    let d = w("0.97");
+    let f = w("3000");
+    let forward = PreparedForward::new(f, d).unwrap();
+    for (k, st, vol) in [
+        (Wad::ZERO, Wad::ONE, w("0.5")),
+        (w("100"), Wad::ZERO, w("0.5")),
+        (w("100"), Wad::ONE, Wad::ZERO),
+        (w("100"), Wad::ONE, w("24")),
+        (w("100"), w("2"), w("12")),
+        (Wad::from_raw(1_000), Wad::ONE, Wad::ONE),
+        (Wad::from_int(1_000_000_000_000), Wad::ONE, Wad::ONE),
+    ] {
+        assert_eq!(prepared(f, k, st, vol, d), black76(f, k, st, vol, d));
+        assert_eq!(
+            prepared(Wad::ZERO, k, st, vol, d),
+            black76(Wad::ZERO, k, st, vol, d)
+        );
+    }
+    for i in 0..400 {
+        let k = Wad::from_raw(f.raw() / 100 * (i + 1) / 2 + 7);
+        let strike = PreparedStrike::new(k, d).unwrap();
+        for vol in ["0.0001", "0.01", "0.3", "1", "5", "23.9"].map(w) {
+            let want = black76(f, k, w("0.4"), vol, d);
+            let vol = PreparedVol::new(w("0.4"), vol).unwrap();
+            assert_eq!(black76_prepared(&forward, &strike, &vol), want);
+        }
+    }
+    for i in 0..5 {
+        let mut a = [w("100"), w("90"), w("0.5"), w("0.6"), w("0.99")];
+        a[i] = Wad::from_raw(-1);
+        assert_eq!(
+            prepared(a[0], a[1], a[2], a[3], a[4]),
+            Err(RiskError::NegativeInput)
+        );
+    }
 }

@@ -194,7 +194,7 @@ impl MarginModule {
         }
     }
 
-    /// Risk admin only: sets the per-account limits (`1..=64` positions, `1..=30` expiries).
+    /// Risk admin only: sets the per-account limits (`1..=160` positions, `1..=30` expiries).
     pub fn set_limits(&mut self, max_positions: u8, max_expiries: u8) -> Result<()> {
         self.only_risk_admin()?;
         if max_positions == 0 || max_positions > MAX_POSITIONS_BOUND {

@@ -25,7 +25,7 @@
 //! | 17 | `setHaircutAddOns`: `volFloor` above 10 |
 //! | 18 | `setHaircutAddOns`: `volSlope` above 1 |
 //! | 19 | `setHaircutAddOns`: `confidenceSlope` above 1 |
-//! | 20 | `setLimits`: `maxPositions` outside 1..=64 |
+//! | 20 | `setLimits`: `maxPositions` outside 1..=160 |
 //! | 21 | `setLimits`: `maxExpiries` outside 1..=30 |
 //!
 //! `InvalidRiskParams(code)`: the codes of `keel_risk::model::snapshot::ParamsError` (1 the

@@ -355,7 +355,7 @@ fn limits_are_bounded_and_stored() {
             }
         ]
     );
-    for (p, e, code) in [(0, 8, 20), (65, 8, 20), (32, 0, 21), (32, 31, 21)] {
+    for (p, e, code) in [(0, 8, 20), (161, 8, 20), (32, 0, 21), (32, 31, 21)] {
         assert_eq!(set(p, e).unwrap_err(), invalid_parameter(code), "{p} {e}");
     }
     assert_eq!(read(), (1, 1));

@@ -6,6 +6,7 @@
 //! `N passed, M failed`; the process exits non-zero when any case fails or cannot be read.
 
 pub mod pm2;
+pub mod snapshot;
 pub mod srm;
 
 use std::fmt::Write as _;

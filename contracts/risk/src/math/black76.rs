@@ -103,21 +103,38 @@ fn tail(d: i128) -> (Scaled, Scaled) {
     }
 }
 
-fn core(forward: Wad, strike: Wad, sqrt_tau: Wad, vol: Wad) -> Result<Core, RiskError> {
-    if strike.is_zero() {
-        return Ok(Core::ZeroStrike);
-    }
-    if forward.is_zero() {
-        return Ok(Core::ZeroForward);
-    }
+/// The total vol `v = σ·√τ` of one (vol, √τ) pair in the forms the core needs: `v` in Q64
+/// and `1/v` as `z·2^(120−e−63)` (see [`tails`]); `e = 0` (the default) marks `v ≥ 24`
+/// (prices pinned).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct TotalVol {
+    v: i128,
+    z: u64,
+    e: u32,
+}
+
+fn total_vol(sqrt_tau: Wad, vol: Wad) -> Result<TotalVol, RiskError> {
     // P = σ·√τ·10³⁶ exactly.
     let p = match (vol.raw() as u128).checked_mul(sqrt_tau.raw() as u128) {
         Some(p) if p < 24 * E36 => p,
-        _ => return Ok(Core::TotalVolCap),
+        _ => return Ok(TotalVol::default()),
     };
     let p = p.max(1_000_000_000_000_000_000); // v ≥ 10⁻¹⁸
     let v = mul_shr(p, INV_E36_Q183, 119).ok_or(RiskError::Overflow)? as i128; // Q64
-    let ln_mu = ln_q64(strike.raw() as u128) - ln_q64(forward.raw() as u128); // Q64
+                                                                               // 1/v = 10³⁶/P = (1/m)·(10³⁶/2¹²⁰)·2^(120−e) with P = m·2^(e−63), e ≥ 59.
+    let e = 127 - p.leading_zeros();
+    let m = if e >= 63 {
+        (p >> (e - 63)) as u64
+    } else {
+        (p << (63 - e)) as u64
+    };
+    let z = mulhi(recip_q63(m), E36_OVER_2_120_Q64); // Q63
+    Ok(TotalVol { v, z, e })
+}
+
+/// The regular case from `ln μ = ln K − ln F` (Q64) and the total vol.
+fn tails(ln_mu: i128, total: TotalVol) -> Result<Tails, RiskError> {
+    let TotalVol { v, z, e } = total;
     let (d1, d2) = if ln_mu.unsigned_abs() >= 40 * v as u128 {
         // |ln μ / v| ≥ 40: both |d| ≥ 16, so both tails vanish; signs are −sign(ln μ).
         let d = if ln_mu > 0 {
@@ -127,15 +144,7 @@ fn core(forward: Wad, strike: Wad, sqrt_tau: Wad, vol: Wad) -> Result<Core, Risk
         };
         (d, d)
     } else {
-        // 1/v = 10³⁶/P = (1/m)·(10³⁶/2¹²⁰)·2^(120−e) with P = m·2^(e−63).
-        let e = 127 - p.leading_zeros();
-        let m = if e >= 63 {
-            (p >> (e - 63)) as u64
-        } else {
-            (p << (63 - e)) as u64
-        };
-        let z = mulhi(recip_q63(m), E36_OVER_2_120_Q64); // Q63
-                                                         // ln μ / v in Q64 = ln_mu·z·2^(120−e−63); e ∈ [59, 124] so the shift is ≥ 2.
+        // ln μ / v in Q64 = ln_mu·z·2^(120−e−63); e ∈ [59, 124] so the shift is ≥ 2.
         let q = mul_shr(ln_mu.unsigned_abs(), z, e - 57).ok_or(RiskError::Overflow)? as i128;
         let q = if ln_mu < 0 { -q } else { q };
         let d1 = v / 2 - q;
@@ -143,13 +152,28 @@ fn core(forward: Wad, strike: Wad, sqrt_tau: Wad, vol: Wad) -> Result<Core, Risk
     };
     let (n1, gauss1) = tail(d1);
     let (n2, _) = tail(d2);
-    Ok(Core::Regular(Tails {
+    Ok(Tails {
         d1_pos: d1 > 0,
         d2_pos: d2 > 0,
         n1,
         n2,
         gauss1,
-    }))
+    })
+}
+
+fn core(forward: Wad, strike: Wad, sqrt_tau: Wad, vol: Wad) -> Result<Core, RiskError> {
+    if strike.is_zero() {
+        return Ok(Core::ZeroStrike);
+    }
+    if forward.is_zero() {
+        return Ok(Core::ZeroForward);
+    }
+    let total = total_vol(sqrt_tau, vol)?;
+    if total.e == 0 {
+        return Ok(Core::TotalVolCap);
+    }
+    let ln_mu = ln_q64(strike.raw() as u128) - ln_q64(forward.raw() as u128); // Q64
+    Ok(Core::Regular(tails(ln_mu, total)?))
 }
 
 /// `⌊w · q⌋` for a non-negative wad `w` and a probability-sized `q`.
@@ -183,8 +207,9 @@ fn prices_from(core: &Core, fd: Wad, kd: Wad) -> Result<OptionPrices, RiskError>
         }
     };
     Ok(OptionPrices {
-        call: Wad::from_raw(call.clamp(0, fd.raw())),
-        put: Wad::from_raw(put.clamp(0, kd.raw())),
+        // `clamp(0, ·)` with `F·D, K·D ≥ 0`, written without `clamp`'s panic path.
+        call: Wad::from_raw(call.max(0).min(fd.raw())),
+        put: Wad::from_raw(put.max(0).min(kd.raw())),
     })
 }
 
@@ -263,4 +288,88 @@ pub fn black76_with_greeks(
     let fd = wad_mul(forward, discount)?;
     let prices = prices_from(&c, fd, wad_mul(strike, discount)?)?;
     Ok((prices, greeks_from(&c, fd, discount, sqrt_tau)?))
+}
+
+/// A price level (forward or strike) prepared once: the value, `ln` of it in Q64 (0 for
+/// zero, never read: zero has its own pricing rule) and its discounted value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Level {
+    value: Wad,
+    ln: i128,
+    discounted: Wad,
+}
+
+#[inline(never)]
+fn level(value: Wad, discount: Wad) -> Result<Level, RiskError> {
+    check_inputs(&[value, discount])?;
+    Ok(Level {
+        value,
+        ln: if value.is_positive() {
+            ln_q64(value.raw() as u128)
+        } else {
+            0
+        },
+        discounted: wad_mul(value, discount)?,
+    })
+}
+
+/// A forward prepared for pricing many options: `F`, `ln F` and `F·D` computed once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PreparedForward(Level);
+
+impl PreparedForward {
+    /// Prepares `forward` under the discount factor `discount`; a negative input →
+    /// [`RiskError::NegativeInput`].
+    pub fn new(forward: Wad, discount: Wad) -> Result<PreparedForward, RiskError> {
+        level(forward, discount).map(PreparedForward)
+    }
+}
+
+/// A strike prepared for pricing at many forwards: `ln K` and `K·D` computed once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PreparedStrike(Level);
+
+impl PreparedStrike {
+    /// Prepares `strike` under the discount factor `discount` (the same as the forwards it
+    /// is priced against); a negative input → [`RiskError::NegativeInput`].
+    pub fn new(strike: Wad, discount: Wad) -> Result<PreparedStrike, RiskError> {
+        level(strike, discount).map(PreparedStrike)
+    }
+}
+
+/// A vol prepared for pricing at many forwards: `v = σ·√τ` and `1/v` computed once. (The
+/// default is a placeholder that prices as the total-vol cap.)
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PreparedVol(TotalVol);
+
+impl PreparedVol {
+    /// Prepares `vol` at `sqrt_tau = √(T/Y)`; a negative input →
+    /// [`RiskError::NegativeInput`].
+    pub fn new(sqrt_tau: Wad, vol: Wad) -> Result<PreparedVol, RiskError> {
+        check_inputs(&[sqrt_tau, vol])?;
+        total_vol(sqrt_tau, vol).map(PreparedVol)
+    }
+}
+
+/// [`black76`] from prepared inputs, **bit-identical** to `black76(F, K, √τ, σ, D)` when the
+/// forward and strike were prepared with the same `D` and the vol at the same `√τ`. The
+/// portfolio engine prices every option at every scenario forward: preparing each strike and
+/// vol once per expiry, and each forward once per scenario, leaves the two normal tails as
+/// the whole per-option work.
+pub fn black76_prepared(
+    forward: &PreparedForward,
+    strike: &PreparedStrike,
+    vol: &PreparedVol,
+) -> Result<OptionPrices, RiskError> {
+    let (forward, strike) = (&forward.0, &strike.0);
+    let core = if strike.value.is_zero() {
+        Core::ZeroStrike
+    } else if forward.value.is_zero() {
+        Core::ZeroForward
+    } else if vol.0.e == 0 {
+        Core::TotalVolCap
+    } else {
+        Core::Regular(tails(strike.ln - forward.ln, vol.0)?)
+    };
+    prices_from(&core, forward.discounted, strike.discounted)
 }

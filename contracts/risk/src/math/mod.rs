@@ -13,7 +13,10 @@ pub mod normal;
 pub mod sqrt;
 pub mod svi;
 
-pub use black76::{black76, black76_greeks, black76_with_greeks, Black76Greeks, OptionPrices};
+pub use black76::{
+    black76, black76_greeks, black76_prepared, black76_with_greeks, Black76Greeks, OptionPrices,
+    PreparedForward, PreparedStrike, PreparedVol,
+};
 pub use exp_ln::{exp, ln};
 pub use normal::{norm_cdf, norm_pdf};
 pub use sqrt::sqrt;

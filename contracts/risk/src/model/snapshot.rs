@@ -109,7 +109,7 @@ pub const MAX_EXPIRIES: usize = crate::model::portfolio::MAX_EXPIRIES_BOUND as u
 /// Most collateral assets (market data, balances, and assets assigned to one position).
 pub const MAX_ASSETS: usize = 16;
 /// Most positions in one account.
-pub const MAX_POSITIONS: usize = 64;
+pub const MAX_POSITIONS: usize = 160;
 /// Most PM2 scenarios (§3.4).
 pub const MAX_SCENARIOS: usize = crate::model::portfolio::MAX_SCENARIOS;
 

@@ -17,7 +17,10 @@ use super::params::{OtherContingencyParams, Pm2Params, SkewShockParams, VolShock
 use super::result::{
     ExpiryBreakdown, PortfolioBreakdown, PortfolioMargin, UnderlyingBreakdown, WorstCase,
 };
-use crate::math::{annualise, black76, exp, ln, sqrt, svi_vol};
+use crate::math::{
+    annualise, black76_prepared, exp, ln, sqrt, svi_vol, PreparedForward, PreparedStrike,
+    PreparedVol,
+};
 use crate::{RiskError, Wad};
 
 /// Pivot of the vol-shock term structure, in seconds.
@@ -30,12 +33,15 @@ const VOL_DOWN: usize = 2;
 const VOL_LINEAR: usize = 3;
 const VOL_ABS: usize = 4;
 
-/// A non-zero option with its vol under every map the scenario set needs.
+/// A non-zero option with its vol under every map the scenario set needs, and both
+/// prepared for pricing at every scenario forward.
 struct OptionPre {
     strike: Wad,
     amount: Wad,
     is_call: bool,
     vols: [Wad; 5],
+    prepared_strike: PreparedStrike,
+    prepared_vols: [PreparedVol; 5],
 }
 
 /// The scenario-independent state of one held expiry.
@@ -44,7 +50,6 @@ struct ExpiryPre {
     end: usize,
     forward_fixed: Wad,
     forward_variable: Wad,
-    sqrt_tau: Wad,
     discount: Wad,
     delta_long: Wad,
     delta_short: Wad,
@@ -340,13 +345,7 @@ impl ExpiryPre {
 
     /// `V_e(ξ, vol map)`: undiscounted by the static factors, discounted by `D_e`.
     fn value_at(&self, opts: &[OptionPre], spot_shock: Wad, vol: usize) -> Result<Wad, RiskError> {
-        value(
-            opts,
-            self.forward(spot_shock)?,
-            self.sqrt_tau,
-            self.discount,
-            vol,
-        )
+        value(opts, self.forward(spot_shock)?, self.discount, vol)
     }
 }
 
@@ -360,17 +359,13 @@ fn dampen(x: Wad, lambda: Wad) -> Result<Wad, RiskError> {
     }
 }
 
-/// `Σ n_o · B76(F, K_o, σ_o)` with the vol map `vol`.
-fn value(
-    opts: &[OptionPre],
-    forward: Wad,
-    sqrt_tau: Wad,
-    discount: Wad,
-    vol: usize,
-) -> Result<Wad, RiskError> {
+/// `Σ n_o · B76(F, K_o, σ_o)` with the vol map `vol`; the options' strikes and vols are
+/// prepared at this expiry's `D` and `√τ`, so only `F` is prepared here.
+fn value(opts: &[OptionPre], forward: Wad, discount: Wad, vol: usize) -> Result<Wad, RiskError> {
+    let forward = PreparedForward::new(forward, discount)?;
     let mut total = Wad::ZERO;
     for o in opts {
-        let prices = black76(forward, o.strike, sqrt_tau, o.vols[vol], discount)?;
+        let prices = black76_prepared(&forward, &o.prepared_strike, &o.prepared_vols[vol])?;
         let price = if o.is_call { prices.call } else { prices.put };
         total = total.add(o.amount.mul(price)?)?;
     }
@@ -447,6 +442,9 @@ fn precompute_expiry(
             amount: o.amount,
             is_call: o.is_call,
             vols: [vol, vol_up, vol_down, Wad::ZERO, Wad::ZERO],
+            prepared_strike: PreparedStrike::new(strike, discount)?,
+            // Prepared below, once the skew vols are known.
+            prepared_vols: [PreparedVol::default(); 5],
         });
     }
     let end = options.len();
@@ -460,14 +458,20 @@ fn precompute_expiry(
         )?;
     }
 
+    let maps = if skew.linear || skew.abs { 5 } else { 3 };
+    for o in &mut options[first..end] {
+        for map in 0..maps {
+            o.prepared_vols[map] = PreparedVol::new(sqrt_tau, o.vols[map])?;
+        }
+    }
+
     let opts = &options[first..end];
-    let mtm = value(opts, forward, sqrt_tau, discount, VOL_NONE)?;
+    let mtm = value(opts, forward, discount, VOL_NONE)?;
     let mut pre = ExpiryPre {
         first,
         end,
         forward_fixed,
         forward_variable,
-        sqrt_tau,
         discount,
         delta_long,
         delta_short,
@@ -480,10 +484,10 @@ fn precompute_expiry(
     pre.value_basis_up = pre.value_at(opts, params.basis.scenario_spot_up, VOL_NONE)?;
     pre.value_basis_down = pre.value_at(opts, params.basis.scenario_spot_down, VOL_NONE)?;
     if skew.linear {
-        pre.value_linear = value(opts, forward, sqrt_tau, discount, VOL_LINEAR)?;
+        pre.value_linear = value(opts, forward, discount, VOL_LINEAR)?;
     }
     if skew.abs {
-        pre.value_abs = value(opts, forward, sqrt_tau, discount, VOL_ABS)?;
+        pre.value_abs = value(opts, forward, discount, VOL_ABS)?;
     }
 
     // §7.1: this expiry's share of the basis contingency (undiscounted by δ±).

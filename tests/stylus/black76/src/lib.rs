@@ -6,7 +6,11 @@
 //! of its parts on the first inputs, to profile it: `ln(forward / strike)`, `exp(vol)`,
 //! `norm_cdf(vol)`, `sqrt(forward)`, `forward × strike` and `forward ÷ strike` (wad). A
 //! failure returns status 1 and no data.
+//!
+//! Built only for wasm32 (it is a workspace member so CI builds it with the contracts; a
+//! native build is empty).
 
+#![cfg(target_arch = "wasm32")]
 #![no_std]
 
 use keel_risk::math::{black76_with_greeks, exp, ln, norm_cdf, sqrt};
