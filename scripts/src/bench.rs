@@ -1116,6 +1116,21 @@ fn measure_black76(bench: &mut Bench, dir: &Path) -> anyhow::Result<()> {
              checked against the native result"
         ),
     );
+    // The engine's inner loop: one prepared price (strike, vol and forward prepared once).
+    let once = run(&mut host, 8)?;
+    let twice = run(&mut host, 9)?;
+    if once.return_data[..32] != expected[..32] || twice.return_data != once.return_data {
+        bail!("{BLACK76}: the prepared price disagrees with keel-risk natively");
+    }
+    let ink = twice.ink_used.saturating_sub(once.ink_used);
+    bench.push(
+        "black76_prepared",
+        gas(ink),
+        format!(
+            "one Black-76 price from prepared inputs (black76_prepared, the portfolio engine's \
+             per-option, per-scenario work): {ink} ink"
+        ),
+    );
     // Its parts, for the profile.
     for (mode, key, part) in [
         (2u8, "ln", "ln(F/K), the division included"),

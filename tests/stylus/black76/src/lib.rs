@@ -4,8 +4,12 @@
 //! (16 bytes each); mode 0 does everything else (reads, decodes, encodes, returns the
 //! inputs) so the difference of the two is one Black-76 price and delta. Modes 2–7 run one
 //! of its parts on the first inputs, to profile it: `ln(forward / strike)`, `exp(vol)`,
-//! `norm_cdf(vol)`, `sqrt(forward)`, `forward × strike` and `forward ÷ strike` (wad). A
-//! failure returns status 1 and no data.
+//! `norm_cdf(vol)`, `sqrt(forward)`, `forward × strike` and `forward ÷ strike` (wad). Modes
+//! 8 and 9 prepare the forward, strike and vol (`PreparedForward`, `PreparedStrike`,
+//! `PreparedVol`) and price them with `black76_prepared` once (8) or twice (9, through
+//! `black_box` so the second is not folded into the first), returning `call ‖ put`: the
+//! difference is the portfolio engine's per-option, per-scenario pricing. A failure returns
+//! status 1 and no data.
 //!
 //! Built only for wasm32 (it is a workspace member so CI builds it with the contracts; a
 //! native build is empty).
@@ -13,7 +17,12 @@
 #![cfg(target_arch = "wasm32")]
 #![no_std]
 
-use keel_risk::math::{black76_with_greeks, exp, ln, norm_cdf, sqrt};
+use core::hint::black_box;
+
+use keel_risk::math::{
+    black76_prepared, black76_with_greeks, exp, ln, norm_cdf, sqrt, PreparedForward,
+    PreparedStrike, PreparedVol,
+};
 use keel_risk::Wad;
 
 #[link(wasm_import_module = "vm_hooks")]
@@ -76,6 +85,27 @@ pub extern "C" fn user_entrypoint(len: usize) -> i32 {
             match r {
                 Ok(x) => [x, k, t, v],
                 Err(_) => return 1,
+            }
+        }
+        8 | 9 => {
+            let prepared = PreparedForward::new(f, d).and_then(|forward| {
+                Ok((forward, PreparedStrike::new(k, d)?, PreparedVol::new(t, v)?))
+            });
+            let Ok((forward, strike, vol)) = prepared else {
+                return 1;
+            };
+            let times = if args[0] == 8 { 1 } else { 2 };
+            let mut last = None;
+            for _ in 0..black_box(times) {
+                last = Some(black76_prepared(
+                    black_box(&forward),
+                    black_box(&strike),
+                    black_box(&vol),
+                ));
+            }
+            match last {
+                Some(Ok(p)) => [p.call, p.put, t, v],
+                _ => return 1,
             }
         }
         // Never sent: keeps the import Stylus requires of a growable memory.
