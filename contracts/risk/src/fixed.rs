@@ -104,7 +104,8 @@ impl Wad {
         self.0.checked_abs().map(Wad).ok_or(RiskError::Overflow)
     }
 
-    /// `a ⊗ b = trunc(a·b / 10¹⁸)`.
+    /// `a ⊗ b = trunc(a·b / 10¹⁸)`. (Hot loops that already link the binary kernel use its
+    /// division-free product, `math::wad_product`, with the same result.)
     #[inline]
     pub fn mul(self, rhs: Wad) -> Result<Wad, RiskError> {
         mul_div_trunc(self.0, rhs.0, WAD).map(Wad)

@@ -408,7 +408,8 @@ pub(crate) fn mul_wad_floor(a: u128, b: u128) -> Option<u128> {
     Some(((q1 as u128) << 64) | q0 as u128)
 }
 
-/// `a ⊗ b = trunc(a·b / 10¹⁸)` for wads (the same result as [`crate::Wad::mul`]).
+/// `a ⊗ b = trunc(a·b / 10¹⁸)` for wads, without a division instruction: the same result as
+/// [`crate::Wad::mul`] (`fixed::mul_div_trunc(a, b, 10¹⁸)`).
 #[inline]
 pub(crate) fn wad_mul(a: crate::Wad, b: crate::Wad) -> Result<crate::Wad, crate::RiskError> {
     let magnitude = mul_wad_floor(a.raw().unsigned_abs(), b.raw().unsigned_abs())

@@ -20,6 +20,8 @@ pub use black76::{
 pub use exp_ln::{exp, ln};
 pub use normal::{norm_cdf, norm_pdf};
 pub use sqrt::sqrt;
+
+pub(crate) use kernel::wad_mul as wad_product;
 pub use svi::{svi_vol, SviParams, SVI_MAX_TOTAL_VARIANCE};
 
 /// Seconds in the 365-day year used to annualise times.

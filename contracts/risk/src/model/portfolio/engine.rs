@@ -18,8 +18,8 @@ use super::result::{
     ExpiryBreakdown, PortfolioBreakdown, PortfolioMargin, UnderlyingBreakdown, WorstCase,
 };
 use crate::math::{
-    annualise, black76_prepared, exp, ln, sqrt, svi_vol, PreparedForward, PreparedStrike,
-    PreparedVol,
+    annualise, black76_prepared, exp, ln, sqrt, svi_vol, wad_product, PreparedForward,
+    PreparedStrike, PreparedVol,
 };
 use crate::{RiskError, Wad};
 
@@ -367,7 +367,7 @@ fn value(opts: &[OptionPre], forward: Wad, discount: Wad, vol: usize) -> Result<
     for o in opts {
         let prices = black76_prepared(&forward, &o.prepared_strike, &o.prepared_vols[vol])?;
         let price = if o.is_call { prices.call } else { prices.put };
-        total = total.add(o.amount.mul(price)?)?;
+        total = total.add(wad_product(o.amount, price)?)?;
     }
     Ok(total)
 }
