@@ -103,13 +103,13 @@ pub(crate) fn full_product_signed_split(a: i64, b: i64) -> i128 {
 }
 
 /// `⌊a·b / 2⁶⁴⌋`.
-#[inline]
+#[inline(always)]
 pub(crate) fn mulhi(a: u64, b: u64) -> u64 {
     (full_product(a, b) >> 64) as u64
 }
 
 /// `⌊a·b / 2⁶⁴⌋` for signed factors (floor, i.e. toward −∞).
-#[inline]
+#[inline(always)]
 fn mulhi_signed(a: i64, b: i64) -> i64 {
     (full_product_signed(a, b) >> 64) as i64
 }
