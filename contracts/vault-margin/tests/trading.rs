@@ -2,15 +2,11 @@
 //! module (a delegatecall from one module into the other, both on the vault's storage).
 mod common;
 
-use std::rc::Rc;
-
 use alloy_primitives::{Address, I256, U256};
 use common::*;
 use keel_risk::model::snapshot::{decode, evaluate};
 use keel_risk::Wad;
 use keel_vault_trading::TradingModule;
-use stylus_sdk::abi::router_entrypoint;
-use stylus_sdk::host::VM;
 
 const TRADING: Address = Address::repeat_byte(0x71);
 const MARKET: Address = Address::repeat_byte(0x4e);
@@ -20,25 +16,7 @@ const MARKET: Address = Address::repeat_byte(0x4e);
 fn env() -> Env {
     let env = Env::bare();
     env.set_params(&params(2)).unwrap();
-    env.host.handler().install(
-        TRADING,
-        Rc::new(|host: &ChainHost, calldata: &[u8]| {
-            router_entrypoint::<TradingModule, TradingModule>(
-                calldata.to_vec(),
-                VM {
-                    host: Box::new(host.clone()),
-                },
-            )
-        }),
-    );
-    env.call(
-        OWNER,
-        I::setModuleCall {
-            kind: 1,
-            module: TRADING,
-        },
-    )
-    .unwrap();
+    env.install_module(1, TRADING, module::<TradingModule>());
     env.call(
         ADMIN,
         I::listUnderlyingCall {
@@ -47,15 +25,7 @@ fn env() -> Env {
         },
     )
     .unwrap();
-    env.host.vm().set_code(MARKET, vec![0xfe]);
-    env.call(
-        OWNER,
-        I::setMarketCall {
-            market: MARKET,
-            authorised: true,
-        },
-    )
-    .unwrap();
+    env.authorise_market(MARKET);
     for (owner, usdc) in [(ALICE, 1_000u128), (BOB, 100_000)] {
         let id = env.open(owner, 1);
         env.call(

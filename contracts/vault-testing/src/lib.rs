@@ -2,10 +2,13 @@
 //!
 //! Test support for Keel's margin vault, never deployed: [`ChainHost`], a stylus-sdk `TestVM`
 //! chain on which the vault core and its modules run natively against simulated tokens, an
-//! oracle adapter, a depeg guard and the margin engines (see [`chain`]).
+//! oracle adapter, a depeg guard and the margin engines (see [`chain`]), and the plumbing the
+//! vault crates' harnesses share — the vault core deployed on it, modules installed, typed
+//! calls, failures and events (see [`env`]).
 
 pub mod chain;
 pub mod engine;
+pub mod env;
 pub mod guard;
 pub mod iface;
 pub mod oracle;

@@ -19,7 +19,6 @@ use std::rc::Rc;
 use alloy_primitives::{keccak256, Address, I256, U256};
 use common::*;
 use keel_cross_engine::CrossEngine;
-use keel_risk::model::portfolio::WorstCase;
 use keel_risk::model::snapshot::{
     encode, evaluate_cross, evaluate_portfolio, isolated_what_if, MarginMode, MarginOutcome,
     MarginSnapshot,
@@ -163,23 +162,7 @@ impl Fixture {
 
 /// The state keel-risk's outcome gives in `mode`, with the stub's shared fields.
 fn expected(mode: u8, o: &MarginOutcome) -> I::MarginState {
-    let (im, mm, mtm) = (o.im.raw(), o.mm.raw(), o.mtm.raw());
-    let own = own_state(1);
-    I::MarginState {
-        mode,
-        initialMargin: iw(im),
-        maintenanceMargin: iw(mm),
-        markToMarket: iw(mtm),
-        initialRequirement: iw(mtm - im),
-        maintenanceRequirement: iw(mtm - mm),
-        worstScenario: match o.worst {
-            Some(WorstCase::Scenario(k)) => U256::from(k),
-            _ => U256::MAX,
-        },
-        cash: own.cash,
-        unrealisedPnl: own.unrealisedPnl,
-        positionCount: own.positionCount,
-    }
+    margin_state(mode, o, &own_state(1))
 }
 
 fn multi() -> (MarginSnapshot, MarginSnapshot) {

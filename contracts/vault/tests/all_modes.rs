@@ -13,19 +13,14 @@
 //! other bytes finds no mock and is answered with nothing.
 mod common;
 
-use std::rc::Rc;
-
 use alloy_primitives::{keccak256, Address, I256, U256};
 use common::*;
-use keel_risk::model::portfolio::WorstCase;
 use keel_risk::model::snapshot::{
     decode, evaluate_cross, evaluate_portfolio, isolated_what_if, MarginOutcome, MarginSnapshot,
 };
 use keel_vault_state::VaultState;
-use keel_vault_testing::{ExpirySim, CROSS_ENGINE, PORTFOLIO_ENGINE};
+use keel_vault_testing::{CROSS_ENGINE, PORTFOLIO_ENGINE};
 use keel_vault_trading::TradingModule;
-use stylus_sdk::abi::router_entrypoint;
-use stylus_sdk::host::VM;
 
 const TRADING: Address = Address::repeat_byte(0x71);
 const MARKET: Address = Address::repeat_byte(0x4f);
@@ -48,30 +43,6 @@ fn uid(n: u64) -> U256 {
 
 fn int(x: I256) -> i128 {
     i128::try_from(x).unwrap()
-}
-
-fn set_expiry_data(env: &Env, spot: u128) {
-    let w = |x: f64| I256::try_from((x * 1e18) as i128).unwrap();
-    let tau = (EXPIRY - T0) as f64 / (365.0 * 86_400.0);
-    env.host.handler().oracle.borrow_mut().expiries.insert(
-        (ETH_UNDERLYING, EXPIRY),
-        ExpirySim {
-            data: keel_vault_testing::iface::ExpiryData {
-                forward: wad(spot),
-                rate: I256::ZERO,
-                sviA: w(0.005),
-                sviB: w(0.02),
-                sviRho: w(-0.3),
-                sviM: I256::ZERO,
-                sviSigma: w(0.1),
-                sviForward: wad(spot),
-                sviTau: U256::from((tau * 1e18) as u128),
-                confidence: wad(1),
-                timestamp: T0,
-            },
-            confidence: wad(1),
-        },
-    );
 }
 
 fn instrument(env: &Env, kind: u8, expiry: u64, strike: u128) -> U256 {
@@ -116,27 +87,9 @@ fn trade(env: &Env, instrument: U256, taker: u64, maker: u64, size: i128, price:
 fn vault() -> Env {
     let env = Env::with_margin();
     env.host.set_block_timestamp(T0);
-    env.host.handler().install(
-        TRADING,
-        Rc::new(|host: &ChainHost, calldata: &[u8]| {
-            router_entrypoint::<TradingModule, TradingModule>(
-                calldata.to_vec(),
-                VM {
-                    host: Box::new(host.clone()),
-                },
-            )
-        }),
-    );
-    env.call(
-        OWNER,
-        I::setModuleCall {
-            kind: 1,
-            module: TRADING,
-        },
-    )
-    .unwrap();
+    env.install_module(1, TRADING, module::<TradingModule>());
     env.set_price(ETH_UNDERLYING, wad(2_000));
-    set_expiry_data(&env, 2_000);
+    env.set_eth_expiry(EXPIRY, 2_000);
     env.call(
         ADMIN,
         I::listUnderlyingCall {
@@ -145,16 +98,8 @@ fn vault() -> Env {
         },
     )
     .unwrap();
-    env.host.vm().set_code(MARKET, vec![0xfe]);
     env.host.vm().set_code(CROSS, vec![0xfe]);
-    env.call(
-        OWNER,
-        I::setMarketCall {
-            market: MARKET,
-            authorised: true,
-        },
-    )
-    .unwrap();
+    env.authorise_market(MARKET);
     assert_eq!(env.open(BOB, 1), uid(CROSS_ACCOUNT));
     assert_eq!(env.open(CAROL, 2), uid(MAKER));
     assert_eq!(env.open(ALICE, 0), uid(ISOLATED));
@@ -255,27 +200,6 @@ fn margin(env: &Env, id: u64) -> I::MarginState {
     env.call(DAVE, I::marginCall { id: uid(id) }).unwrap()
 }
 
-/// The `MarginState` keel-risk's outcome `o` gives in `mode`, with `own`'s shared fields.
-fn expected(mode: u8, o: &MarginOutcome, own: &I::MarginState) -> I::MarginState {
-    let i = |x: i128| I256::try_from(x).unwrap();
-    let (im, mm, mtm) = (o.im.raw(), o.mm.raw(), o.mtm.raw());
-    I::MarginState {
-        mode,
-        initialMargin: i(im),
-        maintenanceMargin: i(mm),
-        markToMarket: i(mtm),
-        initialRequirement: i(mtm - im),
-        maintenanceRequirement: i(mtm - mm),
-        worstScenario: match o.worst {
-            Some(WorstCase::Scenario(k)) => U256::from(k),
-            _ => U256::MAX,
-        },
-        cash: own.cash,
-        unrealisedPnl: own.unrealisedPnl,
-        positionCount: own.positionCount,
-    }
-}
-
 fn decoded(env: &Env, id: u64, mode: u8) -> MarginSnapshot {
     decode(&snapshot(env, id, mode)).unwrap()
 }
@@ -302,7 +226,7 @@ fn each_state_is_keel_risk_of_the_snapshots_and_the_own_mode_is_margin() {
         for (mode, (state, o)) in states.iter().zip(&outcomes).enumerate() {
             assert_eq!(
                 *state,
-                expected(mode as u8, o, &own),
+                margin_state(mode as u8, o, &own),
                 "account {id} mode {mode}"
             );
         }

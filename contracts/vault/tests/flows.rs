@@ -5,15 +5,10 @@
 //! socialised, a paused vault that still liquidates and settles, operators, mode switches.
 mod common;
 
-use std::rc::Rc;
-
 use alloy_primitives::{Address, I256, U256};
 use common::*;
 use keel_vault_liquidation::LiquidationModule;
-use keel_vault_testing::ExpirySim;
 use keel_vault_trading::TradingModule;
-use stylus_sdk::abi::router_entrypoint;
-use stylus_sdk::host::VM;
 
 const TRADING: Address = Address::repeat_byte(0x71);
 const LIQUIDATION: Address = Address::repeat_byte(0x72);
@@ -37,32 +32,8 @@ fn int(x: I256) -> i128 {
 }
 
 fn install(env: &Env) {
-    let host = &env.host;
-    host.handler().install(
-        TRADING,
-        Rc::new(|host: &ChainHost, calldata: &[u8]| {
-            router_entrypoint::<TradingModule, TradingModule>(
-                calldata.to_vec(),
-                VM {
-                    host: Box::new(host.clone()),
-                },
-            )
-        }),
-    );
-    host.handler().install(
-        LIQUIDATION,
-        Rc::new(|host: &ChainHost, calldata: &[u8]| {
-            router_entrypoint::<LiquidationModule, LiquidationModule>(
-                calldata.to_vec(),
-                VM {
-                    host: Box::new(host.clone()),
-                },
-            )
-        }),
-    );
-    for (kind, module) in [(1u8, TRADING), (2, LIQUIDATION)] {
-        env.call(OWNER, I::setModuleCall { kind, module }).unwrap();
-    }
+    env.install_module(1, TRADING, module::<TradingModule>());
+    env.install_module(2, LIQUIDATION, module::<LiquidationModule>());
 }
 
 /// The whole vault: ETH listed as underlying at 2000, `MARKET` authorised and approved by
@@ -82,15 +53,7 @@ fn vault() -> Env {
         },
     )
     .unwrap();
-    env.host.vm().set_code(MARKET, vec![0xfe]);
-    env.call(
-        OWNER,
-        I::setMarketCall {
-            market: MARKET,
-            authorised: true,
-        },
-    )
-    .unwrap();
+    env.authorise_market(MARKET);
     assert_eq!(env.open(BOB, 1), uid(B));
     assert_eq!(env.open(CAROL, 2), uid(K));
     for (owner, id) in [(ALICE, A), (BOB, B)] {
@@ -179,31 +142,6 @@ fn size_of(env: &Env, id: u64, instrument: U256) -> i128 {
 
 fn cash(env: &Env, id: u64) -> i128 {
     int(env.call(DAVE, I::cashCall { id: uid(id) }).unwrap())
-}
-
-fn set_expiry_data(env: &Env, spot: u128) {
-    let w = |x: f64| I256::try_from((x * 1e18) as i128).unwrap();
-    let u = |x: f64| U256::from((x * 1e18) as u128);
-    let tau = (EXPIRY - T0) as f64 / (365.0 * 86_400.0);
-    env.host.handler().oracle.borrow_mut().expiries.insert(
-        (ETH_UNDERLYING, EXPIRY),
-        ExpirySim {
-            data: keel_vault_testing::iface::ExpiryData {
-                forward: wad(spot),
-                rate: I256::ZERO,
-                sviA: w(0.005),
-                sviB: w(0.02),
-                sviRho: w(-0.3),
-                sviM: I256::ZERO,
-                sviSigma: w(0.1),
-                sviForward: wad(spot),
-                sviTau: u(tau),
-                confidence: wad(1),
-                timestamp: T0,
-            },
-            confidence: wad(1),
-        },
-    );
 }
 
 /// Lowers the ETH spot by 10 at a time from `from` until `stop(margin of account id)`;
@@ -361,7 +299,7 @@ fn a_price_shock_liquidates_through_partial_bids_into_bad_debt_and_socialisation
 #[test]
 fn a_paused_vault_still_liquidates_and_settles() {
     let env = vault();
-    set_expiry_data(&env, 2_000);
+    env.set_eth_expiry(EXPIRY, 2_000);
     let p = perp(&env);
     let call = option(&env, 1, 2_000);
     trade(&env, p, A, B, 20 * ONE, 2_000 * ONE).unwrap();
@@ -528,7 +466,7 @@ fn mode_switches_need_initial_margin_and_isolated_holds_one_position() {
         },
     )
     .unwrap();
-    set_expiry_data(&env, 2_000);
+    env.set_eth_expiry(EXPIRY, 2_000);
     let put = option(&env, 2, 1_800);
     assert_eq!(
         trade(&env, put, A, K, ONE, 10 * ONE).unwrap_err(),

@@ -9,7 +9,8 @@
 //! * `MM = V − R`, `IM = V − 1.5 · R`,
 //!
 //! so every state after a bid is recomputed from storage. Calls, returns, errors and events
-//! are typed by `sol!` from `abi/IMarginVault.sol`.
+//! are typed by `sol!` from `abi/IMarginVault.sol` (the plumbing is `keel_vault_testing::env`'s
+//! [`VaultHarness`]).
 #![allow(dead_code)]
 
 use std::cell::RefCell;
@@ -17,43 +18,25 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use alloy_primitives::{Address, I256, U256};
-pub use alloy_sol_types::{sol, SolCall, SolError, SolEvent};
+pub use alloy_sol_types::{SolCall, SolError, SolEvent};
 use keel_risk::Wad;
-use keel_vault::MarginVault;
 use keel_vault_liquidation::LiquidationModule;
 use keel_vault_state::instrument::{Instrument, CALL, PERP};
 use keel_vault_state::pack::{asset_word, pair, LISTED};
 use keel_vault_state::positions::PositionRecord;
 use keel_vault_state::VaultState;
+// Each test binary uses its own subset.
+#[allow(unused_imports)]
+pub use keel_vault_testing::env::{
+    err, module, IMarginVault as I, VaultHarness, ADMIN, ALICE, BOB, CAROL, GUARDIAN, ONE, OWNER,
+    T0, USDC, WETH,
+};
 pub use keel_vault_testing::{ChainHost, Kind, TokenHost};
-use stylus_sdk::abi::{router_entrypoint, CONSTRUCTOR_SELECTOR};
-use stylus_sdk::host::VM;
 
-sol!(
-    #[sol(all_derives)]
-    "../../abi/IMarginVault.sol"
-);
-pub use IMarginVault as I;
-
-pub const OWNER: Address = Address::repeat_byte(0x01);
-pub const ADMIN: Address = Address::repeat_byte(0x02);
-pub const GUARDIAN: Address = Address::repeat_byte(0x03);
-pub const ALICE: Address = Address::repeat_byte(0x0a);
-pub const BOB: Address = Address::repeat_byte(0x0b);
-pub const CAROL: Address = Address::repeat_byte(0x0c);
 pub const DAVE: Address = Address::repeat_byte(0x0d);
 pub const KEEPER: Address = Address::repeat_byte(0x0e);
-/// The settlement asset: a 6-decimal stablecoin.
-pub const USDC: Address = Address::repeat_byte(0xc6);
-/// An 18-decimal collateral asset.
-pub const WETH: Address = Address::repeat_byte(0xe1);
 pub const LIQUIDATION: Address = Address::repeat_byte(0x4c);
 pub const MARGIN: Address = Address::repeat_byte(0x4d);
-
-/// Start of every test's clock.
-pub const T0: u64 = 1_700_000_000;
-
-pub const ONE: i128 = 1_000_000_000_000_000_000;
 
 /// `x` units as a raw wad.
 pub const fn w(x: i128) -> i128 {
@@ -189,46 +172,14 @@ impl Env {
             model: Rc::default(),
         };
         env.host.set_block_timestamp(T0);
-        let mut ctor = CONSTRUCTOR_SELECTOR.to_be_bytes().to_vec();
-        ctor.extend_from_slice(OWNER.into_word().as_slice());
-        env.raw(OWNER, ctor).unwrap();
-        env.call(OWNER, I::setRiskAdminCall { riskAdmin: ADMIN })
-            .unwrap();
-        env.call(OWNER, I::setGuardianCall { guardian: GUARDIAN })
-            .unwrap();
-
-        env.host.handler().install(
-            LIQUIDATION,
-            Rc::new(|host: &ChainHost, calldata: &[u8]| {
-                router_entrypoint::<LiquidationModule, LiquidationModule>(
-                    calldata.to_vec(),
-                    VM {
-                        host: Box::new(host.clone()),
-                    },
-                )
-            }),
-        );
+        env.deploy_with_roles();
         let model = env.model.clone();
-        env.host.handler().install(
+        env.install_module(2, LIQUIDATION, module::<LiquidationModule>());
+        env.install_module(
+            0,
             MARGIN,
             Rc::new(move |host: &ChainHost, calldata: &[u8]| stub_margin(host, &model, calldata)),
         );
-        env.call(
-            OWNER,
-            I::setModuleCall {
-                kind: 2,
-                module: LIQUIDATION,
-            },
-        )
-        .unwrap();
-        env.call(
-            OWNER,
-            I::setModuleCall {
-                kind: 0,
-                module: MARGIN,
-            },
-        )
-        .unwrap();
 
         env.add_asset(USDC, 6);
         env.add_asset(WETH, 18);
@@ -236,7 +187,7 @@ impl Env {
             .unwrap();
         env.set_mark(perp(), 2_000);
         env.set_price(WETH, 2_000);
-        env.host.vm().clear_mocks();
+        env.clear_logs();
         env
     }
 
@@ -259,11 +210,6 @@ impl Env {
             .set(pair(w(100_000_000) as u128, w(10_000_000) as u128));
     }
 
-    /// A handle on the vault's storage.
-    pub fn state(&self) -> VaultState {
-        VaultState::from(&self.host)
-    }
-
     pub fn set_mark(&self, instrument: U256, units: i128) {
         self.model.borrow_mut().marks.insert(instrument, w(units));
     }
@@ -279,29 +225,6 @@ impl Env {
     /// The stub's numbers for account `n`.
     pub fn numbers(&self, n: u64) -> Numbers {
         numbers(&self.state(), &self.model.borrow(), id(n)).0
-    }
-
-    pub fn raw(&self, from: Address, calldata: Vec<u8>) -> Result<Vec<u8>, Vec<u8>> {
-        self.host.set_sender(from);
-        router_entrypoint::<MarginVault, MarginVault>(
-            calldata,
-            VM {
-                host: Box::new(self.host.clone()),
-            },
-        )
-    }
-
-    pub fn call<C: SolCall>(&self, from: Address, call: C) -> Result<C::Return, Vec<u8>> {
-        self.raw(from, call.abi_encode())
-            .map(|out| C::abi_decode_returns_validate(&out).expect("the return decodes"))
-    }
-
-    /// The revert data of a call that must fail.
-    pub fn fail<C: SolCall>(&self, from: Address, call: C) -> Vec<u8> {
-        match self.raw(from, call.abi_encode()) {
-            Ok(_) => panic!("{} succeeded", C::SIGNATURE),
-            Err(data) => data,
-        }
     }
 
     pub fn open(&self, owner: Address, mode: u8) -> u64 {
@@ -409,27 +332,12 @@ impl Env {
     pub fn insurance(&self) -> U256 {
         self.call(ALICE, I::insuranceFundCall {}).unwrap()
     }
-
-    /// The events emitted so far, decoded as `E` (others skipped).
-    pub fn events<E: SolEvent>(&self) -> Vec<E> {
-        self.host
-            .get_emitted_logs()
-            .into_iter()
-            .filter(|(topics, _)| topics.first() == Some(&E::SIGNATURE_HASH))
-            .map(|(topics, data)| {
-                E::decode_raw_log_validate(topics, &data).expect("the event decodes")
-            })
-            .collect()
-    }
-
-    pub fn clear_logs(&self) {
-        self.host.vm().clear_mocks();
-    }
 }
 
-/// Revert data of error `e`.
-pub fn err<E: SolError>(e: E) -> Vec<u8> {
-    e.abi_encode()
+impl VaultHarness for Env {
+    fn host(&self) -> &ChainHost {
+        &self.host
+    }
 }
 
 /// The standard under-margined account: ALICE's account 1 (cross) holds 10 WETH (20,000),

@@ -3,64 +3,48 @@
 //! delegatecall through the core's entry path), the simulated oracle adapter, depeg guard
 //! and engines of `keel-vault-testing` configured in the core. What the trading module would
 //! write (underlyings, positions) is written straight into the shared storage. Calls,
-//! returns, errors and events are typed by `sol!` from `abi/IMarginVault.sol`.
+//! returns, errors and events are typed by `sol!` from `abi/IMarginVault.sol` (the plumbing
+//! is `keel_vault_testing::env`'s [`VaultHarness`]).
 //!
 //! Expected margins are computed in the tests with keel-risk natively, from a
 //! `MarginSnapshot` the test builds by hand from the same prices.
 #![allow(dead_code)]
 
-use std::rc::Rc;
-
 use alloy_primitives::{Address, I256, U256};
-pub use alloy_sol_types::{sol, SolCall, SolError, SolEvent};
+pub use alloy_sol_types::{SolCall, SolError, SolEvent};
 use keel_risk::math::SviParams;
 use keel_risk::model::account::{ExpiryMarket, RiskParams};
 use keel_risk::model::snapshot::encode_params;
 use keel_risk::Wad;
-use keel_vault::MarginVault;
 use keel_vault_margin::MarginModule;
 #[allow(unused_imports)]
 pub use keel_vault_state::instrument::{Instrument, CALL, PERP, PUT};
 use keel_vault_state::positions::PositionRecord;
-use keel_vault_state::{UnderlyingInfo, VaultState};
+use keel_vault_state::UnderlyingInfo;
 #[allow(unused_imports)]
 pub use keel_vault_testing::iface::{Assessment, ExpiryData};
+// Each test binary uses its own subset.
+#[allow(unused_imports)]
+pub use keel_vault_testing::env::{
+    err, module, IMarginVault as I, VaultHarness, ADMIN, ALICE, BOB, GUARDIAN, ONE, OWNER, T0,
+    USDC, WETH,
+};
+#[allow(unused_imports)]
 pub use keel_vault_testing::{
     ChainHost, ExpirySim, Kind, TokenHost, CROSS_ENGINE, GUARD, ORACLE, PORTFOLIO_ENGINE,
 };
-use stylus_sdk::abi::{router_entrypoint, CONSTRUCTOR_SELECTOR};
-use stylus_sdk::host::VM;
 
-sol!(
-    #[sol(all_derives)]
-    "../../abi/IMarginVault.sol"
-);
-pub use IMarginVault as I;
-
-pub const OWNER: Address = Address::repeat_byte(0x01);
-pub const ADMIN: Address = Address::repeat_byte(0x02);
-pub const GUARDIAN: Address = Address::repeat_byte(0x03);
-pub const ALICE: Address = Address::repeat_byte(0x0a);
-pub const BOB: Address = Address::repeat_byte(0x0b);
 /// Where the margin module is installed.
 pub const MARGIN: Address = Address::repeat_byte(0x4d);
-/// The settlement asset (6 decimals).
-pub const USDC: Address = Address::repeat_byte(0xc6);
-/// 18-decimal wrapped ether, linked to ETH.
-pub const WETH: Address = Address::repeat_byte(0xe1);
 /// 18-decimal wrapped staked ether, linked to ETH and valued through the depeg guard.
 pub const WSTETH: Address = Address::repeat_byte(0x57);
 /// Underlyings (oracle-adapter keys).
 pub const ETH: Address = Address::repeat_byte(0xee);
 pub const BTC: Address = Address::repeat_byte(0xbb);
 
-/// The start time of every test.
-pub const T0: u64 = 1_700_000_000;
 /// Option expiries 30 and 90 days after [`T0`].
 pub const NEAR: u64 = T0 + 30 * 86_400;
 pub const FAR: u64 = T0 + 90 * 86_400;
-
-pub const ONE: i128 = 1_000_000_000_000_000_000;
 
 /// `x / 100` as a wad.
 pub fn pct(x: i64) -> Wad {
@@ -143,45 +127,12 @@ impl Env {
         let host = ChainHost::new();
         host.set_block_timestamp(T0);
         let env = Env { host };
-        env.exec(OWNER, deploy_calldata(OWNER)).unwrap();
-        env.call(OWNER, I::setRiskAdminCall { riskAdmin: ADMIN })
-            .unwrap();
-        env.call(OWNER, I::setGuardianCall { guardian: GUARDIAN })
-            .unwrap();
-        env.call(
-            OWNER,
-            I::setOracleAdapterCall {
-                oracleAdapter: ORACLE,
-            },
-        )
-        .unwrap();
-        env.call(OWNER, I::setDepegGuardCall { depegGuard: GUARD })
-            .unwrap();
-        for (mode, engine) in [(0, CROSS_ENGINE), (1, CROSS_ENGINE), (2, PORTFOLIO_ENGINE)] {
-            env.call(OWNER, I::setEngineCall { mode, engine }).unwrap();
-        }
-        env.host.handler().install(
-            MARGIN,
-            Rc::new(|host: &ChainHost, calldata: &[u8]| {
-                router_entrypoint::<MarginModule, MarginModule>(
-                    calldata.to_vec(),
-                    VM {
-                        host: Box::new(host.clone()),
-                    },
-                )
-            }),
-        );
+        env.deploy_with_roles();
+        env.use_simulated_oracle_guard_and_engines();
         env.host
             .handler()
             .set_create_prefix(keel_vault_margin::DATA_INIT_PREFIX.to_vec());
-        env.call(
-            OWNER,
-            I::setModuleCall {
-                kind: 0,
-                module: MARGIN,
-            },
-        )
-        .unwrap();
+        env.install_module(0, MARGIN, module::<MarginModule>());
         for (token, decimals) in [(USDC, 6u8), (WETH, 18), (WSTETH, 18)] {
             env.host.add_token(token, decimals, Kind::Standard);
             for user in [ALICE, BOB] {
@@ -217,38 +168,6 @@ impl Env {
         assert_eq!(env.open(ALICE, mode), U256::from(1));
         env.clear_logs();
         env
-    }
-
-    pub fn raw(&self, from: Address, calldata: Vec<u8>) -> Result<Vec<u8>, Vec<u8>> {
-        self.host.set_sender(from);
-        router_entrypoint::<MarginVault, MarginVault>(
-            calldata,
-            VM {
-                host: Box::new(self.host.clone()),
-            },
-        )
-    }
-
-    pub fn exec(&self, from: Address, calldata: Vec<u8>) -> Result<(), Vec<u8>> {
-        self.raw(from, calldata).map(|_| ())
-    }
-
-    pub fn call<C: SolCall>(&self, from: Address, call: C) -> Result<C::Return, Vec<u8>> {
-        self.raw(from, call.abi_encode())
-            .map(|out| C::abi_decode_returns_validate(&out).expect("the return decodes"))
-    }
-
-    /// The revert data of a call that must fail.
-    pub fn fail<C: SolCall>(&self, from: Address, call: C) -> Vec<u8> {
-        match self.raw(from, call.abi_encode()) {
-            Ok(_) => panic!("{} succeeded", C::SIGNATURE),
-            Err(data) => data,
-        }
-    }
-
-    /// The vault's storage, read and written directly.
-    pub fn state(&self) -> VaultState {
-        VaultState::from(&self.host)
     }
 
     pub fn list(&self, asset: Address, params: I::CollateralParams) {
@@ -388,10 +307,6 @@ impl Env {
         a.haircutAddOn = u(add_on);
     }
 
-    pub fn warp(&self, to: u64) {
-        self.host.set_block_timestamp(to);
-    }
-
     pub fn margin(&self, id: u64) -> Result<I::MarginState, Vec<u8>> {
         self.call(ALICE, I::marginCall { id: U256::from(id) })
     }
@@ -417,28 +332,12 @@ impl Env {
         )
         .map(|_| ())
     }
-
-    /// The events emitted so far, decoded as `E` (others skipped).
-    pub fn events<E: SolEvent>(&self) -> Vec<E> {
-        self.host
-            .get_emitted_logs()
-            .into_iter()
-            .filter(|(topics, _)| topics.first() == Some(&E::SIGNATURE_HASH))
-            .map(|(topics, data)| {
-                E::decode_raw_log_validate(topics, &data).expect("the event decodes")
-            })
-            .collect()
-    }
-
-    pub fn clear_logs(&self) {
-        self.host.vm().clear_mocks();
-    }
 }
 
-fn deploy_calldata(owner: Address) -> Vec<u8> {
-    let mut calldata = CONSTRUCTOR_SELECTOR.to_be_bytes().to_vec();
-    calldata.extend_from_slice(owner.into_word().as_slice());
-    calldata
+impl VaultHarness for Env {
+    fn host(&self) -> &ChainHost {
+        &self.host
+    }
 }
 
 /// Keel's default risk parameters with `sets` copies of its SRM set.
@@ -446,11 +345,6 @@ pub fn params(sets: usize) -> RiskParams {
     let mut p = RiskParams::keel_default();
     p.cross_markets = vec![p.cross_markets[0]; sets];
     p
-}
-
-/// Revert data of error `e`.
-pub fn err<E: SolError>(e: E) -> Vec<u8> {
-    e.abi_encode()
 }
 
 /// The id of a perpetual on underlying `index`.

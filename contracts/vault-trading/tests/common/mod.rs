@@ -2,7 +2,8 @@
 //! [`TRADING`] (core `setModule(1, …)`, reached by delegatecall through the core's real entry
 //! path), and at [`MARGIN`] a stub margin module that answers `requireMargin(id, initial)`
 //! from a table and records every request. Calldata, returns, errors and events are typed by
-//! `sol!` from `abi/IMarginVault.sol` itself.
+//! `sol!` from `abi/IMarginVault.sol` itself (the plumbing is `keel_vault_testing::env`'s
+//! [`VaultHarness`]).
 #![allow(dead_code)]
 
 use std::cell::RefCell;
@@ -10,30 +11,20 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use alloy_primitives::{Address, I256, U256};
-pub use alloy_sol_types::{sol, SolCall, SolError, SolEvent};
-use keel_vault::MarginVault;
+pub use alloy_sol_types::{SolCall, SolError, SolEvent};
 #[allow(unused_imports)]
 pub use keel_vault_state::instrument::{CALL, PERP, PUT};
 use keel_vault_state::pack::{asset_word, pair, LISTED};
-use keel_vault_state::VaultState;
+// Each test binary uses its own subset.
+#[allow(unused_imports)]
+pub use keel_vault_testing::env::{
+    err, margin_state, module, IMarginVault as I, VaultHarness, ADMIN, ALICE, BOB, CAROL, GUARDIAN,
+    ONE, OWNER, T0, USDC,
+};
 use keel_vault_testing::ORACLE;
-pub use keel_vault_testing::{ChainHost, Kind, TokenHost};
+pub use keel_vault_testing::{ChainHost, Kind, ModuleFn, TokenHost};
 use keel_vault_trading::TradingModule;
-use stylus_sdk::abi::{router_entrypoint, CONSTRUCTOR_SELECTOR};
-use stylus_sdk::host::VM;
 
-sol!(
-    #[sol(all_derives)]
-    "../../abi/IMarginVault.sol"
-);
-pub use IMarginVault as I;
-
-pub const OWNER: Address = Address::repeat_byte(0x01);
-pub const ADMIN: Address = Address::repeat_byte(0x02);
-pub const GUARDIAN: Address = Address::repeat_byte(0x03);
-pub const ALICE: Address = Address::repeat_byte(0x0a);
-pub const BOB: Address = Address::repeat_byte(0x0b);
-pub const CAROL: Address = Address::repeat_byte(0x0c);
 /// An authorised market (has code).
 pub const MARKET: Address = Address::repeat_byte(0x4d);
 /// A contract that is not an authorised market.
@@ -43,19 +34,13 @@ pub const EOA: Address = Address::repeat_byte(0x55);
 pub const TRADING: Address = Address::repeat_byte(0x71);
 /// Where the stub margin module is installed.
 pub const MARGIN: Address = Address::repeat_byte(0x70);
-/// The settlement asset (6 decimals).
-pub const USDC: Address = Address::repeat_byte(0xc6);
 /// Underlyings (oracle-adapter keys).
 pub const ETH: Address = Address::repeat_byte(0xee);
 pub const BTC: Address = Address::repeat_byte(0xbb);
 pub const SOL: Address = Address::repeat_byte(0x5a);
 
-/// The start time of every test.
-pub const T0: u64 = 1_700_000_000;
 /// An option expiry one week after [`T0`].
 pub const EXPIRY: u64 = T0 + 7 * 86_400;
-
-pub const ONE: i128 = 1_000_000_000_000_000_000;
 
 pub fn wad(units: i128) -> U256 {
     U256::from(units as u128) * U256::from(ONE as u128)
@@ -98,11 +83,7 @@ impl Env {
             host,
             margin: Rc::default(),
         };
-        env.deploy(OWNER).unwrap();
-        env.call(OWNER, I::setRiskAdminCall { riskAdmin: ADMIN })
-            .unwrap();
-        env.call(OWNER, I::setGuardianCall { guardian: GUARDIAN })
-            .unwrap();
+        env.deploy_with_roles();
         env.call(
             OWNER,
             I::setOracleAdapterCall {
@@ -110,46 +91,18 @@ impl Env {
             },
         )
         .unwrap();
-        env.host.handler().install(
-            TRADING,
-            Rc::new(|host: &ChainHost, calldata: &[u8]| {
-                router_entrypoint::<TradingModule, TradingModule>(
-                    calldata.to_vec(),
-                    VM {
-                        host: Box::new(host.clone()),
-                    },
-                )
-            }),
-        );
         let stub = Rc::clone(&env.margin);
-        env.host.handler().install(
-            MARGIN,
-            Rc::new(move |_: &ChainHost, calldata: &[u8]| {
-                let c = I::requireMarginCall::abi_decode(calldata).map_err(|_| Vec::new())?;
-                let mut s = stub.borrow_mut();
-                s.requests.push((c.id, c.initial));
-                match s.fails.get(&(c.id, c.initial)) {
-                    Some(data) => Err(data.clone()),
-                    None => Ok(Vec::new()),
-                }
-            }),
-        );
-        env.call(
-            OWNER,
-            I::setModuleCall {
-                kind: 1,
-                module: TRADING,
-            },
-        )
-        .unwrap();
-        env.call(
-            OWNER,
-            I::setModuleCall {
-                kind: 0,
-                module: MARGIN,
-            },
-        )
-        .unwrap();
+        let margin_stub: ModuleFn = Rc::new(move |_: &ChainHost, calldata: &[u8]| {
+            let c = I::requireMarginCall::abi_decode(calldata).map_err(|_| Vec::new())?;
+            let mut s = stub.borrow_mut();
+            s.requests.push((c.id, c.initial));
+            match s.fails.get(&(c.id, c.initial)) {
+                Some(data) => Err(data.clone()),
+                None => Ok(Vec::new()),
+            }
+        });
+        env.install_module(1, TRADING, module::<TradingModule>());
+        env.install_module(0, MARGIN, margin_stub);
         env.host.add_token(USDC, 6, Kind::Standard);
         {
             let mut s = env.state();
@@ -161,7 +114,7 @@ impl Env {
             .unwrap();
         env.host.vm().set_code(MARKET, vec![0xfe]);
         env.host.vm().set_code(OTHER_MARKET, vec![0xfe]);
-        env.host.vm().clear_mocks();
+        env.clear_logs();
         env
     }
 
@@ -183,57 +136,11 @@ impl Env {
             )
             .unwrap();
         }
-        env.call(
-            OWNER,
-            I::setMarketCall {
-                market: MARKET,
-                authorised: true,
-            },
-        )
-        .unwrap();
+        env.authorise_market(MARKET);
         assert_eq!(env.open(ALICE, 1), U256::from(1));
         assert_eq!(env.open(BOB, 2), U256::from(2));
-        env.host.vm().clear_mocks();
+        env.clear_logs();
         env
-    }
-
-    pub fn deploy(&self, owner: Address) -> Result<Vec<u8>, Vec<u8>> {
-        let mut calldata = CONSTRUCTOR_SELECTOR.to_be_bytes().to_vec();
-        calldata.extend_from_slice(owner.into_word().as_slice());
-        self.raw(owner, calldata)
-    }
-
-    pub fn raw(&self, from: Address, calldata: Vec<u8>) -> Result<Vec<u8>, Vec<u8>> {
-        self.host.set_sender(from);
-        router_entrypoint::<MarginVault, MarginVault>(
-            calldata,
-            VM {
-                host: Box::new(self.host.clone()),
-            },
-        )
-    }
-
-    pub fn call<C: SolCall>(&self, from: Address, call: C) -> Result<C::Return, Vec<u8>> {
-        self.raw(from, call.abi_encode())
-            .map(|out| C::abi_decode_returns_validate(&out).expect("the return decodes"))
-    }
-
-    /// A call whose return is not needed.
-    pub fn exec<C: SolCall>(&self, from: Address, call: C) -> Result<(), Vec<u8>> {
-        self.raw(from, call.abi_encode()).map(|_| ())
-    }
-
-    /// The revert data of a call that must fail.
-    pub fn fail<C: SolCall>(&self, from: Address, call: C) -> Vec<u8> {
-        match self.raw(from, call.abi_encode()) {
-            Ok(_) => panic!("{} succeeded", C::SIGNATURE),
-            Err(data) => data,
-        }
-    }
-
-    /// The vault's storage, read and written directly.
-    pub fn state(&self) -> VaultState {
-        VaultState::from(&self.host)
     }
 
     /// Opens an account for `owner` in `mode` and approves `MARKET` as its operator.
@@ -271,10 +178,6 @@ impl Env {
             .borrow_mut()
             .settlements
             .insert((asset, expiry), wad(units));
-    }
-
-    pub fn warp(&self, to: u64) {
-        self.host.set_block_timestamp(to);
     }
 
     pub fn id(&self, underlying: Address, kind: u8, expiry: u64, strike: U256) -> U256 {
@@ -370,27 +273,12 @@ impl Env {
     pub fn set_limits(&self, max_positions: u8, max_expiries: u8) {
         self.state().set_limits_word(max_positions, max_expiries);
     }
-
-    /// The events emitted so far, decoded as `E` (others skipped).
-    pub fn events<E: SolEvent>(&self) -> Vec<E> {
-        self.host
-            .get_emitted_logs()
-            .into_iter()
-            .filter(|(topics, _)| topics.first() == Some(&E::SIGNATURE_HASH))
-            .map(|(topics, data)| {
-                E::decode_raw_log_validate(topics, &data).expect("the event decodes")
-            })
-            .collect()
-    }
-
-    pub fn clear_logs(&self) {
-        self.host.vm().clear_mocks();
-    }
 }
 
-/// Revert data of error `e`.
-pub fn err<E: SolError>(e: E) -> Vec<u8> {
-    e.abi_encode()
+impl VaultHarness for Env {
+    fn host(&self) -> &ChainHost {
+        &self.host
+    }
 }
 
 /// `a ⊗ b` as the contract rounds it (toward zero), computed independently in i256.

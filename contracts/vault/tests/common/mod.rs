@@ -1,39 +1,26 @@
 //! Test harness: the vault deployed on a `ChainHost` (a TestVM with simulated ERC20 tokens),
 //! driven through the real on-chain path — `router_entrypoint` → `#[fallback]` → dispatcher —
 //! with calldata, returns, errors and events typed by `sol!` **from `abi/IMarginVault.sol`
-//! itself**, so every test also checks the interface file. The real margin module
+//! itself**, so every test also checks the interface file (that plumbing is
+//! `keel_vault_testing::env`'s [`VaultHarness`]). The real margin module
 //! (`keel-vault-margin`, which lists collateral and checks margin) is installed at
 //! [`MARGIN`]; [`Env::with_margin`] also configures the simulated oracle adapter, depeg guard
 //! and engines of `keel-vault-testing`.
 #![allow(dead_code)]
 
-use std::rc::Rc;
-
-use alloy_primitives::{Address, U256};
-pub use alloy_sol_types::{sol, SolCall, SolError, SolEvent};
-use keel_vault::MarginVault;
+use alloy_primitives::{Address, I256, U256};
+pub use alloy_sol_types::{SolCall, SolError, SolEvent};
 use keel_vault_margin::MarginModule;
-pub use keel_vault_testing::{ChainHost, Kind, TokenHost};
-use stylus_sdk::abi::{router_entrypoint, CONSTRUCTOR_SELECTOR};
-use stylus_sdk::host::VM;
-use stylus_sdk::stylus_core::host::AccountAccess;
+// Each test binary uses its own subset.
+use keel_vault_testing::env::T0;
+#[allow(unused_imports)]
+pub use keel_vault_testing::env::{
+    err, margin_state, module, IMarginVault as I, VaultHarness, ADMIN, ALICE, BOB, CAROL, GUARDIAN,
+    OWNER, USDC, WETH,
+};
+use keel_vault_testing::iface::ExpiryData;
+pub use keel_vault_testing::{ChainHost, ExpirySim, Kind, TokenHost};
 
-sol!(
-    #[sol(all_derives)]
-    "../../abi/IMarginVault.sol"
-);
-pub use IMarginVault as I;
-
-pub const OWNER: Address = Address::repeat_byte(0x01);
-pub const ADMIN: Address = Address::repeat_byte(0x02);
-pub const GUARDIAN: Address = Address::repeat_byte(0x03);
-pub const ALICE: Address = Address::repeat_byte(0x0a);
-pub const BOB: Address = Address::repeat_byte(0x0b);
-pub const CAROL: Address = Address::repeat_byte(0x0c);
-/// 6-decimal stablecoin.
-pub const USDC: Address = Address::repeat_byte(0xc6);
-/// 18-decimal token.
-pub const WETH: Address = Address::repeat_byte(0xe1);
 /// 24-decimal token.
 pub const FINE: Address = Address::repeat_byte(0xf2);
 pub const ETH_UNDERLYING: Address = Address::repeat_byte(0xee);
@@ -81,34 +68,12 @@ impl Env {
     /// installed; logs cleared.
     pub fn new() -> Env {
         let env = Env::bare();
-        env.deploy(OWNER).unwrap();
-        env.call(OWNER, I::setRiskAdminCall { riskAdmin: ADMIN })
-            .unwrap();
-        env.call(OWNER, I::setGuardianCall { guardian: GUARDIAN })
-            .unwrap();
-        env.host.handler().install(
-            MARGIN,
-            Rc::new(|host: &ChainHost, calldata: &[u8]| {
-                router_entrypoint::<MarginModule, MarginModule>(
-                    calldata.to_vec(),
-                    VM {
-                        host: Box::new(host.clone()),
-                    },
-                )
-            }),
-        );
+        env.deploy_with_roles();
         env.host
             .handler()
             .set_create_prefix(keel_vault_margin::DATA_INIT_PREFIX.to_vec());
-        env.call(
-            OWNER,
-            I::setModuleCall {
-                kind: 0,
-                module: MARGIN,
-            },
-        )
-        .unwrap();
-        env.host.vm().clear_mocks();
+        env.install_module(0, MARGIN, module::<MarginModule>());
+        env.clear_logs();
         env
     }
 
@@ -117,20 +82,8 @@ impl Env {
     /// 2), USDC the settlement asset (price 1), WETH at 2000 and FINE at 1, Keel's default
     /// risk parameters. No underlyings. Logs cleared.
     pub fn with_margin() -> Env {
-        use keel_vault_testing::{CROSS_ENGINE, GUARD, ORACLE, PORTFOLIO_ENGINE};
         let env = Env::funded();
-        env.call(
-            OWNER,
-            I::setOracleAdapterCall {
-                oracleAdapter: ORACLE,
-            },
-        )
-        .unwrap();
-        env.call(OWNER, I::setDepegGuardCall { depegGuard: GUARD })
-            .unwrap();
-        for (mode, engine) in [(0, CROSS_ENGINE), (1, CROSS_ENGINE), (2, PORTFOLIO_ENGINE)] {
-            env.call(OWNER, I::setEngineCall { mode, engine }).unwrap();
-        }
+        env.use_simulated_oracle_guard_and_engines();
         env.call(OWNER, I::setSettlementAssetCall { asset: USDC })
             .unwrap();
         for (asset, price) in [(USDC, 1), (WETH, 2_000), (FINE, 1)] {
@@ -146,7 +99,7 @@ impl Env {
             },
         )
         .unwrap();
-        env.host.vm().clear_mocks();
+        env.clear_logs();
         env
     }
 
@@ -157,6 +110,33 @@ impl Env {
             .oracle
             .borrow_mut()
             .set_price(asset, price);
+    }
+
+    /// Pushes [`ETH_UNDERLYING`]'s data for `expiry` to the simulated adapter: forward `spot`,
+    /// rate 0, SVI `a` 0.005, `b` 0.02, `ρ` −0.3, `m` 0, `σ` 0.1 over `expiry − T0`,
+    /// confidence 1, stamped [`T0`].
+    pub fn set_eth_expiry(&self, expiry: u64, spot: u128) {
+        let w = |x: f64| I256::try_from((x * 1e18) as i128).unwrap();
+        let tau = (expiry - T0) as f64 / (365.0 * 86_400.0);
+        self.host.handler().oracle.borrow_mut().expiries.insert(
+            (ETH_UNDERLYING, expiry),
+            ExpirySim {
+                data: ExpiryData {
+                    forward: wad(spot),
+                    rate: I256::ZERO,
+                    sviA: w(0.005),
+                    sviB: w(0.02),
+                    sviRho: w(-0.3),
+                    sviM: I256::ZERO,
+                    sviSigma: w(0.1),
+                    sviForward: wad(spot),
+                    sviTau: U256::from((tau * 1e18) as u128),
+                    confidence: wad(1),
+                    timestamp: T0,
+                },
+                confidence: wad(1),
+            },
+        );
     }
 
     /// [`Env::new`] with USDC (6), WETH (18) and FINE (24 decimals) listed with [`params`],
@@ -178,37 +158,8 @@ impl Env {
             .unwrap();
         }
         assert_eq!(env.open(ALICE, 2), U256::from(1));
-        env.host.vm().clear_mocks();
+        env.clear_logs();
         env
-    }
-
-    pub fn deploy(&self, owner: Address) -> Result<Vec<u8>, Vec<u8>> {
-        let mut calldata = CONSTRUCTOR_SELECTOR.to_be_bytes().to_vec();
-        calldata.extend_from_slice(owner.into_word().as_slice());
-        self.raw(owner, calldata)
-    }
-
-    pub fn raw(&self, from: Address, calldata: Vec<u8>) -> Result<Vec<u8>, Vec<u8>> {
-        self.host.set_sender(from);
-        router_entrypoint::<MarginVault, MarginVault>(
-            calldata,
-            VM {
-                host: Box::new(self.host.clone()),
-            },
-        )
-    }
-
-    pub fn call<C: SolCall>(&self, from: Address, call: C) -> Result<C::Return, Vec<u8>> {
-        self.raw(from, call.abi_encode())
-            .map(|out| C::abi_decode_returns_validate(&out).expect("the return decodes"))
-    }
-
-    /// The revert data of a call that must fail.
-    pub fn fail<C: SolCall>(&self, from: Address, call: C) -> Vec<u8> {
-        match self.raw(from, call.abi_encode()) {
-            Ok(_) => panic!("{} succeeded", C::SIGNATURE),
-            Err(data) => data,
-        }
     }
 
     pub fn open(&self, owner: Address, mode: u8) -> U256 {
@@ -274,25 +225,10 @@ impl Env {
         self.call(ALICE, I::accountAssetsCall { id: U256::from(id) })
             .unwrap()
     }
-
-    pub fn vault(&self) -> Address {
-        self.host.vm().contract_address()
-    }
-
-    /// The events emitted so far, decoded as `E` (others skipped).
-    pub fn events<E: SolEvent>(&self) -> Vec<E> {
-        self.host
-            .get_emitted_logs()
-            .into_iter()
-            .filter(|(topics, _)| topics.first() == Some(&E::SIGNATURE_HASH))
-            .map(|(topics, data)| {
-                E::decode_raw_log_validate(topics, &data).expect("the event decodes")
-            })
-            .collect()
-    }
 }
 
-/// Revert data of error `e`.
-pub fn err<E: SolError>(e: E) -> Vec<u8> {
-    e.abi_encode()
+impl VaultHarness for Env {
+    fn host(&self) -> &ChainHost {
+        &self.host
+    }
 }
