@@ -21,7 +21,9 @@
 //! access, program entries and the rest (WASM execution and host I/O ink, all programs).
 //!
 //! The set-up ([`load`], [`set_up`], [`Vault`] and the actors and constants) is public so
-//! the end-to-end tests (`scripts/tests/e2e.rs`) drive the same wired vault.
+//! the end-to-end tests (`scripts/tests/e2e.rs`) drive the same wired vault — there with the
+//! test-only Stylus programs of `tests/stylus` as tokens and feeds instead of the native
+//! stand-ins ([`set_up_with`], [`Counterparts::Stylus`]).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -84,6 +86,7 @@ mod adapter {
         }
         function setAsset(address asset, FeedConfig config) external;
         function setFeeder(address feeder, bool allowed) external;
+        function setSequencerFeed(address feed) external;
         function setExpiryBounds(address underlying, ExpiryBounds bounds) external;
         function pushExpiryData(address underlying, uint64 expiry, ExpiryData data) external;
     }
@@ -523,6 +526,10 @@ pub struct Vault {
     pub feeds: Vec<(Address, Address)>,
     /// The id of the last account opened.
     pub next_account: u64,
+    /// What answers for the tokens and feeds.
+    pub counterparts: Counterparts,
+    /// With [`Counterparts::Stylus`]: the adapter's sequencer uptime feed.
+    pub sequencer_feed: Option<Address>,
 }
 
 /// The status and revert data of a failed call, for messages.
@@ -588,16 +595,87 @@ impl Vault {
         Ok((r, out))
     }
 
-    /// Sets `asset`'s price (WAD) on its feed or the stand-in.
+    /// Sets `asset`'s price (WAD) on its feed or the stand-in: with
+    /// [`Counterparts::Stylus`] a new round of the feed program, updated now.
     pub fn set_price(&mut self, asset: Address, price: U256) {
         match self.feeds.iter().find(|(a, _)| *a == asset) {
             // 8-decimal feed answer.
             Some((_, f)) => {
                 let answer = price / U256::from(10_000_000_000u64);
-                self.host.set_storage(*f, U256::ZERO, answer);
+                match self.counterparts {
+                    Counterparts::Native => self.host.set_storage(*f, U256::ZERO, answer),
+                    Counterparts::Stylus => {
+                        let feed = *f;
+                        let now = U256::from(self.host.timestamp());
+                        let round = test_feed::setRoundCall {
+                            answer: I256::from_raw(answer),
+                            startedAt: now,
+                            updatedAt: now,
+                        };
+                        // A feed program always accepts a round; a failure is a broken build.
+                        if let Err(e) = self.send_to(OWNER, feed, round) {
+                            panic!("pushing a round to the feed of {asset}: {e}");
+                        }
+                    }
+                }
             }
             None => self.host.set_storage(ORACLE, price_slot(asset), price),
         }
+    }
+
+    /// Moves the clock to `timestamp`; with [`Counterparts::Stylus`] every price feed then
+    /// repeats its latest answer in a round updated at the new time (the native feeds are
+    /// always fresh), so only the sequencer feed keeps its history.
+    pub fn warp(&mut self, timestamp: u64) -> anyhow::Result<()> {
+        self.host.set_timestamp(timestamp);
+        if self.counterparts == Counterparts::Native {
+            return Ok(());
+        }
+        let now = U256::from(timestamp);
+        for (_, feed) in self.feeds.clone() {
+            let latest = self.view_of(feed, test_feed::latestRoundDataCall {})?;
+            self.send_to(
+                OWNER,
+                feed,
+                test_feed::setRoundCall {
+                    answer: latest.answer,
+                    startedAt: now,
+                    updatedAt: now,
+                },
+            )?;
+        }
+        Ok(())
+    }
+
+    /// A static call of `to` and its decoded return.
+    pub fn view_of<C: SolCall>(&mut self, to: Address, call: C) -> anyhow::Result<C::Return> {
+        let out = self
+            .host
+            .static_call(DAVE, to, &call.abi_encode(), Host::GAS_LIMIT);
+        if !out.success {
+            bail!("{} failed: {}", C::SIGNATURE, revert_text(&out));
+        }
+        C::abi_decode_returns(&out.return_data)
+            .map_err(|e| anyhow!("{} returned undecodable data: {e}", C::SIGNATURE))
+    }
+
+    /// With [`Counterparts::Stylus`]: the sequencer uptime feed reports `status` (0 up,
+    /// 1 down) since now.
+    pub fn set_sequencer(&mut self, status: u8) -> anyhow::Result<()> {
+        let feed = self
+            .sequencer_feed
+            .ok_or_else(|| anyhow!("no sequencer feed: set up with Counterparts::Stylus"))?;
+        let now = U256::from(self.host.timestamp());
+        self.send_to(
+            OWNER,
+            feed,
+            test_feed::setRoundCall {
+                answer: I256::from_raw(U256::from(status)),
+                startedAt: now,
+                updatedAt: now,
+            },
+        )?;
+        Ok(())
     }
 
     /// Pushes expiry data for (ETH, `expiry`): flat-ish SVI at the spot forward.
@@ -743,6 +821,121 @@ impl Vault {
     }
 }
 
+// ---- Stylus counterparts ---------------------------------------------------------------------
+// The test-only programs of tests/stylus (an ERC-20 and a Chainlink-style feed) that stand for
+// the tokens and feeds in the end-to-end tests. The bench keeps the native stand-ins: on chain
+// tokens and feeds are Solidity contracts, whose cost a native stand-in approximates better
+// than a Stylus program would.
+
+/// What answers for the ERC-20 tokens and Chainlink feeds around the vault.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Counterparts {
+    /// Native handlers (the bench): storage-backed ERC-20s and feeds whose answer is always
+    /// updated now.
+    Native,
+    /// The test-only Stylus programs `keel_test_token` and `keel_test_feed` (the end-to-end
+    /// tests), funded by `mint` and moved by rounds, plus a sequencer uptime feed.
+    Stylus,
+}
+
+/// The test-only ERC-20 program (`tests/stylus/token`).
+pub const TEST_TOKEN: &str = "keel_test_token";
+/// The test-only Chainlink-style feed program (`tests/stylus/feed`).
+pub const TEST_FEED: &str = "keel_test_feed";
+/// The test-only programs [`Counterparts::Stylus`] deploys (never sized as Keel contracts).
+pub const TEST_PROGRAMS: &[&str] = &[TEST_TOKEN, TEST_FEED];
+/// The command that builds them into the default artifact directory.
+pub const TEST_PROGRAMS_BUILD: &str =
+    "cargo build --profile contract --target wasm32-unknown-unknown -p keel-test-token -p keel-test-feed";
+
+/// The sequencer uptime feed's address under [`Counterparts::Stylus`].
+pub const SEQUENCER_FEED: Address = Address::repeat_byte(0x5e);
+
+/// The test-only token's interface beyond ERC-20 (`tests/stylus/token`).
+pub mod test_token {
+    alloy_sol_types::sol! {
+        function mint(address to, uint256 amount) external;
+        function setFee(uint16 bps) external;
+        function fee() external view returns (uint16);
+        function setHook(address target, bytes data) external;
+        function lastHookResult() external view returns (bool ok, bytes data);
+        function hookCalls() external view returns (uint256);
+        function totalSupply() external view returns (uint256);
+        function balanceOf(address account) external view returns (uint256);
+        function approve(address spender, uint256 amount) external returns (bool);
+        function transfer(address to, uint256 amount) external returns (bool);
+    }
+}
+
+/// The test-only feed's interface (`tests/stylus/feed`).
+pub mod test_feed {
+    alloy_sol_types::sol! {
+        function setRound(int256 answer, uint256 startedAt, uint256 updatedAt) external returns (uint80);
+        function startPhase(uint16 phaseId) external;
+        function decimals() external view returns (uint8);
+        function latestRoundData() external view returns (uint80 roundId, int256 answer, uint256 startedAt, uint256 updatedAt, uint80 answeredInRound);
+        function getRoundData(uint80 roundId) external view returns (uint80 roundId, int256 answer, uint256 startedAt, uint256 updatedAt, uint80 answeredInRound);
+    }
+}
+
+/// The deployable code of the test-only programs found in `dir` (those missing are left out;
+/// [`set_up_with`] names the build command when it needs one).
+pub fn load_test_programs(dir: &Path) -> BTreeMap<&'static str, Vec<u8>> {
+    TEST_PROGRAMS
+        .iter()
+        .filter_map(|name| {
+            let wasm = std::fs::read(dir.join(format!("{name}.wasm"))).ok()?;
+            Some((*name, deployable_code(&deployed_module(&wasm))))
+        })
+        .collect()
+}
+
+/// Deploys the program `name` at `at` and runs its constructor with one ABI word `arg`.
+fn deploy_test_program(
+    host: &mut Host,
+    codes: &BTreeMap<&str, Vec<u8>>,
+    name: &str,
+    at: Address,
+    arg: U256,
+) -> anyhow::Result<()> {
+    let code = codes
+        .get(name)
+        .ok_or_else(|| anyhow!("{name}.wasm missing: build with `{TEST_PROGRAMS_BUILD}`"))?;
+    host.deploy_at(at, code)
+        .map_err(|e| anyhow!("{name} does not deploy at {at}: {e}"))?;
+    let out = host.construct(
+        OWNER,
+        at,
+        &arg.to_be_bytes::<32>(),
+        U256::ZERO,
+        Host::GAS_LIMIT,
+    );
+    if !out.success {
+        bail!("the {name} constructor failed: {}", revert_text(&out));
+    }
+    Ok(())
+}
+
+/// Deploys the test-only token (`keel_test_token`) with `decimals` at `at`.
+pub fn deploy_test_token(
+    host: &mut Host,
+    codes: &BTreeMap<&str, Vec<u8>>,
+    at: Address,
+    decimals: u8,
+) -> anyhow::Result<()> {
+    deploy_test_program(host, codes, TEST_TOKEN, at, U256::from(decimals))
+}
+
+/// Deploys the test-only feed (`keel_test_feed`) with `decimals` at `at` (no round yet).
+pub fn deploy_test_feed(
+    host: &mut Host,
+    codes: &BTreeMap<&str, Vec<u8>>,
+    at: Address,
+    decimals: u8,
+) -> anyhow::Result<()> {
+    deploy_test_program(host, codes, TEST_FEED, at, U256::from(decimals))
+}
+
 fn deploy(host: &mut Host, codes: &BTreeMap<&str, Vec<u8>>, name: &str) -> anyhow::Result<Address> {
     let code = codes
         .get(name)
@@ -753,8 +946,25 @@ fn deploy(host: &mut Host, codes: &BTreeMap<&str, Vec<u8>>, name: &str) -> anyho
 
 /// The whole vault in one host: real core, modules and engines; USDC (settlement) and WETH
 /// (risk-cancelling for ETH) listed; ETH listed as an underlying at 2000; the market
-/// authorised; Keel's default risk parameters. Time T0.
+/// authorised; Keel's default risk parameters. Time T0. Tokens and feeds are native
+/// stand-ins (see [`set_up_with`]).
 pub fn set_up(codes: &BTreeMap<&str, Vec<u8>>) -> anyhow::Result<Vault> {
+    set_up_with(codes, Counterparts::Native)
+}
+
+/// [`set_up`] with the tokens and feeds of `counterparts`. With [`Counterparts::Stylus`]
+/// (`codes` must then hold the [`TEST_PROGRAMS`] and the real oracle adapter): the test token
+/// at USDC (6 decimals) and WETH (18), ALICE, BOB and CAROL each minted 10⁹ of both and
+/// approving the vault without limit; an 8-decimal test feed per asset; a sequencer uptime
+/// feed at [`SEQUENCER_FEED`] up since a day before T0, set on the adapter.
+pub fn set_up_with(
+    codes: &BTreeMap<&str, Vec<u8>>,
+    counterparts: Counterparts,
+) -> anyhow::Result<Vault> {
+    let stylus = counterparts == Counterparts::Stylus;
+    if stylus && !codes.contains_key("keel_oracle_adapter") {
+        bail!("Stylus counterparts need the real oracle adapter: build with `{BUILD_COMMAND}`");
+    }
     let mut host = Host::new();
     host.set_timestamp(T0);
     let core = codes
@@ -771,8 +981,13 @@ pub fn set_up(codes: &BTreeMap<&str, Vec<u8>>) -> anyhow::Result<Vault> {
     let liquidation = deploy(&mut host, codes, "keel_vault_liquidation")?;
     let engine = deploy(&mut host, codes, "keel_risk_engine")?;
     let cross = deploy(&mut host, codes, "keel_cross_engine")?;
-    host.install_native(USDC, token(6));
-    host.install_native(WETH, token(18));
+    if stylus {
+        deploy_test_token(&mut host, codes, USDC, 6)?;
+        deploy_test_token(&mut host, codes, WETH, 18)?;
+    } else {
+        host.install_native(USDC, token(6));
+        host.install_native(WETH, token(18));
+    }
     let real_oracle = codes.contains_key("keel_oracle_adapter");
     let (oracle, feeds) = if real_oracle {
         let code = &codes["keel_oracle_adapter"];
@@ -788,8 +1003,12 @@ pub fn set_up(codes: &BTreeMap<&str, Vec<u8>>) -> anyhow::Result<Vault> {
             .map(|(i, a)| (*a, Address::with_last_byte(0xf0 + i as u8)))
             .collect();
         for (_, f) in &feeds {
-            host.install_native(*f, chainlink_feed());
-            host.set_code(*f, vec![0xfe]);
+            if stylus {
+                deploy_test_feed(&mut host, codes, *f, 8)?;
+            } else {
+                host.install_native(*f, chainlink_feed());
+                host.set_code(*f, vec![0xfe]);
+            }
         }
         (adapter, feeds)
     } else {
@@ -799,8 +1018,13 @@ pub fn set_up(codes: &BTreeMap<&str, Vec<u8>>) -> anyhow::Result<Vault> {
     };
     host.install_native(MARKET, market(vault));
     // The vault requires code at an oracle, market or engine address (the handler answers).
-    for a in [USDC, WETH, MARKET, ENGINE_PROBE] {
+    for a in [MARKET, ENGINE_PROBE] {
         host.set_code(a, vec![0xfe]);
+    }
+    if !stylus {
+        for a in [USDC, WETH] {
+            host.set_code(a, vec![0xfe]);
+        }
     }
     let mut v = Vault {
         host,
@@ -817,18 +1041,54 @@ pub fn set_up(codes: &BTreeMap<&str, Vec<u8>>) -> anyhow::Result<Vault> {
         oracle,
         feeds,
         next_account: 0,
+        counterparts,
+        sequencer_feed: None,
     };
     if real_oracle {
         v.programs.push(("keel_oracle_adapter", oracle));
         configure_adapter(&mut v)?;
     }
+    if stylus {
+        deploy_test_feed(&mut v.host, codes, SEQUENCER_FEED, 0)?;
+        v.sequencer_feed = Some(SEQUENCER_FEED);
+        let since = U256::from(T0 - DAY);
+        v.send_to(
+            OWNER,
+            SEQUENCER_FEED,
+            test_feed::setRoundCall {
+                answer: I256::ZERO,
+                startedAt: since,
+                updatedAt: since,
+            },
+        )?;
+        v.send_to(
+            OWNER,
+            oracle,
+            adapter::setSequencerFeedCall {
+                feed: SEQUENCER_FEED,
+            },
+        )?;
+    }
     // Balances and approvals.
     for user in [ALICE, BOB, CAROL] {
         for (t, d) in [(USDC, 6u32), (WETH, 18)] {
-            v.host
-                .set_storage(t, balance_slot(user), units(1_000_000_000, d));
-            v.host
-                .set_storage(t, allowance_slot(user, vault), U256::MAX);
+            if stylus {
+                let amount = units(1_000_000_000, d);
+                v.send_to(user, t, test_token::mintCall { to: user, amount })?;
+                v.send_to(
+                    user,
+                    t,
+                    test_token::approveCall {
+                        spender: vault,
+                        amount: U256::MAX,
+                    },
+                )?;
+            } else {
+                v.host
+                    .set_storage(t, balance_slot(user), units(1_000_000_000, d));
+                v.host
+                    .set_storage(t, allowance_slot(user, vault), U256::MAX);
+            }
         }
     }
     v.send(OWNER, I::setRiskAdminCall { riskAdmin: ADMIN })?;

@@ -1,33 +1,48 @@
 //! End to end on the embedded Stylus host: Keel's real deployable bytes (core, margin,
-//! trading and liquidation modules, both engines, the oracle adapter over Chainlink-feed
-//! stand-ins) wired by `keel_cli::bench::set_up`, driven through calldata encoded with alloy's
-//! `sol!` from `abi/IMarginVault.sol` and `abi/IOracleAdapter.sol`, and, when Foundry's `cast`
-//! is installed in `abi/node_modules`, through `cast calldata` / `cast abi-decode`.
+//! trading and liquidation modules, both engines, the oracle adapter, the LST depeg guard)
+//! wired by `keel_cli::bench::set_up_with(…, Counterparts::Stylus)` to test-only Stylus
+//! programs for everything else — the ERC-20 tokens (`tests/stylus/token`: USDC, WETH,
+//! wstETH; with a fee on transfer and with a reentrant hook) and the Chainlink-style feeds
+//! (`tests/stylus/feed`: one per asset, the depeg guard's rate and market feeds, the Arbitrum
+//! sequencer uptime feed) — driven through calldata encoded with alloy's `sol!` from
+//! `abi/IMarginVault.sol`, `abi/IOracleAdapter.sol` and `abi/ILstDepegGuard.sol`, and, when
+//! Foundry's `cast` is installed in `abi/node_modules`, through `cast calldata` /
+//! `cast abi-decode`.
 //!
 //! * a full liquidation flow: deposit, a perp trade through the authorised market, margin in
 //!   each account's mode and `marginAllModes`, a reverted trade that leaves every storage slot
 //!   as it was (the host journals), a price shock, `startAuction`, a partial `bid`, a crash,
 //!   bad debt paid by the insurance fund and socialised;
 //! * pause: trades and withdrawals refused with `EnforcedPause`; deposits, realisation,
-//!   liquidation and option settlement (the real adapter's `settle` from a feed round after
-//!   the expiry, on a feed stand-in with a round history) go on;
+//!   liquidation and option settlement (the real adapter's `settle` from the first feed round
+//!   after the expiry, its predecessor before it) go on;
+//! * a fee-on-transfer token: deposits credited what arrived, withdrawals paying out less the
+//!   fee;
+//! * a reentrant token whose transfer hook calls back into `deposit` / `withdraw`: the vault
+//!   answers `Reentrant()`, the outer operation completes alone;
+//! * the sequencer down: trades adding risk and withdrawals against positions refused with
+//!   `SequencerUnavailable`, risk-reducing trades, deposits and liquidation going on, and the
+//!   grace period after recovery;
+//! * an LST depeg seen by the real depeg guard (market feed vs CAPO-capped fundamental rate
+//!   feed): the vault values the asset at spot × the guard's rate with the guard's add-on, and
+//!   a depegged asset backs no initial margin (reduce-only);
 //! * `cast calldata` for `deposit` and `margin`, run on the host, `cast abi-decode` of the
 //!   margin state compared with alloy's decoding.
 //!
 //! Skipped (printing `SKIPPED`) when the artifacts or `cast` are missing, except under
 //! `CI=true`, where that fails. Gas of each step is printed (`--nocapture`), never asserted.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Command;
 
-use alloy_sol_types::{SolCall, SolInterface};
+use alloy_sol_types::{SolCall, SolEvent, SolInterface};
 use keel_cli::bench::{
-    self, units, wad, Vault, ALICE, BOB, CAROL, CONTRACTS, DAVE, ETH, MARKET, ONE, OWNER, SPOT,
-    USDC, WETH,
+    self, test_feed, test_token, units, wad, Counterparts, Vault, ADMIN, ALICE, BOB, CAROL,
+    CONTRACTS, DAVE, DAY, ETH, MARKET, ONE, OWNER, SPOT, T0, TEST_PROGRAMS, USDC, WETH,
 };
-use keel_stylus_host::alloy_primitives::{Address, I256, U256};
-use keel_stylus_host::{Host, NativeCall, NativeHandler, Outcome};
-use std::sync::Arc;
+use keel_stylus_host::alloy_primitives::{aliases::U80, Address, Bytes, I256, U256};
+use keel_stylus_host::{Host, Outcome};
 
 use bench::IMarginVault as I;
 
@@ -36,61 +51,23 @@ alloy_sol_types::sol!(
     "../abi/IOracleAdapter.sol"
 );
 
-mod feed {
-    alloy_sol_types::sol! {
-        function decimals() external view returns (uint8);
-        function latestRoundData() external view returns (uint80 roundId, int256 answer, uint256 startedAt, uint256 updatedAt, uint80 answeredInRound);
-        function getRoundData(uint80 roundId) external view returns (uint80 roundId, int256 answer, uint256 startedAt, uint256 updatedAt, uint80 answeredInRound);
-    }
-}
+alloy_sol_types::sol!(
+    #[sol(all_derives)]
+    "../abi/ILstDepegGuard.sol"
+);
 
 const GUARDIAN: Address = Address::repeat_byte(0x9a);
+/// The liquid-staking token of the depeg flow, its depeg guard's rate and market feeds.
+const WSTETH: Address = Address::repeat_byte(0x57);
+const RATE_FEED: Address = Address::repeat_byte(0x58);
+const MARKET_FEED: Address = Address::repeat_byte(0x59);
 
-/// Storage of [`feed_with_rounds`]: slot 0 the latest answer (as `bench`'s feed, so
-/// `Vault::set_price` still moves it), slot 1 the latest round id (0 reads as 1), and past
-/// rounds' answers at `ROUND_ANSWER + r`, their update times at `ROUND_TIME + r`.
-const LATEST_ROUND: u64 = 1;
-const ROUND_ANSWER: u64 = 1_000;
-const ROUND_TIME: u64 = 2_000;
-
-/// A Chainlink-style feed (8 decimals) with a round history, so the adapter can fix a
-/// settlement price from a round updated after an expiry whose predecessor is before it.
-fn feed_with_rounds() -> NativeHandler {
-    Arc::new(|c: &mut NativeCall<'_>| {
-        let words = |round: U256, answer: U256, at: U256| {
-            let mut out = Vec::with_capacity(5 * 32);
-            for w in [round, answer, at, at, round] {
-                out.extend_from_slice(&w.to_be_bytes::<32>());
-            }
-            out
-        };
-        let latest = c.sload(U256::from(LATEST_ROUND)).max(U256::from(1));
-        let now = U256::from(c.timestamp());
-        match c.selector() {
-            Some(feed::decimalsCall::SELECTOR) => Ok(U256::from(8).to_be_bytes::<32>().to_vec()),
-            Some(feed::latestRoundDataCall::SELECTOR) => {
-                let answer = c.sload(U256::ZERO);
-                Ok(words(latest, answer, now))
-            }
-            Some(feed::getRoundDataCall::SELECTOR) => {
-                let r = feed::getRoundDataCall::abi_decode(c.calldata())
-                    .map_err(|_| Vec::new())?
-                    .roundId;
-                let r = U256::from(r);
-                if r == latest {
-                    let answer = c.sload(U256::ZERO);
-                    return Ok(words(latest, answer, now));
-                }
-                let answer = c.sload(U256::from(ROUND_ANSWER) + r);
-                let at = c.sload(U256::from(ROUND_TIME) + r);
-                if at.is_zero() || r > latest {
-                    return Err(Vec::new());
-                }
-                Ok(words(r, answer, at))
-            }
-            _ => Err(Vec::new()),
-        }
-    })
+/// The command that builds every artifact these tests deploy.
+fn build_command() -> String {
+    format!(
+        "{} -p keel-test-token -p keel-test-feed",
+        bench::BUILD_COMMAND
+    )
 }
 
 /// The artifact directory: `$KEEL_WASM_DIR`, else `$CARGO_TARGET_DIR/…/contract`, else the
@@ -118,11 +95,13 @@ fn skip(why: &str) {
     eprintln!("SKIPPED: {why}");
 }
 
-/// The wired vault when every artifact is built; else `None` after [`skip`].
-fn vault() -> Option<Vault> {
+/// Every artifact (Keel's contracts and the test programs) when all are built; else `None`
+/// after [`skip`].
+fn codes() -> Option<BTreeMap<&'static str, Vec<u8>>> {
     let dir = wasm_dir();
     let missing: Vec<&str> = CONTRACTS
         .iter()
+        .chain(TEST_PROGRAMS)
         .copied()
         .filter(|c| !dir.join(format!("{c}.wasm")).is_file())
         .collect();
@@ -130,13 +109,31 @@ fn vault() -> Option<Vault> {
         skip(&format!(
             "{} lacks {missing:?}; build them first with `{}`",
             dir.display(),
-            bench::BUILD_COMMAND
+            build_command()
         ));
         return None;
     }
-    let codes = bench::load(&dir).expect("artifacts load");
-    let v = bench::set_up(&codes).expect("the vault deploys and wires");
+    let mut codes = bench::load(&dir).expect("artifacts load");
+    codes.extend(bench::load_test_programs(&dir));
+    Some(codes)
+}
+
+/// The wired vault over the Stylus tokens and feeds when every artifact is built; else `None`
+/// after [`skip`].
+fn vault() -> Option<Vault> {
+    let codes = codes()?;
+    let v = bench::set_up_with(&codes, Counterparts::Stylus).expect("the vault deploys and wires");
     assert!(!v.feeds.is_empty(), "the real oracle adapter answers");
+    for (what, at) in v.feeds.iter().map(|(_, f)| ("feed", *f)).chain([
+        ("token", USDC),
+        ("token", WETH),
+        ("sequencer feed", bench::SEQUENCER_FEED),
+    ]) {
+        assert!(
+            v.host.program_costs(at).is_some(),
+            "the {what} at {at} is a Stylus program"
+        );
+    }
     Some(v)
 }
 
@@ -463,15 +460,9 @@ fn pause_blocks_trades_and_withdrawals_only() {
         return;
     };
     let (a, c, perp) = leveraged(&mut v);
-    let eth_feed = v
-        .feeds
-        .iter()
-        .find(|(asset, _)| *asset == ETH)
-        .map(|(_, f)| *f)
-        .expect("ETH feed");
-    v.host.install_native(eth_feed, feed_with_rounds());
+    let eth_feed = feed_of(&v, ETH);
     // Bob buys one 1,900 call expiring in a week from Carol for 10 USDC.
-    let expiry = bench::T0 + 7 * bench::DAY;
+    let expiry = T0 + 7 * DAY;
     v.set_expiry(expiry).expect("expiry data");
     let holder = v.funded_account(BOB, 100_000, 0).expect("bob");
     let call_id = v.instrument(1, expiry, 1_900 * ONE).expect("call id");
@@ -567,37 +558,47 @@ fn pause_blocks_trades_and_withdrawals_only() {
     );
     assert!(position_size(&mut v, a, perp) < signed(20 * ONE as i128));
 
-    // Option settlement: a week later ETH is 2,100; the adapter fixes the price from the
-    // first feed round after the expiry, and the call settles while paused.
-    v.host.set_timestamp(expiry + 60);
+    // Option settlement: a week later ETH is 2,100. Every feed answers again a minute before
+    // the expiry; ETH's first round after it (30 s after) is 2,100. The adapter fixes the
+    // price from that round, whose predecessor is before the expiry, and the call settles
+    // while paused.
+    v.warp(expiry - 60).expect("feeds refreshed");
+    let before_expiry = latest_round(&mut v, eth_feed);
+    v.host.set_timestamp(expiry + 30);
     set_eth(&mut v, 2_100);
-    v.host.set_storage(
-        eth_feed,
-        U256::from(ROUND_ANSWER + 1),
-        U256::from(2_000u64 * 100_000_000),
-    );
-    v.host.set_storage(
-        eth_feed,
-        U256::from(ROUND_TIME + 1),
-        U256::from(expiry - 60),
-    );
-    v.host
-        .set_storage(eth_feed, U256::from(LATEST_ROUND), U256::from(2));
+    let after_expiry = latest_round(&mut v, eth_feed);
+    assert_eq!(after_expiry, before_expiry + U80::from(1));
+    v.host.set_timestamp(expiry + 60);
     let oracle = v.oracle;
+    let settle = |round: U80| IOracleAdapter::settleCall {
+        asset: ETH,
+        expiry,
+        roundId: round,
+    };
     let out = v.host.call(
         DAVE,
         oracle,
-        &IOracleAdapter::settleCall {
-            asset: ETH,
-            expiry,
-            roundId: keel_stylus_host::alloy_primitives::Uint::from(2u64),
-        }
-        .abi_encode(),
+        &settle(before_expiry).abi_encode(),
+        U256::ZERO,
+        Host::GAS_LIMIT,
+    );
+    assert!(
+        matches!(
+            IOracleAdapter::IOracleAdapterErrors::abi_decode(&out.return_data),
+            Ok(IOracleAdapter::IOracleAdapterErrors::RoundBeforeExpiry(_))
+        ),
+        "a round before the expiry cannot settle it: {}",
+        bench::revert_text(&out)
+    );
+    let out = v.host.call(
+        DAVE,
+        oracle,
+        &settle(after_expiry).abi_encode(),
         U256::ZERO,
         Host::GAS_LIMIT,
     );
     assert!(out.success, "adapter settle: {}", bench::revert_text(&out));
-    gas("adapter settle(ETH, expiry, round 2)", &out);
+    gas("adapter settle(ETH, expiry, first round after)", &out);
     let fixed = IOracleAdapter::settleCall::abi_decode_returns(&out.return_data).expect("price");
     assert_eq!(fixed, wad(2_100));
     let holder_cash = view(
@@ -758,4 +759,676 @@ fn cast_calldata_runs_and_cast_abi_decode_agrees_with_alloy() {
     assert_eq!(fields, expected, "cast abi-decode printed {decoded}");
     assert_eq!(m.mode, 2);
     assert_eq!(m.cash, signed(12_500 * ONE as i128));
+}
+
+// ---- the Stylus tokens and feeds ------------------------------------------------------------
+
+/// The feed program answering for `asset`'s price.
+fn feed_of(v: &Vault, asset: Address) -> Address {
+    v.feeds
+        .iter()
+        .find(|(a, _)| *a == asset)
+        .map(|(_, f)| *f)
+        .expect("the asset has a feed")
+}
+
+/// The id of `feed`'s latest round.
+fn latest_round(v: &mut Vault, feed: Address) -> U80 {
+    v.view_of(feed, test_feed::latestRoundDataCall {})
+        .expect("latestRoundData")
+        .roundId
+}
+
+/// `token.balanceOf(account)`.
+fn balance(v: &mut Vault, token: Address, account: Address) -> U256 {
+    v.view_of(token, test_token::balanceOfCall { account })
+        .expect("balanceOf")
+}
+
+/// A transaction to `to` that must succeed.
+fn send<C: SolCall>(v: &mut Vault, from: Address, to: Address, c: C) -> Outcome {
+    v.send_to(from, to, c).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The `Deposited` event of a deposit: (received, credited).
+fn deposited(out: &Outcome) -> (U256, U256) {
+    out.logs
+        .iter()
+        .find(|l| l.topics.first() == Some(&I::Deposited::SIGNATURE_HASH))
+        .map(|l| {
+            let e = I::Deposited::decode_raw_log(l.topics.iter().copied(), &l.data)
+                .expect("Deposited decodes");
+            (e.received, e.credited)
+        })
+        .expect("Deposited logged")
+}
+
+#[test]
+fn fee_on_transfer_deposit_credits_the_net_and_withdraw_pays_out_less_the_fee() {
+    let Some(mut v) = vault() else {
+        return;
+    };
+    let vault_address = v.vault;
+    let a = v.open(ALICE, 2).expect("alice");
+    // WETH (collateral) takes 1 %, USDC (the settlement asset, cash) 2 %.
+    send(&mut v, OWNER, WETH, test_token::setFeeCall { bps: 100 });
+    send(&mut v, OWNER, USDC, test_token::setFeeCall { bps: 200 });
+
+    let alice_weth = balance(&mut v, WETH, ALICE);
+    let out = ok(
+        &mut v,
+        "deposit 10 WETH (1 % fee)",
+        ALICE,
+        I::depositCall {
+            id: U256::from(a),
+            asset: WETH,
+            amount: units(10, 18),
+        },
+    );
+    let net = U256::from(99 * ONE / 10);
+    assert_eq!(deposited(&out), (net, net), "received and credited 9.9");
+    assert_eq!(
+        view(
+            &mut v,
+            I::collateralBalanceCall {
+                id: U256::from(a),
+                asset: WETH
+            }
+        ),
+        net
+    );
+    assert_eq!(balance(&mut v, WETH, vault_address), net);
+    assert_eq!(balance(&mut v, WETH, ALICE), alice_weth - units(10, 18));
+
+    ok(
+        &mut v,
+        "withdraw 5 WETH (1 % fee)",
+        ALICE,
+        I::withdrawCall {
+            id: U256::from(a),
+            asset: WETH,
+            amount: units(5, 18),
+            to: DAVE,
+        },
+    );
+    // The account is debited the amount; the recipient receives it less the token's fee.
+    assert_eq!(balance(&mut v, WETH, DAVE), U256::from(495 * ONE / 100));
+    assert_eq!(
+        view(
+            &mut v,
+            I::collateralBalanceCall {
+                id: U256::from(a),
+                asset: WETH
+            }
+        ),
+        U256::from(49 * ONE / 10)
+    );
+    assert_eq!(
+        balance(&mut v, WETH, vault_address),
+        U256::from(49 * ONE / 10)
+    );
+
+    // Cash: 1,000 USDC arrive as 980, credited as 980 wad; 500 out pay 490.
+    let out = ok(
+        &mut v,
+        "deposit 1,000 USDC (2 % fee)",
+        ALICE,
+        I::depositCall {
+            id: U256::from(a),
+            asset: USDC,
+            amount: units(1_000, 6),
+        },
+    );
+    assert_eq!(deposited(&out), (units(980, 6), wad(980)));
+    assert_eq!(
+        view(&mut v, I::cashCall { id: U256::from(a) }),
+        signed(980 * ONE as i128)
+    );
+    ok(
+        &mut v,
+        "withdraw 500 USDC (2 % fee)",
+        ALICE,
+        I::withdrawCall {
+            id: U256::from(a),
+            asset: USDC,
+            amount: units(500, 6),
+            to: DAVE,
+        },
+    );
+    assert_eq!(balance(&mut v, USDC, DAVE), units(490, 6));
+    assert_eq!(
+        view(&mut v, I::cashCall { id: U256::from(a) }),
+        signed(480 * ONE as i128)
+    );
+    assert_eq!(balance(&mut v, USDC, vault_address), units(480, 6));
+}
+
+/// The hook's recorded result on `token`: (ok, data).
+fn hook_result(v: &mut Vault, token: Address) -> (bool, Bytes) {
+    let r = v
+        .view_of(token, test_token::lastHookResultCall {})
+        .expect("lastHookResult");
+    (r.ok, r.data)
+}
+
+fn hook_calls(v: &mut Vault, token: Address) -> U256 {
+    v.view_of(token, test_token::hookCallsCall {})
+        .expect("hookCalls")
+}
+
+#[test]
+fn reentrant_token_gets_reentrant_and_only_the_outer_operation_happens() {
+    let Some(mut v) = vault() else {
+        return;
+    };
+    let vault_address = v.vault;
+    let a = v.funded_account(ALICE, 10_000, 0).expect("alice");
+    let cash = |v: &mut Vault| view(v, I::cashCall { id: U256::from(a) });
+
+    // Deposit: the token's hook calls deposit(a, USDC, 1 USDC) back into the vault.
+    let reenter_deposit = I::depositCall {
+        id: U256::from(a),
+        asset: USDC,
+        amount: units(1, 6),
+    }
+    .abi_encode();
+    send(
+        &mut v,
+        OWNER,
+        USDC,
+        test_token::setHookCall {
+            target: vault_address,
+            data: reenter_deposit.into(),
+        },
+    );
+    let held = balance(&mut v, USDC, vault_address);
+    let alice = balance(&mut v, USDC, ALICE);
+    ok(
+        &mut v,
+        "deposit 100 USDC (hook re-enters deposit)",
+        ALICE,
+        I::depositCall {
+            id: U256::from(a),
+            asset: USDC,
+            amount: units(100, 6),
+        },
+    );
+    let (hook_ok, data) = hook_result(&mut v, USDC);
+    assert!(!hook_ok, "the reentrant deposit must fail");
+    assert_eq!(
+        I::IMarginVaultErrors::abi_decode(&data).expect("an IMarginVault error"),
+        I::IMarginVaultErrors::Reentrant(I::Reentrant {})
+    );
+    assert_eq!(hook_calls(&mut v, USDC), U256::from(1));
+    assert_eq!(
+        cash(&mut v),
+        signed(10_100 * ONE as i128),
+        "only the outer 100"
+    );
+    assert_eq!(balance(&mut v, USDC, vault_address), held + units(100, 6));
+    assert_eq!(balance(&mut v, USDC, ALICE), alice - units(100, 6));
+
+    // Withdraw: the token may act for the account (an operator), and its hook calls
+    // withdraw(a, USDC, 1 USDC, token) while the vault's transfer is running.
+    ok(
+        &mut v,
+        "setOperator(token)",
+        ALICE,
+        I::setOperatorCall {
+            id: U256::from(a),
+            operator: USDC,
+            approved: true,
+        },
+    );
+    let reenter_withdraw = I::withdrawCall {
+        id: U256::from(a),
+        asset: USDC,
+        amount: units(1, 6),
+        to: USDC,
+    }
+    .abi_encode();
+    send(
+        &mut v,
+        OWNER,
+        USDC,
+        test_token::setHookCall {
+            target: vault_address,
+            data: reenter_withdraw.clone().into(),
+        },
+    );
+    // The token's call is a valid withdrawal on its own, outside a transfer (tried on a
+    // copy of the chain).
+    let direct = v.host.fork().call(
+        USDC,
+        vault_address,
+        &reenter_withdraw,
+        U256::ZERO,
+        Host::GAS_LIMIT,
+    );
+    assert!(direct.success, "{}", bench::revert_text(&direct));
+    let held = balance(&mut v, USDC, vault_address);
+    ok(
+        &mut v,
+        "withdraw 50 USDC (hook re-enters withdraw)",
+        ALICE,
+        I::withdrawCall {
+            id: U256::from(a),
+            asset: USDC,
+            amount: units(50, 6),
+            to: ALICE,
+        },
+    );
+    let (hook_ok, data) = hook_result(&mut v, USDC);
+    assert!(!hook_ok, "the reentrant withdrawal must fail");
+    assert_eq!(
+        I::IMarginVaultErrors::abi_decode(&data).expect("an IMarginVault error"),
+        I::IMarginVaultErrors::Reentrant(I::Reentrant {})
+    );
+    assert_eq!(
+        cash(&mut v),
+        signed(10_050 * ONE as i128),
+        "only the outer 50"
+    );
+    assert_eq!(balance(&mut v, USDC, vault_address), held - units(50, 6));
+    assert_eq!(
+        balance(&mut v, USDC, USDC),
+        U256::ZERO,
+        "the token got nothing"
+    );
+
+    // The hook fires once per outermost transfer: a hook that transfers the token itself
+    // (from the token's own balance) does not call itself again.
+    send(
+        &mut v,
+        OWNER,
+        USDC,
+        test_token::mintCall {
+            to: USDC,
+            amount: units(10, 6),
+        },
+    );
+    let to_dave = test_token::transferCall {
+        to: DAVE,
+        amount: units(1, 6),
+    }
+    .abi_encode();
+    send(
+        &mut v,
+        OWNER,
+        USDC,
+        test_token::setHookCall {
+            target: USDC,
+            data: to_dave.into(),
+        },
+    );
+    let calls = hook_calls(&mut v, USDC);
+    send(
+        &mut v,
+        ALICE,
+        USDC,
+        test_token::transferCall {
+            to: BOB,
+            amount: units(2, 6),
+        },
+    );
+    assert_eq!(hook_calls(&mut v, USDC), calls + U256::from(1));
+    let (hook_ok, data) = hook_result(&mut v, USDC);
+    assert!(hook_ok, "the nested transfer succeeds");
+    assert_eq!(
+        U256::from_be_slice(&data),
+        U256::from(1),
+        "it returned true"
+    );
+    assert_eq!(balance(&mut v, USDC, DAVE), units(1, 6));
+    assert_eq!(balance(&mut v, USDC, USDC), units(9, 6));
+}
+
+/// The adapter's `sequencerStatus()`: (status, since).
+fn sequencer(v: &mut Vault) -> (u8, u64) {
+    let oracle = v.oracle;
+    let r = v
+        .view_of(oracle, IOracleAdapter::sequencerStatusCall {})
+        .expect("sequencerStatus");
+    (r.status, r.since)
+}
+
+#[test]
+fn sequencer_down_blocks_new_risk_not_liquidation_and_recovers_after_the_grace_period() {
+    let Some(mut v) = vault() else {
+        return;
+    };
+    let (a, c, perp) = leveraged(&mut v);
+    assert_eq!(sequencer(&mut v), (0, T0 - DAY), "up since a day");
+
+    v.host.advance(30);
+    v.set_sequencer(1).expect("sequencer down");
+    let down_since = v.host.timestamp();
+    assert_eq!(sequencer(&mut v), (1, down_since));
+    // Trades adding risk: refused, for both sides' IM checks.
+    let out = trade(&mut v, perp, a, c, ONE as i128);
+    assert_eq!(
+        error_of(&out),
+        I::IMarginVaultErrors::SequencerUnavailable(I::SequencerUnavailable { status: 1 })
+    );
+    // A withdrawal against positions needs IM: refused too.
+    let out = call(
+        &mut v,
+        ALICE,
+        I::withdrawCall {
+            id: U256::from(a),
+            asset: USDC,
+            amount: units(1, 6),
+            to: ALICE,
+        },
+    );
+    assert_eq!(
+        error_of(&out),
+        I::IMarginVaultErrors::SequencerUnavailable(I::SequencerUnavailable { status: 1 })
+    );
+    // Deposits and risk-reducing trades (maintenance checks) go on.
+    ok(
+        &mut v,
+        "deposit, sequencer down",
+        ALICE,
+        I::depositCall {
+            id: U256::from(a),
+            asset: USDC,
+            amount: units(100, 6),
+        },
+    );
+    let out = trade(&mut v, perp, a, c, -(ONE as i128));
+    assert!(out.success, "reducing trade: {}", bench::revert_text(&out));
+    gas("settleTrade reducing, sequencer down", &out);
+    assert_eq!(position_size(&mut v, a, perp), signed(19 * ONE as i128));
+
+    // Liquidation runs: the auction starts and a bid fills.
+    shock_below_maintenance(&mut v, a);
+    ok(
+        &mut v,
+        "startAuction, sequencer down",
+        CAROL,
+        I::startAuctionCall { id: U256::from(a) },
+    );
+    v.host.advance(60);
+    ok(
+        &mut v,
+        "bid, sequencer down",
+        CAROL,
+        I::bidCall {
+            id: U256::from(a),
+            bidder: U256::from(c),
+            fraction: U256::from(ONE / 4),
+            maxPayment: I256::MAX,
+        },
+    );
+    assert!(position_size(&mut v, a, perp) < signed(19 * ONE as i128));
+
+    // Back up: the grace period (the adapter's default, 1 hour) still refuses new risk.
+    set_eth(&mut v, SPOT);
+    let b = v.funded_account(BOB, 1_000_000, 0).expect("bob");
+    v.set_sequencer(0).expect("sequencer up");
+    let up_since = v.host.timestamp();
+    assert_eq!(sequencer(&mut v), (2, up_since), "grace period");
+    let out = trade(&mut v, perp, b, c, ONE as i128);
+    assert_eq!(
+        error_of(&out),
+        I::IMarginVaultErrors::SequencerUnavailable(I::SequencerUnavailable { status: 2 })
+    );
+    v.warp(up_since + 3_600).expect("feeds refreshed");
+    assert_eq!(
+        sequencer(&mut v).0,
+        2,
+        "the grace period includes its last second"
+    );
+    v.warp(up_since + 3_601).expect("feeds refreshed");
+    assert_eq!(sequencer(&mut v), (0, up_since));
+    let out = trade(&mut v, perp, b, c, ONE as i128);
+    assert!(
+        out.success,
+        "trade after the grace period: {}",
+        bench::revert_text(&out)
+    );
+    gas("settleTrade after the grace period", &out);
+}
+
+/// The decimal `text` with 18 decimals as an `int256`: a wad, or an 18-decimal feed answer.
+fn dec(text: &str) -> I256 {
+    let w = keel_risk::Wad::parse_decimal(text).expect("decimal");
+    I256::try_from(w.raw()).expect("fits")
+}
+
+/// Pushes `answer` to the feed `feed`, updated now.
+fn push(v: &mut Vault, feed: Address, answer: I256) {
+    let now = U256::from(v.host.timestamp());
+    send(
+        v,
+        OWNER,
+        feed,
+        test_feed::setRoundCall {
+            answer,
+            startedAt: now,
+            updatedAt: now,
+        },
+    );
+}
+
+/// The guard's assessment of wstETH.
+fn assess(v: &mut Vault, guard: Address) -> ILstDepegGuard::Assessment {
+    v.view_of(guard, ILstDepegGuard::assessCall { asset: WSTETH })
+        .expect("assess")
+}
+
+#[test]
+fn lst_depeg_through_the_real_guard_reprices_and_makes_the_asset_reduce_only() {
+    let Some(codes) = codes() else {
+        return;
+    };
+    let mut v = bench::set_up_with(&codes, Counterparts::Stylus).expect("the vault wires");
+    let vault_address = v.vault;
+    // wstETH (18 decimals) and the guard's feeds: the fundamental rate (stETH per wstETH,
+    // 1.15) and the market price of wstETH in ETH (quote `Asset`), both 18 decimals.
+    bench::deploy_test_token(&mut v.host, &codes, WSTETH, 18).expect("wstETH");
+    bench::deploy_test_feed(&mut v.host, &codes, RATE_FEED, 18).expect("rate feed");
+    bench::deploy_test_feed(&mut v.host, &codes, MARKET_FEED, 18).expect("market feed");
+    push(&mut v, RATE_FEED, dec("1.15"));
+    push(&mut v, MARKET_FEED, dec("1.15"));
+    let (guard, out) = v
+        .host
+        .deploy_and_construct(
+            &codes["keel_lst_depeg_guard"],
+            OWNER,
+            &OWNER.into_word().0,
+            U256::ZERO,
+        )
+        .expect("the guard deploys");
+    assert!(
+        out.success,
+        "guard constructor: {}",
+        bench::revert_text(&out)
+    );
+    send(
+        &mut v,
+        OWNER,
+        guard,
+        ILstDepegGuard::setRateFeedCall {
+            asset: WSTETH,
+            feed: RATE_FEED,
+            maxAge: DAY,
+        },
+    );
+    send(
+        &mut v,
+        OWNER,
+        guard,
+        ILstDepegGuard::setCapoSnapshotCall {
+            asset: WSTETH,
+            ratio: wad(115) / U256::from(100),
+            timestamp: T0 - DAY,
+            maxYearlyGrowth: wad(1) / U256::from(10),
+        },
+    );
+    send(
+        &mut v,
+        OWNER,
+        guard,
+        ILstDepegGuard::setMarketFeedCall {
+            asset: WSTETH,
+            feed: MARKET_FEED,
+            maxAge: DAY,
+            quote: ILstDepegGuard::MarketQuote::Asset,
+        },
+    );
+    ok(
+        &mut v,
+        "setDepegGuard",
+        OWNER,
+        I::setDepegGuardCall { depegGuard: guard },
+    );
+    ok(
+        &mut v,
+        "listCollateral wstETH (depeg-guarded, linked to ETH)",
+        ADMIN,
+        I::listCollateralCall {
+            asset: WSTETH,
+            params: I::CollateralParams {
+                imHaircut: U256::from(ONE / 10),
+                mmHaircut: U256::from(ONE / 20),
+                assetCap: wad(1_000_000),
+                accountCap: wad(100_000),
+                riskCancellingUnderlying: ETH,
+                depegGuarded: true,
+            },
+        },
+    );
+    let add_ons = view(&mut v, I::haircutAddOnsCall {});
+    assert_eq!(
+        (add_ons.volSlope, add_ons.confidenceSlope),
+        (U256::ZERO, U256::ZERO),
+        "no vault add-ons: the haircuts below are the listed ones and the guard's"
+    );
+
+    // Alice: a cross account holding 10 wstETH and nothing else.
+    send(
+        &mut v,
+        ALICE,
+        WSTETH,
+        test_token::mintCall {
+            to: ALICE,
+            amount: units(100, 18),
+        },
+    );
+    send(
+        &mut v,
+        ALICE,
+        WSTETH,
+        test_token::approveCall {
+            spender: vault_address,
+            amount: U256::MAX,
+        },
+    );
+    let a = v.open(ALICE, 1).expect("alice");
+    ok(
+        &mut v,
+        "setOperator(market)",
+        ALICE,
+        I::setOperatorCall {
+            id: U256::from(a),
+            operator: MARKET,
+            approved: true,
+        },
+    );
+    ok(
+        &mut v,
+        "deposit 10 wstETH",
+        ALICE,
+        I::depositCall {
+            id: U256::from(a),
+            asset: WSTETH,
+            amount: units(10, 18),
+        },
+    );
+    let c = v.funded_account(CAROL, 10_000_000, 1_000).expect("carol");
+    let perp = v.instrument(0, 0, 0).expect("perp id");
+
+    // At par: Normal, rate = the capped fundamental 1.15. Value 10 × 2,000 × 1.15 = 23,000;
+    // IM keeps 90 %, MM 95 % (the listed haircuts).
+    let g = assess(&mut v, guard);
+    assert_eq!(g.status, ILstDepegGuard::DepegStatus::Normal);
+    assert_eq!(g.rate, wad(115) / U256::from(100));
+    let m = v.margin(a).expect("margin");
+    assert_eq!(
+        (m.markToMarket, m.initialMargin, m.maintenanceMargin),
+        (dec("23000"), dec("20700"), dec("21850"))
+    );
+
+    // Warning: the market at 1.127 (2 % below the fundamental): the rate in use is the
+    // market's, and the guard's add-on (slope 1: 0.02) joins both haircuts. Value 22,540;
+    // IM keeps 88 %, MM 93 %.
+    push(&mut v, MARKET_FEED, dec("1.127"));
+    let g = assess(&mut v, guard);
+    assert_eq!(g.status, ILstDepegGuard::DepegStatus::Warning);
+    assert_eq!(g.rate, wad(1127) / U256::from(1000));
+    assert_eq!(
+        (g.depegBps, g.haircutAddOn),
+        (U256::from(200), wad(2) / U256::from(100))
+    );
+    let m = v.margin(a).expect("margin");
+    assert_eq!(
+        (m.markToMarket, m.initialMargin, m.maintenanceMargin),
+        (dec("22540"), dec("19835.2"), dec("20962.2"))
+    );
+
+    // Depegged: the market at 1.0925 (5 % below): value 21,850, MM keeps 90 % (add-on
+    // 0.05), and the asset backs no initial margin at all.
+    push(&mut v, MARKET_FEED, dec("1.0925"));
+    let g = assess(&mut v, guard);
+    assert_eq!(g.status, ILstDepegGuard::DepegStatus::Depegged);
+    assert_eq!(g.depegBps, U256::from(500));
+    let m = v.margin(a).expect("margin");
+    assert_eq!(
+        (m.markToMarket, m.initialMargin, m.maintenanceMargin),
+        (dec("21850"), I256::ZERO, dec("19665"))
+    );
+
+    // Reduce-only: at par Alice buys 1 ETH of perp on her wstETH; depegged, one more is
+    // refused, while selling it back (risk-reducing, a maintenance check) goes through.
+    push(&mut v, MARKET_FEED, dec("1.15"));
+    let out = trade(&mut v, perp, a, c, ONE as i128);
+    assert!(
+        out.success,
+        "a trade backed by wstETH at par: {}",
+        bench::revert_text(&out)
+    );
+    push(&mut v, MARKET_FEED, dec("1.0925"));
+    let out = trade(&mut v, perp, a, c, ONE as i128);
+    assert!(matches!(
+        error_of(&out),
+        I::IMarginVaultErrors::BelowInitialMargin(_)
+    ));
+    let out = trade(&mut v, perp, a, c, -(ONE as i128));
+    assert!(
+        out.success,
+        "closing while depegged: {}",
+        bench::revert_text(&out)
+    );
+    assert_eq!(position_size(&mut v, a, perp), I256::ZERO);
+
+    // A fundamental feed gone stale reverts the guard's assessment: the vault then values
+    // the asset at zero rather than block (liquidations must not freeze).
+    v.warp(T0 + 2 * DAY).expect("feeds refreshed");
+    let out = v.host.static_call(
+        DAVE,
+        guard,
+        &ILstDepegGuard::assessCall { asset: WSTETH }.abi_encode(),
+        Host::GAS_LIMIT,
+    );
+    assert!(matches!(
+        ILstDepegGuard::ILstDepegGuardErrors::abi_decode(&out.return_data),
+        Ok(ILstDepegGuard::ILstDepegGuardErrors::FundamentalStale(_))
+    ));
+    let m = v.margin(a).expect("margin");
+    assert_eq!(
+        (m.markToMarket, m.initialMargin, m.maintenanceMargin),
+        (I256::ZERO, I256::ZERO, I256::ZERO)
+    );
 }
