@@ -18,7 +18,7 @@ use wasmer::{
 use wasmer_types::TrapCode;
 
 use crate::exec::{self, lock, CallKind, FrameResult, Msg, Shared, Status};
-use crate::meter::{INK_LEFT_GLOBAL, INK_STATUS_GLOBAL};
+use crate::meter::{INK_LEFT_GLOBAL, INK_STATUS_GLOBAL, PROFILE_GLOBAL_PREFIX};
 use crate::pricing::{
     gas, hostio as ink, keccak_price, memory_gas, pow_price, read_price, write_price, INK_PRICE,
 };
@@ -995,6 +995,7 @@ pub(crate) fn run(
     let args_len = len32(msg.input.len());
     let outcome = entry.call(&mut store, args_len);
 
+    collect_profile(world, &program.hash, &instance, &mut store);
     let exhausted = !matches!(status_g.get(&mut store), Value::I32(0));
     let ink_left = match ink_g.get(&mut store) {
         Value::I64(v) if !exhausted => v as u64,
@@ -1039,6 +1040,29 @@ pub(crate) fn run(
         output,
         gas_left,
         ink_used: ink.saturating_sub(ink_left),
+    }
+}
+
+/// With a profiling host, adds this entry's per-function ink to the program's profile.
+fn collect_profile(world: &Shared, hash: &B256, instance: &Instance, store: &mut Store) {
+    let mut w = lock(world);
+    let Some(profile) = w.profile.as_mut() else {
+        return;
+    };
+    let totals = profile.entry(*hash).or_default();
+    for (name, export) in instance.exports.iter() {
+        let Some(index) = name.strip_prefix(PROFILE_GLOBAL_PREFIX) else {
+            continue;
+        };
+        let (Ok(index), wasmer::Extern::Global(global)) = (index.parse::<usize>(), export) else {
+            continue;
+        };
+        if let Value::I64(ink) = global.get(store) {
+            if totals.len() <= index {
+                totals.resize(index + 1, 0);
+            }
+            totals[index] += ink as u64;
+        }
     }
 }
 

@@ -30,6 +30,7 @@ pub mod native;
 pub mod pricing;
 pub mod world;
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use alloy_primitives::{keccak256, Address, B256, U256};
@@ -144,12 +145,42 @@ impl Host {
 
     /// An empty chain with the default block context ([`BlockEnv::default`]).
     pub fn new() -> Self {
+        Self::with_meter(meter::StylusMeter::new())
+    }
+
+    /// [`Host::new`], but every program also records the ink each of its functions spends
+    /// (its own blocks, callees excluded): see [`Host::profile`]. Gas is unchanged.
+    pub fn profiling() -> Self {
+        let host = Self::with_meter(meter::StylusMeter::profiling());
+        host.world().profile = Some(HashMap::new());
+        host
+    }
+
+    fn with_meter(meter: meter::StylusMeter) -> Self {
         let mut compiler = Singlepass::new();
-        compiler.push_middleware(Arc::new(meter::StylusMeter::new()));
+        compiler.push_middleware(Arc::new(meter));
         let engine: wasmer::Engine = EngineBuilder::new(compiler).into();
         Host {
             world: Arc::new(Mutex::new(World::new(engine))),
         }
+    }
+
+    /// With a [`Host::profiling`] host: the ink each function of the program at `address`
+    /// spent since the last [`Host::take_profile`], indexed like the module's functions
+    /// (imports first, as in its name section); `None` otherwise or if it never ran.
+    pub fn profile(&self, address: Address) -> Option<Vec<u64>> {
+        let w = self.world();
+        let hash = keccak256(&*w.code(&address));
+        w.profile.as_ref()?.get(&hash).cloned()
+    }
+
+    /// [`Host::profile`] of `address`, resetting every program's profile.
+    pub fn take_profile(&mut self, address: Address) -> Option<Vec<u64>> {
+        let found = self.profile(address);
+        if let Some(profile) = self.world().profile.as_mut() {
+            profile.clear();
+        }
+        found
     }
 
     fn world(&self) -> std::sync::MutexGuard<'_, World> {
@@ -166,6 +197,7 @@ impl Host {
         copy.cached_programs = w.cached_programs.clone();
         copy.block = w.block.clone();
         copy.max_code_size = w.max_code_size;
+        copy.profile = w.profile.as_ref().map(|_| HashMap::new());
         Host {
             world: Arc::new(Mutex::new(copy)),
         }
@@ -264,7 +296,11 @@ impl Host {
                 .into());
             }
         }
-        let program = Program { module, costs };
+        let program = Program {
+            hash,
+            module,
+            costs,
+        };
         self.world().programs.insert(hash, Arc::new(program));
         Ok(())
     }

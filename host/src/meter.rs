@@ -28,6 +28,10 @@ use wasmer_types::ImportIndex;
 pub const INK_LEFT_GLOBAL: &str = "stylus_ink_left";
 /// Export name of the ink-status global (0 = ready, 1 = exhausted).
 pub const INK_STATUS_GLOBAL: &str = "stylus_ink_status";
+/// Export-name prefix of the profiling meter's per-function ink globals: `keel_profile_<i>`
+/// holds the ink spent in the blocks of the module's function `i` (imports counted, as in the
+/// name section), callees excluded.
+pub const PROFILE_GLOBAL_PREFIX: &str = "keel_profile_";
 /// Ink charged once per basic block for the metering header itself (Stylus v1/v2).
 pub const INK_HEADER_COST: u64 = 2450;
 /// Ink per byte of `memory.fill` / `memory.copy` (800 / 8).
@@ -122,18 +126,31 @@ struct ModuleFacts {
     param_counts: Arc<Vec<usize>>,
     /// Function index of `vm_hooks.pay_for_memory_grow`, when memory can grow.
     pay_for_grow: Option<u32>,
+    /// Profiling: the global of local function 0 (local function `i` has `first + i`).
+    profile_first: Option<u32>,
 }
 
 /// The module middleware: add it to a singlepass compiler (see `Host`).
 #[derive(Debug, Default)]
 pub struct StylusMeter {
     facts: Mutex<Option<ModuleFacts>>,
+    profile: bool,
 }
 
 impl StylusMeter {
     /// A meter with no module seen yet.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A meter that also adds each basic block's ink to a per-function global
+    /// ([`PROFILE_GLOBAL_PREFIX`]). The additions are not metered: ink and gas are the same
+    /// as with [`StylusMeter::new`].
+    pub fn profiling() -> Self {
+        StylusMeter {
+            profile: true,
+            ..Self::default()
+        }
     }
 }
 
@@ -184,12 +201,31 @@ impl ModuleMiddleware for StylusMeter {
                 }
             }
         };
+        let profile_first = if self.profile {
+            let imported = info.num_imported_functions;
+            let mut first = None;
+            for local in 0..info.functions.len().saturating_sub(imported) {
+                let global = info
+                    .globals
+                    .push(GlobalType::new(Type::I64, Mutability::Var));
+                info.global_initializers.push(GlobalInit::I64Const(0));
+                info.exports.insert(
+                    format!("{PROFILE_GLOBAL_PREFIX}{}", imported + local),
+                    ExportIndex::Global(global),
+                );
+                first.get_or_insert(global.as_u32());
+            }
+            first
+        } else {
+            None
+        };
         let facts = ModuleFacts {
             ink: ink.as_u32(),
             status: status.as_u32(),
             scratch: scratch.as_u32(),
             param_counts: Arc::new(param_counts),
             pay_for_grow,
+            profile_first,
         };
         *self.facts.lock().map_err(|_| err("meter state poisoned"))? = Some(facts);
         Ok(())
@@ -197,7 +233,7 @@ impl ModuleMiddleware for StylusMeter {
 
     fn generate_function_middleware<'a>(
         &self,
-        _: LocalFunctionIndex,
+        local: LocalFunctionIndex,
     ) -> Box<dyn FunctionMiddleware<'a> + 'a> {
         // `transform_module_info` always runs first; a poisoned lock or missing facts would
         // be a wasmer bug, and metering nothing would be silently wrong, so fail loudly.
@@ -207,8 +243,10 @@ impl ModuleMiddleware for StylusMeter {
             .ok()
             .and_then(|f| f.clone())
             .expect("transform_module_info runs before functions are instrumented");
+        let profile = facts.profile_first.map(|first| first + local.as_u32());
         Box::new(FunctionMeter {
             facts,
+            profile,
             block: Vec::new(),
             block_cost: 0,
         })
@@ -218,6 +256,8 @@ impl ModuleMiddleware for StylusMeter {
 #[derive(Debug)]
 struct FunctionMeter<'a> {
     facts: ModuleFacts,
+    /// Profiling: this function's ink global.
+    profile: Option<u32>,
     block: Vec<Operator<'a>>,
     block_cost: u64,
 }
@@ -342,6 +382,14 @@ impl<'a> FunctionMiddleware<'a> for FunctionMeter<'a> {
                 I64Sub,
                 GlobalSet { global_index: ink },
             ]);
+            if let Some(global_index) = self.profile {
+                out.extend([
+                    GlobalGet { global_index },
+                    I64Const { value: cost },
+                    I64Add,
+                    GlobalSet { global_index },
+                ]);
+            }
             for op in std::mem::take(&mut self.block) {
                 self.emit(op, out);
             }

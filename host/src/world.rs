@@ -44,6 +44,8 @@ impl Account {
 
 /// An activated program.
 pub(crate) struct Program {
+    /// The keccak of the deployable code (the key of [`World::programs`]).
+    pub hash: B256,
     pub module: wasmer::Module,
     pub costs: ProgramCosts,
 }
@@ -143,6 +145,9 @@ pub(crate) struct World {
     /// Programs entered in this transaction (Nitro's recent-program cache).
     pub recent: Vec<B256>,
     pub console: Vec<String>,
+    /// With a profiling host: ink per function index, by program code hash, summed over
+    /// every entry since the host was made (or the profile taken).
+    pub profile: Option<HashMap<B256, Vec<u64>>>,
     /// Where this transaction's gas went (see [`GasTally`]).
     pub tally: GasTally,
     journal: Vec<Undo>,
@@ -168,6 +173,7 @@ impl World {
             pages: (0, 0),
             recent: Vec::new(),
             console: Vec::new(),
+            profile: None,
             tally: GasTally::default(),
             journal: Vec::new(),
         }

@@ -169,3 +169,54 @@ fn clearing_a_slot_set_in_the_same_transaction_is_refunded_up_to_a_fifth() {
     assert_eq!(out.gas_used, used - used / 5);
     assert_eq!(host.storage(token, U256::from(1)), U256::ZERO);
 }
+
+/// WORK with its loop in a second function: function 0 is the import, 1 the loop, 2 the
+/// entry point.
+const WORK_IN_A_CALLEE: &str = r#"
+(module
+  (import "vm_hooks" "read_args" (func $read_args (param i32)))
+  (memory (export "memory") 1 1)
+  (func $spin (param $i i32)
+    (loop $l
+      local.get $i
+      i32.const 1
+      i32.sub
+      local.tee $i
+      br_if $l))
+  (func (export "user_entrypoint") (param $len i32) (result i32)
+    (call $read_args (i32.const 0))
+    (call $spin (i32.load8_u (i32.const 0)))
+    i32.const 0))
+"#;
+
+#[test]
+fn profiling_attributes_ink_to_functions_and_leaves_gas_unchanged() {
+    let code = wat(WORK_IN_A_CALLEE);
+    let mut plain = Host::new();
+    let mut profiled = Host::profiling();
+    let (a, b) = (
+        plain.deploy(&code).unwrap(),
+        profiled.deploy(&code).unwrap(),
+    );
+    assert_eq!(plain.profile(a), None);
+    let ten = call(&mut profiled, b, &[10]);
+    assert_eq!(ten.execution_gas, call(&mut plain, a, &[10]).execution_gas);
+    assert_eq!(ten.ink_used, call(&mut plain, a, &[10]).ink_used);
+    let first = profiled.take_profile(b).expect("profiled");
+    assert_eq!(first.len(), 3);
+    assert_eq!(first[0], 0, "the import runs no WASM");
+    // Every block is attributed once; the rest of the ink is host I/O (read_args).
+    let blocks: u64 = first.iter().sum();
+    assert!(
+        blocks > 0 && blocks < ten.ink_used,
+        "{blocks} vs {}",
+        ten.ink_used
+    );
+    let hundred = call(&mut profiled, b, &[100]);
+    let second = profiled.take_profile(b).expect("profiled");
+    // The 90 extra iterations are the callee's; the entry point's own ink is unchanged.
+    assert_eq!(second[1] - first[1], 90 * LOOP_INK);
+    assert_eq!(second[2], first[2]);
+    assert_eq!(hundred.ink_used - ten.ink_used, 90 * LOOP_INK);
+    assert_eq!(profiled.profile(b), None, "taken");
+}

@@ -226,21 +226,33 @@ impl Bench {
     }
 }
 
-/// `keel bench [--json] [--wasm-dir DIR]`: the output to print.
+/// How `keel bench` is called.
+pub const USAGE: &str = "usage: keel bench [--json] [--wasm-dir DIR] | keel bench --profile \
+     [--wasm-dir DIR] [--names DIR]";
+
+/// `keel bench [--json] [--wasm-dir DIR]`, or `keel bench --profile [--wasm-dir DIR]
+/// [--names DIR]` ([`engine_profile`]): the output to print.
 pub fn run(args: &[&str]) -> anyhow::Result<String> {
-    let mut json = false;
+    let (mut json, mut profile, mut names) = (false, false, None::<PathBuf>);
     let mut dir = PathBuf::from(DEFAULT_WASM_DIR);
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
         match *arg {
             "--json" => json = true,
+            "--profile" => profile = true,
             "--wasm-dir" => {
                 dir = PathBuf::from(rest.next().ok_or_else(|| anyhow!("--wasm-dir needs DIR"))?)
             }
-            other => {
-                bail!("unknown argument `{other}` (usage: keel bench [--json] [--wasm-dir DIR])")
+            "--names" => {
+                names = Some(PathBuf::from(
+                    rest.next().ok_or_else(|| anyhow!("--names needs DIR"))?,
+                ))
             }
+            other => bail!("unknown argument `{other}` ({USAGE})"),
         }
+    }
+    if profile {
+        return engine_profile(&dir, names.as_deref().unwrap_or(&dir));
     }
     let bench = measure(&dir)?;
     Ok(if json {
@@ -1315,6 +1327,117 @@ fn margin_check(v: &mut Vault, id: u64) -> anyhow::Result<MarginCheck> {
         probe,
         alone,
     })
+}
+
+/// `keel bench --profile`: where the portfolio engine's ink goes in the `portfolio_margin_16`
+/// check — the same snapshot the vault streams to it, run on a profiling host
+/// ([`Host::profiling`]), each function's own ink (its basic blocks, callees excluded; host
+/// I/O is the rest of the call's ink), largest first. The contract profile strips function
+/// names, so for names build once more with `CARGO_PROFILE_CONTRACT_STRIP=false` into another
+/// target directory and pass its artifact directory as `names`: that build of the engine is
+/// the one profiled (its code differs from the stripped one by a function or two; both gas
+/// figures are printed).
+pub fn engine_profile(dir: &Path, names: &Path) -> anyhow::Result<String> {
+    let codes = load(dir)?;
+    let mut v = set_up(&codes)?;
+    let holder = v.funded_account(BOB, 1_000_000, 100)?;
+    let counter = v.funded_account(CAROL, 1_000_000, 100)?;
+    build_portfolio(&mut v, holder, counter, 16, 1)?;
+    let check = margin_check(&mut v, holder)?;
+    let named = std::fs::read(names.join("keel_risk_engine.wasm")).unwrap_or_default();
+    let names = function_names(&named);
+    let has_names = names.iter().any(Option::is_some);
+    let code = if has_names {
+        deployable_code(&deployed_module(&named))
+    } else {
+        codes["keel_risk_engine"].clone()
+    };
+    let mut host = Host::profiling();
+    let engine = host
+        .deploy(&code)
+        .map_err(|e| anyhow!("keel_risk_engine does not deploy: {e}"))?;
+    let out = host.static_call(
+        DAVE,
+        engine,
+        &check.probe.snapshot_calldata,
+        Host::GAS_LIMIT,
+    );
+    if !out.success {
+        bail!("the engine refused the snapshot: {}", revert_text(&out));
+    }
+    let profile = host
+        .profile(engine)
+        .ok_or_else(|| anyhow!("the profiling host recorded nothing"))?;
+    let in_blocks: u64 = profile.iter().sum();
+    let mut rows: Vec<(usize, u64)> = profile
+        .iter()
+        .copied()
+        .enumerate()
+        .filter(|(_, ink)| *ink > 0)
+        .collect();
+    rows.sort_by_key(|row| std::cmp::Reverse(row.1));
+    let build = if has_names {
+        "the unstripped build"
+    } else {
+        "the deployed build"
+    };
+    let mut text = format!(
+        "portfolio engine, margin(bytes) of the portfolio_margin_16 check ({build}): {} gas, \
+         {} ink, of which {in_blocks} ink in WASM blocks ({} functions ran); the deployed \
+         build: {} gas\n",
+        out.execution_gas,
+        out.ink_used,
+        rows.len(),
+        check.alone.execution_gas
+    );
+    text.push_str("      ink   share  gas  function\n");
+    for (index, ink) in rows.iter().take(25) {
+        let name = names
+            .get(*index)
+            .cloned()
+            .flatten()
+            .unwrap_or_else(|| format!("function {index}"));
+        text.push_str(&format!(
+            "{ink:>10} {:>6.2}% {:>5}  {name}\n",
+            *ink as f64 * 100.0 / in_blocks.max(1) as f64,
+            ink / keel_stylus_host::pricing::INK_PRICE
+        ));
+    }
+    if !has_names {
+        text.push_str(
+            "(no function names: build with CARGO_PROFILE_CONTRACT_STRIP=false into another \
+             --target-dir and pass --names DIR)\n",
+        );
+    }
+    Ok(text)
+}
+
+/// Demangled function names by function index from `wasm`'s name section (empty without
+/// one).
+fn function_names(wasm: &[u8]) -> Vec<Option<String>> {
+    use wasmparser::{KnownCustom, Name, Parser, Payload};
+    let mut names: Vec<Option<String>> = Vec::new();
+    for payload in Parser::new(0).parse_all(wasm).flatten() {
+        let Payload::CustomSection(section) = payload else {
+            continue;
+        };
+        let KnownCustom::Name(reader) = section.as_known() else {
+            continue;
+        };
+        for name in reader.flatten() {
+            let Name::Function(map) = name else {
+                continue;
+            };
+            for naming in map.into_iter().flatten() {
+                let index = naming.index as usize;
+                if names.len() <= index {
+                    names.resize(index + 1, None);
+                }
+                names[index] = Some(format!("{:#}", rustc_demangle::demangle(naming.name)));
+            }
+        }
+    }
+    names
 }
 
 /// `black76`: the ink of one `black76_with_greeks` (price and delta) in the test-only

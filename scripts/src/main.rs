@@ -21,7 +21,11 @@ const USAGE: &str = "usage:
   keel bench [--json] [--wasm-dir DIR]
                                    deploy the built contracts (default DIR
                                    target/wasm32-unknown-unknown/contract) in the embedded
-                                   Stylus host and print their sizes and gas figures";
+                                   Stylus host and print their sizes and gas figures
+  keel bench --profile [--wasm-dir DIR] [--names DIR]
+                                   the portfolio engine's ink per function in the
+                                   16-option margin check (names from an unstripped build
+                                   in DIR)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

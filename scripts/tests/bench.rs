@@ -205,3 +205,36 @@ fn unknown_arguments_are_refused() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--fast"));
 }
+
+#[test]
+fn profile_lists_the_engines_functions_by_ink() {
+    let Some(dir) = built() else {
+        return;
+    };
+    let dir = dir.to_str().expect("a UTF-8 path");
+    let out = keel(&["bench", "--profile", "--wasm-dir", dir, "--names", dir]);
+    assert!(
+        out.status.success(),
+        "keel bench --profile failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with("portfolio engine, margin(bytes)"),
+        "{text}"
+    );
+    // Rows: ink, share, gas, function; largest first, each a real share of the whole.
+    let rows: Vec<(u64, f64)> = text
+        .lines()
+        .filter_map(|line| {
+            let mut parts = line.split_whitespace();
+            let ink = parts.next()?.parse().ok()?;
+            let share = parts.next()?.strip_suffix('%')?.parse().ok()?;
+            Some((ink, share))
+        })
+        .collect();
+    assert!(rows.len() >= 10, "{text}");
+    assert!(rows.windows(2).all(|w| w[0].0 >= w[1].0), "{text}");
+    let shares: f64 = rows.iter().map(|r| r.1).sum();
+    assert!(shares > 50.0 && shares <= 100.01, "{shares}");
+}
