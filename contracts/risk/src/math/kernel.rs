@@ -183,12 +183,14 @@ pub(crate) fn exp_q64(x: i128) -> (u64, i32) {
     // n = ⌊x / ln 2⌋, estimated from the top bits and corrected exactly below.
     let mut n = (((x >> 40) as i64 * LOG2E_Q24) >> 48) as i32;
     let mut r = x - n_ln2_q64(n);
-    // The estimate is within one of ⌊x/ln 2⌋; each step moves r by ln 2 (±1 unit).
-    while r < 0 {
+    // The estimate is within one of ⌊x/ln 2⌋ (its error before flooring is below 2⁻¹⁵ for
+    // |x| < 256), so one step each way suffices; each moves r by ln 2 (±1 unit). Written as
+    // single steps: LLVM turns a `while` here into a 128-bit division (a compiler-rt call).
+    if r < 0 {
         n -= 1;
         r += LN2_Q64 as i128;
     }
-    while r >= LN2_Q64 as i128 {
+    if r >= LN2_Q64 as i128 {
         n += 1;
         r -= LN2_Q64 as i128;
     }
@@ -378,18 +380,25 @@ const FIVE_POW_18: u64 = 3_814_697_265_625;
 const FIVE_POW_18_RECIP: u64 = 10_633_823_966_279_326_983;
 
 /// One step of long division by 5¹⁸: `(⌊n/5¹⁸⌋, n mod 5¹⁸)` for `n = r·2⁶⁴ + limb`, `r < 5¹⁸`.
-/// The quotient is estimated from a 64-bit reciprocal (at most 5 below) and corrected.
+/// The quotient is estimated from a 64-bit reciprocal and corrected. With `a = ⌊n/2⁴¹⌋ < 2⁶⁵`
+/// and `R = ⌊2¹⁰⁵/5¹⁸⌋`, the estimate `⌊a·R/2⁶⁴⌋` is above `n/5¹⁸ − 2⁴¹/5¹⁸ − a/2⁶⁴ >
+/// n/5¹⁸ − 2.31`, so at most 3 below the quotient and the remainder before correction is
+/// below 4·5¹⁸ < 2⁶⁴: three branch-free corrections on `u64`s. (A `while` loop here is what
+/// LLVM turns into a 128-bit division, a compiler-rt call.)
 #[inline]
 fn div_five18_step(r: u64, limb: u64) -> (u64, u64) {
     let n = ((r as u128) << 64) | limb as u128;
-    // n < 5¹⁸·2⁶⁴ < 2¹⁰⁶, so n >> 41 < 2⁶⁵ and the estimate is below 2⁶⁴.
-    let mut q = mul_shr(n >> 41, FIVE_POW_18_RECIP, 64).unwrap_or(0) as u64;
-    let mut rem = n - full_product(q, FIVE_POW_18);
-    while rem >= FIVE_POW_18 as u128 {
-        q += 1;
-        rem -= FIVE_POW_18 as u128;
+    // ⌊a·R/2⁶⁴⌋ with a = a_hi·2⁶⁴ + a_lo, a_hi ≤ 1; it is below 2⁶⁴.
+    let a = n >> 41;
+    let (a_hi, a_lo) = ((a >> 64) as u64, a as u64);
+    let mut q = mulhi(a_lo, FIVE_POW_18_RECIP).wrapping_add(a_hi.wrapping_mul(FIVE_POW_18_RECIP));
+    let mut rem = (n - full_product(q, FIVE_POW_18)) as u64;
+    for _ in 0..3 {
+        let over = u64::from(rem >= FIVE_POW_18);
+        q += over;
+        rem -= FIVE_POW_18 & over.wrapping_neg();
     }
-    (q, rem as u64)
+    (q, rem)
 }
 
 /// `⌊a·b / 10¹⁸⌋` exactly, without a division instruction; `None` if it needs more than
