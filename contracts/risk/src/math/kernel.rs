@@ -131,24 +131,33 @@ fn n_ln2_q64(n: i32) -> i128 {
 }
 
 /// `⌊a·b / 2^s⌋` with a 192-bit intermediate; `None` if the result needs more than 128 bits.
+/// The shifts work on the three 64-bit limbs: a variable shift of a `u128` is a compiler-rt
+/// call on wasm32.
 #[inline]
 pub(crate) fn mul_shr(a: u128, b: u64, s: u32) -> Option<u128> {
     let low_product = full_product(a as u64, b);
     let high = full_product((a >> 64) as u64, b) + (low_product >> 64);
-    let low = low_product as u64 as u128;
+    // p = p2·2¹²⁸ + p1·2⁶⁴ + p0.
+    let (p0, p1, p2) = (low_product as u64, high as u64, (high >> 64) as u64);
+    let join = |hi: u64, lo: u64| ((hi as u128) << 64) | lo as u128;
     if s >= 64 {
+        // ⌊(p2·2⁶⁴ + p1) / 2^shift⌋, always within 128 bits.
         let shift = s - 64;
-        Some(if shift >= 128 { 0 } else { high >> shift })
+        Some(match shift {
+            0 => join(p2, p1),
+            1..=63 => join(p2 >> shift, (p1 >> shift) | (p2 << (64 - shift))),
+            64..=127 => (p2 >> (shift - 64)) as u128,
+            _ => 0,
+        })
     } else if s == 0 {
-        if high >> 64 != 0 {
-            None
-        } else {
-            Some((high << 64) | low)
-        }
-    } else if high >> (64 + s) != 0 {
+        (p2 == 0).then(|| join(p1, p0))
+    } else if p2 >> s != 0 {
         None
     } else {
-        Some((high << (64 - s)) | (low >> s))
+        Some(join(
+            (p1 >> s) | (p2 << (64 - s)),
+            (p0 >> s) | (p1 << (64 - s)),
+        ))
     }
 }
 
@@ -549,6 +558,44 @@ mod tests {
         for n in [-300, -61, -1, 0, 1, 59, 127, 196] {
             let exact = (n as i128 * LN2_Q96 as i128) >> 32;
             assert!((n_ln2_q64(n) - exact).abs() <= 1, "{n}");
+        }
+    }
+
+    /// `mul_shr` as first written, on whole `u128`s: the reference for the limb version.
+    fn mul_shr_reference(a: u128, b: u64, s: u32) -> Option<u128> {
+        let low_product = (a as u64 as u128) * b as u128;
+        let high = (a >> 64) * b as u128 + (low_product >> 64);
+        let low = low_product as u64 as u128;
+        if s >= 64 {
+            let shift = s - 64;
+            Some(if shift >= 128 { 0 } else { high >> shift })
+        } else if s == 0 {
+            (high >> 64 == 0).then_some((high << 64) | low)
+        } else if high >> (64 + s) != 0 {
+            None
+        } else {
+            Some((high << (64 - s)) | (low >> s))
+        }
+    }
+
+    #[test]
+    fn mul_shr_matches_its_whole_word_reference() {
+        let mut x: u128 = 0x2545_F491_4F6C_DD1D_9E37_79B9_7F4A_7C15;
+        for i in 0..200_000u32 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let a = x >> (i % 128);
+            let b = (x.rotate_left(29) >> (i % 64)) as u64;
+            let s = i % 200;
+            assert_eq!(mul_shr(a, b, s), mul_shr_reference(a, b, s), "{a} {b} {s}");
+        }
+        for a in [0, 1, u64::MAX as u128, u128::MAX, 1 << 127] {
+            for b in [0, 1, u64::MAX, 1 << 63] {
+                for s in [0, 1, 63, 64, 65, 127, 128, 129, 191, 192, 193, 255] {
+                    assert_eq!(mul_shr(a, b, s), mul_shr_reference(a, b, s), "{a} {b} {s}");
+                }
+            }
         }
     }
 
