@@ -614,22 +614,31 @@ impl Reader<'_> {
         }
     }
 
-    /// A canonical LEB128 `u128`.
+    /// A canonical LEB128 `u128`, gathered in two `u64` halves (a variable shift of a `u128`
+    /// is a compiler-rt call on wasm32).
     fn uint(&mut self) -> u128 {
-        let mut x: u128 = 0;
+        let (mut low, mut high) = (0u64, 0u64);
         let mut shift: u32 = 0;
         loop {
             let b = self.byte();
-            let group = u128::from(b & 0x7f);
+            let group = u64::from(b & 0x7f);
             // The 19th group (shift 126) may only hold two bits; a last group of 0 after the
             // first is a redundant (non-canonical) byte.
             if (shift == 126 && group > 0x03) || (b == 0 && shift > 0) {
                 self.fail(SnapshotError::BadVarint);
                 return 0;
             }
-            x |= group << shift;
+            if shift < 64 {
+                low |= group << shift;
+                if shift > 57 {
+                    // The group at bit 63 straddles the halves.
+                    high |= group >> (64 - shift);
+                }
+            } else {
+                high |= group << (shift - 64);
+            }
             if b & 0x80 == 0 || self.error.is_some() {
-                return x;
+                return (u128::from(high) << 64) | u128::from(low);
             }
             shift += 7;
             if shift > 126 {

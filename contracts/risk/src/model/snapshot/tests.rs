@@ -1017,3 +1017,27 @@ fn the_isolated_what_if_margins_each_position_alone() {
     assert_eq!((iso, cr), (what_if, cross));
     assert_eq!(pf, evaluate_portfolio(&spread).unwrap());
 }
+
+#[test]
+fn varints_round_trip_at_every_bit_length() {
+    // Single bits, all-ones prefixes and pseudo-random values across the whole u128 range:
+    // the decoder gathers the groups in two u64 halves, with the group at bit 63 straddling.
+    let mut values: Vec<u128> = (0..128).map(|b| 1u128 << b).collect();
+    values.extend((1..=128).map(|b| u128::MAX >> (128 - b)));
+    let mut x: u128 = 0x9E37_79B9_7F4A_7C15_F39C_C060_5CED_C834;
+    for i in 0..20_000u32 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        values.push(x >> (i % 128));
+    }
+    for v in values {
+        let mut w = Writer(Vec::new());
+        w.uint(v);
+        let mut r = Reader {
+            bytes: &w.0,
+            error: None,
+        };
+        assert_eq!((r.uint(), r.error, r.bytes.len()), (v, None, 0), "{v:#x}");
+    }
+}
