@@ -75,43 +75,21 @@ pub(crate) fn full_product_split(a: u64, b: u64) -> u128 {
     ((high as u128) << 64) | low as u128
 }
 
-/// The exact product `a·b` of two `i64`s (see [`full_product`] for the wasm32 path).
-#[inline(always)]
-pub(crate) fn full_product_signed(a: i64, b: i64) -> i128 {
-    #[cfg(target_arch = "wasm32")]
-    {
-        full_product_signed_split(a, b)
-    }
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        a as i128 * b as i128
-    }
-}
-
-/// [`full_product_signed`] as a two's-complement correction of [`full_product_split`].
-#[inline(always)]
-#[cfg_attr(not(any(target_arch = "wasm32", test)), allow(dead_code))]
-pub(crate) fn full_product_signed_split(a: i64, b: i64) -> i128 {
-    let mut p = full_product_split(a as u64, b as u64);
-    if a < 0 {
-        p = p.wrapping_sub((b as u64 as u128) << 64);
-    }
-    if b < 0 {
-        p = p.wrapping_sub((a as u64 as u128) << 64);
-    }
-    p as i128
-}
-
 /// `⌊a·b / 2⁶⁴⌋`.
 #[inline(always)]
 pub(crate) fn mulhi(a: u64, b: u64) -> u64 {
     (full_product(a, b) >> 64) as u64
 }
 
-/// `⌊a·b / 2⁶⁴⌋` for signed factors (floor, i.e. toward −∞).
+/// `⌊a·b / 2⁶⁴⌋` for signed factors (floor, i.e. toward −∞): the unsigned high word less
+/// `b` when `a < 0` and `a` when `b < 0` (two's complement), without a branch.
 #[inline(always)]
 fn mulhi_signed(a: i64, b: i64) -> i64 {
-    (full_product_signed(a, b) >> 64) as i64
+    let negative_a = (a >> 63) as u64;
+    let negative_b = (b >> 63) as u64;
+    mulhi(a as u64, b as u64)
+        .wrapping_sub(b as u64 & negative_a)
+        .wrapping_sub(a as u64 & negative_b) as i64
 }
 
 /// `⌊n·ln 2·2⁶⁴⌋` (within one unit) for a small integer `n` (`|n| < 2³¹`), from the Q96
@@ -541,8 +519,9 @@ mod tests {
             assert_eq!(full_product_split(a, b), a as u128 * b as u128);
             assert_eq!(full_product(a, b), a as u128 * b as u128);
             let (sa, sb) = (a as i64, (b as i64).wrapping_neg());
-            assert_eq!(full_product_signed_split(sa, sb), sa as i128 * sb as i128);
-            assert_eq!(full_product_signed_split(sb, sa), sa as i128 * sb as i128);
+            for (x, y) in [(sa, sb), (sb, sa), (sa, sa), (sb, sb)] {
+                assert_eq!(mulhi_signed(x, y), ((x as i128 * y as i128) >> 64) as i64);
+            }
         }
         for (a, b) in [(u64::MAX, u64::MAX), (0, u64::MAX), (1 << 63, 1 << 63)] {
             assert_eq!(full_product_split(a, b), a as u128 * b as u128);
@@ -553,7 +532,7 @@ mod tests {
             (i64::MIN, -1),
             (-1, -1),
         ] {
-            assert_eq!(full_product_signed_split(a, b), a as i128 * b as i128);
+            assert_eq!(mulhi_signed(a, b), ((a as i128 * b as i128) >> 64) as i64);
         }
         for n in [-300, -61, -1, 0, 1, 59, 127, 196] {
             let exact = (n as i128 * LN2_Q96 as i128) >> 32;
