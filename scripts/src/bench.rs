@@ -42,6 +42,9 @@ sol!(
 );
 use IMarginVault as I;
 
+sol!("../abi/IOracleAdapter.sol");
+use IOracleAdapter as adapter;
+
 mod erc20 {
     alloy_sol_types::sol! {
         function transfer(address to, uint256 amount) external returns (bool);
@@ -53,59 +56,11 @@ mod erc20 {
     }
 }
 
-mod adapter {
-    alloy_sol_types::sol! {
-        struct FeedConfig {
-            address primary;
-            address secondary;
-            uint64 stalenessLimit;
-            uint64 secondaryStalenessLimit;
-            uint256 maxDeviation;
-            uint256 confidenceFloor;
-        }
-        struct ExpiryBounds {
-            uint256 minVol;
-            uint256 maxVol;
-            uint256 forwardBand;
-            uint256 maxRate;
-            uint64 heartbeat;
-            uint256 confidenceFloor;
-        }
-        struct ExpiryData {
-            uint256 forward;
-            int256 rate;
-            int256 sviA;
-            int256 sviB;
-            int256 sviRho;
-            int256 sviM;
-            int256 sviSigma;
-            uint256 sviForward;
-            uint256 sviTau;
-            uint256 confidence;
-            uint64 timestamp;
-        }
-        function setAsset(address asset, FeedConfig config) external;
-        function setFeeder(address feeder, bool allowed) external;
-        function setSequencerFeed(address feed) external;
-        function setExpiryBounds(address underlying, ExpiryBounds bounds) external;
-        function pushExpiryData(address underlying, uint64 expiry, ExpiryData data) external;
-    }
-}
-
 mod feed {
     alloy_sol_types::sol! {
         function decimals() external view returns (uint8);
         function latestRoundData() external view returns (uint80 roundId, int256 answer, uint256 startedAt, uint256 updatedAt, uint80 answeredInRound);
         function getRoundData(uint80 roundId) external view returns (uint80 roundId, int256 answer, uint256 startedAt, uint256 updatedAt, uint80 answeredInRound);
-    }
-}
-
-mod oracle {
-    alloy_sol_types::sol! {
-        function getPrice(address asset) external view returns (uint256 price, uint256 confidence, uint64 updatedAt, uint8 sequencer);
-        function sequencerStatus() external view returns (uint8 status, uint64 since);
-        function getExpiryData(address underlying, uint64 expiry) external view;
-        function settlementPrice(address asset, uint64 expiry) external view returns (uint256 price, bool isSettled);
     }
 }
 
@@ -419,13 +374,13 @@ fn oracle_adapter() -> NativeHandler {
     Arc::new(|c: &mut NativeCall<'_>| {
         let data = c.calldata().to_vec();
         match c.selector() {
-            Some(oracle::getPriceCall::SELECTOR) => {
-                let a = oracle::getPriceCall::abi_decode(&data).map_err(|_| Vec::new())?;
+            Some(adapter::getPriceCall::SELECTOR) => {
+                let a = adapter::getPriceCall::abi_decode(&data).map_err(|_| Vec::new())?;
                 let price = c.sload(price_slot(a.asset));
                 if price.is_zero() {
                     return Err(Vec::new());
                 }
-                let out = oracle::getPriceCall::abi_encode_returns(&oracle::getPriceReturn {
+                let out = adapter::getPriceCall::abi_encode_returns(&adapter::getPriceReturn {
                     price,
                     confidence: U256::from(ONE),
                     updatedAt: c.timestamp(),
@@ -433,14 +388,14 @@ fn oracle_adapter() -> NativeHandler {
                 });
                 Ok(out)
             }
-            Some(oracle::sequencerStatusCall::SELECTOR) => Ok(
-                oracle::sequencerStatusCall::abi_encode_returns(&oracle::sequencerStatusReturn {
+            Some(adapter::sequencerStatusCall::SELECTOR) => Ok(
+                adapter::sequencerStatusCall::abi_encode_returns(&adapter::sequencerStatusReturn {
                     status: 0,
                     since: 0,
                 }),
             ),
-            Some(oracle::getExpiryDataCall::SELECTOR) => {
-                let a = oracle::getExpiryDataCall::abi_decode(&data).map_err(|_| Vec::new())?;
+            Some(adapter::getExpiryDataCall::SELECTOR) => {
+                let a = adapter::getExpiryDataCall::abi_decode(&data).map_err(|_| Vec::new())?;
                 let base = expiry_slot(a.underlying, a.expiry);
                 let mut out = Vec::with_capacity(12 * 32);
                 for i in 0..11u64 {
@@ -453,8 +408,8 @@ fn oracle_adapter() -> NativeHandler {
                 out.extend_from_slice(&U256::from(ONE).to_be_bytes::<32>());
                 Ok(out)
             }
-            Some(oracle::settlementPriceCall::SELECTOR) => Ok(
-                oracle::settlementPriceCall::abi_encode_returns(&oracle::settlementPriceReturn {
+            Some(adapter::settlementPriceCall::SELECTOR) => Ok(
+                adapter::settlementPriceCall::abi_encode_returns(&adapter::settlementPriceReturn {
                     price: U256::ZERO,
                     isSettled: false,
                 }),
@@ -688,6 +643,23 @@ impl Vault {
             },
         )?;
         Ok(())
+    }
+
+    /// Lowers ETH and WETH from spot in steps of 10 until `id` is below maintenance margin;
+    /// the price reached.
+    pub fn shock_below_maintenance(&mut self, id: u64) -> anyhow::Result<u128> {
+        let mut price = SPOT;
+        loop {
+            price -= 10;
+            self.set_price(ETH, wad(price));
+            self.set_price(WETH, wad(price));
+            if self.margin(id)?.maintenanceMargin < I256::ZERO {
+                return Ok(price);
+            }
+            if price <= 100 {
+                bail!("account {id} never fell below maintenance margin");
+            }
+        }
     }
 
     /// Pushes expiry data for (ETH, `expiry`): flat-ish SVI at the spot forward.
@@ -1264,6 +1236,19 @@ struct MarginCheck {
     alone: Outcome,
 }
 
+/// A funded portfolio account holding [`build_portfolio`]'s shape (`options` over `expiries`
+/// and a perp, against another funded account) and its margin check: (holder, check).
+fn portfolio_check(
+    v: &mut Vault,
+    options: usize,
+    expiries: usize,
+) -> anyhow::Result<(u64, MarginCheck)> {
+    let holder = v.funded_account(BOB, 1_000_000, 100)?;
+    let counter = v.funded_account(CAROL, 1_000_000, 100)?;
+    build_portfolio(v, holder, counter, options, expiries)?;
+    Ok((holder, margin_check(v, holder)?))
+}
+
 /// One initial-margin check of `id` (`requireMargin(id, true)`), with the engine's share
 /// measured through a probe on a fork.
 fn margin_check(v: &mut Vault, id: u64) -> anyhow::Result<MarginCheck> {
@@ -1340,10 +1325,7 @@ fn margin_check(v: &mut Vault, id: u64) -> anyhow::Result<MarginCheck> {
 pub fn engine_profile(dir: &Path, names: &Path) -> anyhow::Result<String> {
     let codes = load(dir)?;
     let mut v = set_up(&codes)?;
-    let holder = v.funded_account(BOB, 1_000_000, 100)?;
-    let counter = v.funded_account(CAROL, 1_000_000, 100)?;
-    build_portfolio(&mut v, holder, counter, 16, 1)?;
-    let check = margin_check(&mut v, holder)?;
+    let (_, check) = portfolio_check(&mut v, 16, 1)?;
     let named = std::fs::read(names.join("keel_risk_engine.wasm")).unwrap_or_default();
     let names = function_names(&named);
     let has_names = names.iter().any(Option::is_some);
@@ -1624,19 +1606,7 @@ pub fn measure(dir: &Path) -> anyhow::Result<Bench> {
     // start_auction / bid: a leveraged long perp, then a price fall below maintenance.
     let l = v.funded_account(ALICE, 10_000, 0)?;
     v.trade(perp, l, c, 20 * ONE as i128, SPOT * ONE)?;
-    let mut price = SPOT;
-    loop {
-        price -= 10;
-        v.set_price(ETH, wad(price));
-        v.set_price(WETH, wad(price));
-        let m = v.margin(l)?;
-        if m.maintenanceMargin < I256::ZERO {
-            break;
-        }
-        if price <= 100 {
-            bail!("account {l} never fell below maintenance margin");
-        }
-    }
+    v.shock_below_maintenance(l)?;
     let sa = v.send(CAROL, I::startAuctionCall { id: U256::from(l) })?;
     bench.push(
         "start_auction",
@@ -1676,15 +1646,15 @@ pub fn measure(dir: &Path) -> anyhow::Result<Bench> {
             LARGE_EXPIRIES,
         ),
     ] {
-        let holder = v.funded_account(BOB, 1_000_000, 100)?;
-        let counter = v.funded_account(CAROL, 1_000_000, 100)?;
-        build_portfolio(&mut v, holder, counter, options, expiries)?;
-        let MarginCheck {
-            out,
-            cached,
-            probe,
-            alone,
-        } = margin_check(&mut v, holder)?;
+        let (
+            holder,
+            MarginCheck {
+                out,
+                cached,
+                probe,
+                alone,
+            },
+        ) = portfolio_check(&mut v, options, expiries)?;
         let positions = v.margin(holder)?.positionCount;
         bench.push(
             key.clone(),

@@ -229,15 +229,30 @@ fn set_eth(v: &mut Vault, price: u128) {
 
 /// Lowers ETH from spot in steps of 10 until `id` is below maintenance margin; the price.
 fn shock_below_maintenance(v: &mut Vault, id: u64) -> u128 {
-    let mut price = SPOT;
-    loop {
-        price -= 10;
-        set_eth(v, price);
-        if v.margin(id).expect("margin").maintenanceMargin < I256::ZERO {
-            return price;
-        }
-        assert!(price > 100, "account {id} never fell below maintenance");
-    }
+    v.shock_below_maintenance(id).expect("below maintenance")
+}
+
+/// CAROL starts `id`'s auction and, a minute later, bids a quarter of it into `bidder`;
+/// both must succeed (`when` names the circumstance in failure messages).
+fn auction_and_bid_a_quarter(v: &mut Vault, id: u64, bidder: u64, when: &str) {
+    ok(
+        v,
+        &format!("startAuction, {when}"),
+        CAROL,
+        I::startAuctionCall { id: U256::from(id) },
+    );
+    v.host.advance(60);
+    ok(
+        v,
+        &format!("bid, {when}"),
+        CAROL,
+        I::bidCall {
+            id: U256::from(id),
+            bidder: U256::from(bidder),
+            fraction: U256::from(ONE / 4),
+            maxPayment: I256::MAX,
+        },
+    );
 }
 
 /// A portfolio account for ALICE with 10,000 USDC, long 20 ETH of perp against CAROL's
@@ -538,24 +553,7 @@ fn pause_blocks_trades_and_withdrawals_only() {
         DAVE,
         I::realiseCall { id: U256::from(a) },
     );
-    ok(
-        &mut v,
-        "startAuction while paused",
-        CAROL,
-        I::startAuctionCall { id: U256::from(a) },
-    );
-    v.host.advance(60);
-    ok(
-        &mut v,
-        "bid while paused",
-        CAROL,
-        I::bidCall {
-            id: U256::from(a),
-            bidder: U256::from(c),
-            fraction: U256::from(ONE / 4),
-            maxPayment: I256::MAX,
-        },
-    );
+    auction_and_bid_a_quarter(&mut v, a, c, "while paused");
     assert!(position_size(&mut v, a, perp) < signed(20 * ONE as i128));
 
     // Option settlement: a week later ETH is 2,100. Every feed answers again a minute before
@@ -1143,24 +1141,7 @@ fn sequencer_down_blocks_new_risk_not_liquidation_and_recovers_after_the_grace_p
 
     // Liquidation runs: the auction starts and a bid fills.
     shock_below_maintenance(&mut v, a);
-    ok(
-        &mut v,
-        "startAuction, sequencer down",
-        CAROL,
-        I::startAuctionCall { id: U256::from(a) },
-    );
-    v.host.advance(60);
-    ok(
-        &mut v,
-        "bid, sequencer down",
-        CAROL,
-        I::bidCall {
-            id: U256::from(a),
-            bidder: U256::from(c),
-            fraction: U256::from(ONE / 4),
-            maxPayment: I256::MAX,
-        },
-    );
+    auction_and_bid_a_quarter(&mut v, a, c, "sequencer down");
     assert!(position_size(&mut v, a, perp) < signed(19 * ONE as i128));
 
     // Back up: the grace period (the adapter's default, 1 hour) still refuses new risk.
