@@ -30,6 +30,16 @@
 //! which routes its own calls through the same handler — so a handler must not hold a
 //! `RefCell` borrow across such a callback.
 //!
+//! **Reverts roll back, as on a chain.** `TestVM` itself keeps every storage write, log and
+//! handler-side effect of a call that then reverts, so a test that asserts a revert and keeps
+//! using the state would see leftovers no chain has. `TestHost` journals instead: every call,
+//! static call and delegatecall its handler answers, and every top-level call a harness runs
+//! through [`TestHost::journaled`], is a frame; when the frame ends in `Err`, the `TestVM`'s
+//! storage, the host's logs and the handler's state ([`CallHandler::save`] /
+//! [`CallHandler::restore`]) are put back as they were when it began. Logs are therefore
+//! the host's own ([`TestHost::get_emitted_logs`], [`TestHost::clear_logs`]), not the
+//! `TestVM`'s.
+//!
 //! `()` is the handler that answers nothing (a plain `TestVM` with the per-call buffer);
 //! [`StaticCallMocks`] answers static calls from a per-call table. A test crate simulates
 //! richer chains (ERC20 tokens, engines) by implementing [`CallHandler`] on its own state and
@@ -51,6 +61,7 @@
 // implements them by delegating to `TestVM`.
 #![allow(unsafe_code)]
 
+use std::any::Any;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::ops::Deref;
@@ -113,6 +124,17 @@ pub trait CallHandler {
         let _ = (host, init_code);
         None
     }
+
+    /// A copy of whatever state of the handler a call can change (token balances, deployed
+    /// code), taken when a journaled frame begins. The default handler has none.
+    fn save(&self) -> Box<dyn Any> {
+        Box::new(())
+    }
+
+    /// Puts back what [`CallHandler::save`] took, when the frame reverted.
+    fn restore(&self, saved: Box<dyn Any>) {
+        let _ = saved;
+    }
 }
 
 /// Answers nothing: every call goes to the `TestVM`'s mocks.
@@ -169,7 +191,11 @@ pub struct TestHost<H = ()> {
     vm: TestVM,
     handler: Rc<H>,
     return_data: Rc<RefCell<Vec<u8>>>,
+    logs: Rc<RefCell<Vec<Log>>>,
 }
+
+/// One emitted log: its topics and data.
+pub type Log = (Vec<B256>, Vec<u8>);
 
 impl<H> Clone for TestHost<H> {
     fn clone(&self) -> Self {
@@ -177,6 +203,7 @@ impl<H> Clone for TestHost<H> {
             vm: self.vm.clone(),
             handler: Rc::clone(&self.handler),
             return_data: Rc::clone(&self.return_data),
+            logs: Rc::clone(&self.logs),
         }
     }
 }
@@ -208,7 +235,38 @@ impl<H> TestHost<H> {
             vm: TestVM::default(),
             handler: Rc::new(handler),
             return_data: Rc::default(),
+            logs: Rc::default(),
         }
+    }
+
+    /// The logs emitted so far (by frames that did not revert).
+    pub fn get_emitted_logs(&self) -> Vec<Log> {
+        self.logs.borrow().clone()
+    }
+
+    /// Forgets the logs emitted so far.
+    pub fn clear_logs(&self) {
+        self.logs.borrow_mut().clear();
+    }
+}
+
+impl<H: CallHandler> TestHost<H> {
+    /// Runs `frame` as one call frame: when it returns `Err`, the storage, the logs and the
+    /// handler's state are put back as they were before it (see the module docs).
+    pub fn journaled(&self, run: impl FnOnce() -> CallResult) -> CallResult {
+        let storage = self.vm.snapshot().storage;
+        let logs = self.logs.borrow().len();
+        let handler = self.handler.save();
+        let result = run();
+        if result.is_err() {
+            self.vm.clear_storage();
+            for (key, value) in storage {
+                self.vm.set_storage(key, value);
+            }
+            self.logs.borrow_mut().truncate(logs);
+            self.handler.restore(handler);
+        }
+        result
     }
 
     /// The wrapped `TestVM`.
@@ -401,7 +459,7 @@ unsafe impl<H: CallHandler> UnsafeCallAccess for TestHost<H> {
         outs_len: &mut usize,
     ) -> u8 {
         let (address, calldata) = unsafe { raw_call(to, data, data_len) };
-        match self.handler.call(&self.vm, address, &calldata, false) {
+        match self.frame(|| self.handler.call(&self.vm, address, &calldata, false)) {
             Some(result) => self.finish(result, outs_len),
             None => self.finish_fallthrough(unsafe {
                 self.vm
@@ -418,7 +476,7 @@ unsafe impl<H: CallHandler> UnsafeCallAccess for TestHost<H> {
         outs_len: &mut usize,
     ) -> u8 {
         let (address, calldata) = unsafe { raw_call(to, data, data_len) };
-        match self.handler.call(&self.vm, address, &calldata, true) {
+        match self.frame(|| self.handler.call(&self.vm, address, &calldata, true)) {
             Some(result) => self.finish(result, outs_len),
             None => self.finish_fallthrough(unsafe {
                 self.vm
@@ -435,13 +493,27 @@ unsafe impl<H: CallHandler> UnsafeCallAccess for TestHost<H> {
         outs_len: &mut usize,
     ) -> u8 {
         let (address, calldata) = unsafe { raw_call(to, data, data_len) };
-        match H::delegate_call(self, address, &calldata) {
+        match self.frame(|| H::delegate_call(self, address, &calldata)) {
             Some(result) => self.finish(result, outs_len),
             None => self.finish_fallthrough(unsafe {
                 self.vm
                     .delegate_call_contract(to, data, data_len, gas, outs_len)
             }),
         }
+    }
+}
+
+impl<H: CallHandler> TestHost<H> {
+    /// The handler's answer to a call (`None`: not answered), run as a journaled frame.
+    fn frame(&self, answer: impl FnOnce() -> Option<CallResult>) -> Option<CallResult> {
+        let mut answered = true;
+        let result = self.journaled(|| {
+            answer().unwrap_or_else(|| {
+                answered = false;
+                Ok(Vec::new())
+            })
+        });
+        answered.then_some(result)
     }
 }
 
@@ -529,9 +601,14 @@ impl<H> MeteringAccess for TestHost<H> {
 
 impl<H> RawLogAccess for TestHost<H> {
     fn emit_log(&self, input: &[u8], num_topics: usize) {
-        self.vm.emit_log(input, num_topics)
+        let (topics, data) = input.split_at((32 * num_topics).min(input.len()));
+        let topics = topics.chunks_exact(32).map(B256::from_slice).collect();
+        self.logs.borrow_mut().push((topics, data.to_vec()));
     }
     fn raw_log(&self, topics: &[B256], data: &[u8]) -> Result<(), &'static str> {
-        self.vm.raw_log(topics, data)
+        self.logs
+            .borrow_mut()
+            .push((topics.to_vec(), data.to_vec()));
+        Ok(())
     }
 }

@@ -6,17 +6,17 @@
 use alloc::vec::Vec;
 
 use alloy_primitives::{Address, I256, U256};
-use alloy_sol_types::{SolCall, SolError, SolEvent};
+use alloy_sol_types::{SolError, SolEvent};
 use keel_risk::Wad;
-use keel_stylus_common::abi::{Calldata, Word};
+use keel_stylus_common::abi::Word;
 use keel_stylus_common::convert::i256_to_i128;
 use keel_vault_state::abi::*;
 use keel_vault_state::instrument::Instrument;
-use keel_vault_state::module::delegate;
+use keel_vault_state::module::{margin_of, AccountMargin};
 use keel_vault_state::pack::{address_word, to_u128, u256_word, uint_word};
 use keel_vault_state::positions::PositionRecord;
 use keel_vault_state::{amount, token};
-use keel_vault_state::{Module, Revert, VaultState, MAX_ASSETS_PER_ACCOUNT};
+use keel_vault_state::{Revert, VaultState, MAX_ASSETS_PER_ACCOUNT};
 use stylus_sdk::prelude::*;
 
 use crate::math::{self, Params, WAD};
@@ -57,23 +57,14 @@ impl core::ops::DerefMut for LiquidationModule {
     }
 }
 
-/// The parts of an account's `MarginState` the auction uses.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Margin {
-    /// Initial-margin surplus.
-    pub im: i128,
-    /// Maintenance-margin surplus.
-    pub mm: i128,
-    /// Mark-to-market value `V`.
-    pub value: i128,
-}
-
-impl Margin {
-    /// The maintenance requirement `R = V − MM` (so haircuts the margin module applies
-    /// count as requirement, and the buffer test and the fill cap agree).
-    pub fn requirement(&self) -> Result<i128> {
-        self.value.checked_sub(self.mm).ok_or_else(Revert::overflow)
-    }
+/// The maintenance requirement `R = V − MM` of a margin reading (so haircuts the margin
+/// module applies count as requirement, and the fill cap uses the numbers the buffer is
+/// defined on).
+pub fn requirement(m: &AccountMargin) -> Result<i128> {
+    m.mtm
+        .raw()
+        .checked_sub(m.mm.raw())
+        .ok_or_else(Revert::overflow)
 }
 
 fn overflow<E>(_: E) -> Revert {
@@ -164,23 +155,9 @@ impl LiquidationModule {
 
     // ---- margin ---------------------------------------------------------------------------------
 
-    /// `margin(id)` of the margin module, by `delegatecall`, its static `MarginState` words
-    /// checked (`WadOverflow()` for a value beyond a wad, empty revert data for a short or
-    /// malformed answer).
-    pub fn margin_of(&mut self, id: U256) -> Result<Margin> {
-        let to = self.module_address(Module::Margin)?;
-        let call = Revert::with(marginCall::SELECTOR, &[u256_word(id)]).0;
-        let out = delegate(self, to, &call)?;
-        let words = Calldata::<Revert>::new(&out);
-        // mode (uint8), IM, MM, V, IM and MM requirements, worst scenario, cash, unrealised
-        // P&L, position count: ten static words.
-        words.uint(0, 1)?;
-        words.word(9)?;
-        Ok(Margin {
-            im: words.swad(1)?.raw(),
-            mm: words.swad(2)?.raw(),
-            value: words.swad(3)?.raw(),
-        })
+    /// Account `id`'s margin, read from the margin module ([`margin_of`]).
+    pub fn margin_of(&mut self, id: U256) -> Result<AccountMargin> {
+        margin_of(self, id)
     }
 
     // ---- auctions ---------------------------------------------------------------------------
@@ -220,15 +197,19 @@ impl LiquidationModule {
             return Err(id_error(AuctionAlreadyActive::SELECTOR, id));
         }
         let m = self.margin_of(id)?;
-        if m.mm >= 0 {
-            return Err(id_value_error(AboveMaintenanceMargin::SELECTOR, id, m.mm));
+        if !m.mm.is_negative() {
+            return Err(id_value_error(
+                AboveMaintenanceMargin::SELECTOR,
+                id,
+                m.mm.raw(),
+            ));
         }
         // A chain's clock is never 0; a test chain's may be, and 0 means "no auction".
         let now = self.vm().block_timestamp().max(1);
         self.auctions.setter(id).set(U256::from(now));
         self.emit(
             &[AuctionStarted::SIGNATURE_HASH, u256_word(id).into()],
-            &[math_word(m.mm), math_word(m.value)],
+            &[math_word(m.mm.raw()), math_word(m.mtm.raw())],
         );
         Ok(())
     }
@@ -240,27 +221,27 @@ impl LiquidationModule {
             && self.cash_of(id)?.is_zero())
     }
 
-    /// Ends account `id`'s auction when it holds nothing or is at or above the buffer;
-    /// returns whether it ended.
-    fn end_if_done(&mut self, id: U256, buffer: u128) -> Result<(bool, i128)> {
-        let m = self.margin_of(id)?;
-        let done = self.is_empty(id)? || checked(math::at_buffer(m.mm, m.requirement()?, buffer))?;
+    /// Ends account `id`'s auction when the account is at or above maintenance margin (cured,
+    /// or brought there by bids) or holds nothing; returns whether it ended and the
+    /// maintenance surplus.
+    fn end_if_done(&mut self, id: U256) -> Result<(bool, i128)> {
+        let mm = self.margin_of(id)?.mm.raw();
+        let done = mm >= 0 || self.is_empty(id)?;
         if done {
             self.auctions.setter(id).set(U256::ZERO);
             self.emit(
                 &[AuctionEnded::SIGNATURE_HASH, u256_word(id).into()],
-                &[math_word(m.mm)],
+                &[math_word(mm)],
             );
         }
-        Ok((done, m.mm))
+        Ok((done, mm))
     }
 
-    /// Anyone: ends account `id`'s auction once the account is at or above the buffer or
-    /// empty (`BelowMaintenanceMargin(id, mm)` otherwise).
+    /// Anyone: ends account `id`'s auction once the account is at or above maintenance
+    /// margin or empty (`BelowMaintenanceMargin(id, mm)` otherwise).
     pub fn end_auction(&mut self, id: U256) -> Result<()> {
         self.active(id)?;
-        let buffer = self.params().buffer;
-        match self.end_if_done(id, buffer)? {
+        match self.end_if_done(id)? {
             (true, _) => Ok(()),
             (false, mm) => Err(id_value_error(BelowMaintenanceMargin::SELECTOR, id, mm)),
         }
@@ -277,8 +258,9 @@ impl LiquidationModule {
         max_payment: I256,
     ) -> Result<(u128, i128)> {
         let started = self.active(id)?;
-        let (_, bidder_mode) = self.authorised(bidder)?;
-        if bidder == id {
+        let (owner, _) = self.existing(id)?;
+        let (bidder_owner, bidder_mode) = self.authorised(bidder)?;
+        if bidder == id || bidder_owner == owner || self.vm().msg_sender() == owner {
             return Err(id_error(SelfLiquidation::SELECTOR, id));
         }
         let f = match to_u128(fraction) {
@@ -292,18 +274,30 @@ impl LiquidationModule {
         };
         let p = self.params();
         let m = self.margin_of(id)?;
-        let r = m.requirement()?;
-        if checked(math::at_buffer(m.mm, r, p.buffer))? {
-            return Err(id_value_error(AboveMaintenanceMargin::SELECTOR, id, m.mm));
+        let (value, mm) = (m.mtm.raw(), m.mm.raw());
+        if mm >= 0 {
+            return Err(id_value_error(AboveMaintenanceMargin::SELECTOR, id, mm));
         }
+        let r = requirement(&m)?;
         let discount = p.discount(self.vm().block_timestamp().saturating_sub(started));
-        let cap = if m.value > 0 {
-            checked(math::max_fill(m.value, r, p.buffer, discount))?
+        let cap = if value > 0 {
+            checked(math::max_fill(value, r, p.buffer, discount))?
         } else {
             WAD
         };
         let filled = f.min(cap);
-        let payment = checked(math::payment(filled, m.value, discount))?;
+        let mut payment = checked(math::payment(filled, value, discount))?;
+
+        self.take_share(id, bidder, bidder_mode, filled)?;
+        if value > 0 {
+            let amount = Wad::from_raw(payment);
+            self.add_cash(bidder, amount.neg().map_err(overflow)?)?;
+            self.add_cash(id, amount)?;
+        } else if payment < 0 {
+            // Only what the fund and the socialisation covered is paid.
+            payment =
+                -checked(i128::try_from(self.cover(id, bidder, payment.unsigned_abs())?).ok())?;
+        }
         // A limit beyond the wad range is no limit (above) or refuses everything (below).
         let above = match i256_to_i128(max_payment) {
             Some(limit) => payment > limit,
@@ -316,16 +310,7 @@ impl LiquidationModule {
             ));
         }
 
-        self.take_share(id, bidder, bidder_mode, filled)?;
-        let amount = Wad::from_raw(payment);
-        if m.value > 0 {
-            self.add_cash(bidder, amount.neg().map_err(overflow)?)?;
-            self.add_cash(id, amount)?;
-        } else if payment < 0 {
-            self.cover(id, bidder, payment.unsigned_abs())?;
-        }
-
-        let im = self.margin_of(bidder)?.im;
+        let im = self.margin_of(bidder)?.im.raw();
         if im < 0 {
             return Err(id_value_error(BelowInitialMargin::SELECTOR, bidder, im));
         }
@@ -337,14 +322,15 @@ impl LiquidationModule {
             ],
             &[uint_word(filled), math_word(payment), uint_word(discount)],
         );
-        self.end_if_done(id, p.buffer)?;
+        self.end_if_done(id)?;
         Ok((filled, payment))
     }
 
-    /// Pays `owed` to account `bidder` for taking over bad debt of account `id`: from the
-    /// insurance fund as far as it goes, the rest socialised over all positive cash (before
-    /// the bidder is credited, so the bidder is paid in full).
-    fn cover(&mut self, id: U256, bidder: U256, owed: u128) -> Result<()> {
+    /// Pays account `bidder` for taking over bad debt of account `id`, up to `owed`: from the
+    /// insurance fund as far as it goes, the rest socialised over all positive cash as far as
+    /// the socialisation index allows (before the bidder is credited). Returns what was
+    /// credited — never more than the fund paid plus what positive cash actually gave up.
+    fn cover(&mut self, id: U256, bidder: U256, owed: u128) -> Result<u128> {
         let fund = to_u128(self.insurance.get()).unwrap_or(u128::MAX);
         let from_fund = owed.min(fund);
         if from_fund > 0 {
@@ -356,21 +342,31 @@ impl LiquidationModule {
         }
         // `from_fund ≤ owed`.
         let shortfall = owed.wrapping_sub(from_fund);
+        let mut socialised = 0;
         if shortfall > 0 {
-            let index = self.socialise(Wad::from_raw(checked(i128::try_from(shortfall).ok())?))?;
-            self.emit(
-                &[LossSocialised::SIGNATURE_HASH, u256_word(id).into()],
-                &[uint_word(shortfall), math_word(index.raw())],
-            );
+            let loss = Wad::from_raw(checked(i128::try_from(shortfall).ok())?);
+            let (taken, index) = self.socialise(loss)?;
+            socialised = taken.raw().unsigned_abs();
+            if socialised > 0 {
+                self.emit(
+                    &[LossSocialised::SIGNATURE_HASH, u256_word(id).into()],
+                    &[uint_word(socialised), math_word(index.raw())],
+                );
+            }
         }
-        let credit = Wad::from_raw(checked(i128::try_from(owed).ok())?);
-        self.add_cash(bidder, credit)?;
-        Ok(())
+        // Both parts fit a wad: the fund is at most i128::MAX, `socialised ≤ shortfall`.
+        let credited = from_fund.wrapping_add(socialised);
+        self.add_cash(
+            bidder,
+            Wad::from_raw(checked(i128::try_from(credited).ok())?),
+        )?;
+        Ok(credited)
     }
 
     /// Moves `f` (wad) of everything account `id` holds to account `bidder`: every position
-    /// (size and basis truncated toward zero), every collateral balance (rounded down) and
-    /// the cash (rounded toward −∞), within the bidder's limits.
+    /// (size and basis truncated toward zero), every collateral balance (rounded down) but
+    /// depeg-guarded collateral the guard cannot assess now, and the cash (rounded toward
+    /// −∞), within the bidder's limits (positions, expiries, assets, per-account caps).
     fn take_share(&mut self, id: U256, bidder: U256, bidder_mode: u8, f: u128) -> Result<()> {
         let mut added = false;
         for p in self.positions_of(id) {
@@ -400,6 +396,12 @@ impl LiquidationModule {
         }
 
         for asset in self.held_assets(id) {
+            let c = self.collateral(asset);
+            // Collateral the depeg guard cannot assess is worth nothing in the margin the bid
+            // was priced on: it is not sold for nothing, it stays with the account.
+            if c.depeg_guarded && self.assess(asset).is_none() {
+                continue;
+            }
             let balance = self.balances.getter(id).get(asset);
             let moved = checked(math::mul_div_down(checked(to_u128(balance))?, f, WAD))?;
             if moved == 0 {
@@ -419,6 +421,17 @@ impl LiquidationModule {
                 self.held.setter(bidder).push(asset);
             }
             let total = checked(held.checked_add(wad_u256(moved)))?;
+            if total > wad_u256(c.account_cap) {
+                return Err(Revert::with(
+                    AccountCapExceeded::SELECTOR,
+                    &[
+                        u256_word(bidder),
+                        address_word(asset),
+                        u256_word(total),
+                        uint_word(c.account_cap),
+                    ],
+                ));
+            }
             self.balances.setter(bidder).setter(asset).set(total);
         }
 

@@ -120,6 +120,6 @@ pub mod dispatch;
 pub mod export;
 pub mod math;
 
-pub use contract::{LiquidationModule, Margin};
+pub use contract::{requirement, LiquidationModule};
 pub use dispatch::dispatch;
 pub use math::Params;

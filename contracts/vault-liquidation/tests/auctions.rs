@@ -99,7 +99,7 @@ fn the_discount_grows_linearly_to_the_end_discount() {
 }
 
 #[test]
-fn end_auction_needs_the_buffer() {
+fn an_auction_ends_once_maintenance_margin_is_met() {
     let env = underwater();
     assert_eq!(
         env.fail(KEEPER, I::endAuctionCall { id: id(1) }),
@@ -113,23 +113,14 @@ fn end_auction_needs_the_buffer() {
             maintenanceMargin: i(w(-500))
         })
     );
-    // Mark 2,060: P&L 5,600, V = 2,100, R = 2,060, MM = 40 ≥ 0 but below the buffer
-    // (0.1 · 2,060 = 206): the auction goes on, and bids are still taken.
+    // Mark 2,060: P&L 5,600, V = 2,100, R = 2,060, MM = 40 ≥ 0, below the buffer (0.1 ·
+    // 2,060 = 206) — but cured: no bid buys it at a discount, and anyone ends the auction.
     env.set_mark(perp(), 2_060);
-    assert_eq!(
-        env.fail(KEEPER, I::endAuctionCall { id: id(1) }),
-        err(I::BelowMaintenanceMargin {
-            id: id(1),
-            maintenanceMargin: i(w(40))
-        })
-    );
-    // Mark 2,100: V = 2,500, R = 2,100, MM = 400 ≥ 210: bids are refused, anyone ends it.
-    env.set_mark(perp(), 2_100);
     assert_eq!(
         env.bid(BOB, 1, 2, w(1) / 10),
         Err(err(I::AboveMaintenanceMargin {
             id: id(1),
-            maintenanceMargin: i(w(400))
+            maintenanceMargin: i(w(40))
         }))
     );
     env.clear_logs();
@@ -139,20 +130,27 @@ fn end_auction_needs_the_buffer() {
         env.events::<I::AuctionEnded>(),
         vec![I::AuctionEnded {
             id: id(1),
-            maintenanceMargin: i(w(400))
+            maintenanceMargin: i(w(40))
         }]
     );
     assert_eq!(
         env.fail(KEEPER, I::endAuctionCall { id: id(1) }),
         err(I::AuctionNotActive { id: id(1) })
     );
-    // Exactly at the buffer ends it too: at mark 2,000, cash −22,800 gives V = 2,200,
-    // R = 2,000, MM = 200 = b·R.
+    // Exactly at maintenance margin is cured too: at mark 2,000, cash −23,000 gives V =
+    // 2,000 = R, MM = 0.
     env.set_mark(perp(), 2_000);
     env.set_cash(1, w(-23_500));
     env.start(1).unwrap();
-    env.set_cash(1, w(-22_800));
-    assert_eq!(env.numbers(1).mm, w(200));
+    env.set_cash(1, w(-23_000));
+    assert_eq!(env.numbers(1).mm, 0);
+    assert_eq!(
+        env.bid(BOB, 1, 2, w(1) / 10),
+        Err(err(I::AboveMaintenanceMargin {
+            id: id(1),
+            maintenanceMargin: i(0)
+        }))
+    );
     env.call(KEEPER, I::endAuctionCall { id: id(1) }).unwrap();
     assert!(!env.auction(1).active);
 }

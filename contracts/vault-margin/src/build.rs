@@ -51,12 +51,11 @@ use keel_risk::model::snapshot::Writer;
 use keel_risk::{RiskError, Wad};
 use keel_vault_state::abi::{InvalidInstrument, OracleCallFailed};
 use keel_vault_state::instrument::{Instrument, CALL, PERP};
-use keel_vault_state::oracle::Spot;
+use keel_vault_state::oracle::{Spot, DEPEGGED};
 use keel_vault_state::pack::{to_u128, u256_word};
 use keel_vault_state::{Revert, UnderlyingInfo};
 use stylus_sdk::prelude::*;
 
-use crate::calls::DEPEGGED;
 use crate::{MarginModule, Result};
 
 /// One account's snapshot, in parts.

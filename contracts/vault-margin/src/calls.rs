@@ -1,14 +1,9 @@
-//! The two outside reads only the margin module makes: the oracle adapter's
-//! `getExpiryData(address underlying, uint64 expiry)` (`abi/IOracleAdapter.sol`) and the LST
-//! depeg guard's `assess(address)` (`abi/ILstDepegGuard.sol`), each static-called and its
-//! return checked word by word as Solidity's decoder would (plus the wad range Keel's numbers
-//! live in).
-//!
-//! * Expiry data: any failure — a revert, a short or malformed answer, a non-positive
-//!   forward, a confidence above 1 — is `OracleCallFailed(underlying)`.
-//! * Assessment: any failure is `None`. The guard reverts when an asset's fundamental rate
-//!   cannot be read (a stale feed); the vault then values the asset at zero instead of
-//!   reverting, so a broken guard can never block a liquidation.
+//! The outside read only the margin module makes: the oracle adapter's
+//! `getExpiryData(address underlying, uint64 expiry)` (`abi/IOracleAdapter.sol`),
+//! static-called and its return checked word by word as Solidity's decoder would (plus the
+//! wad range Keel's numbers live in). Any failure — a revert, a short or malformed answer, a
+//! non-positive forward, a confidence above 1 — is `OracleCallFailed(underlying)`. (The depeg
+//! guard's `assess` is `keel_vault_state::oracle`'s, shared with the liquidation module.)
 
 use alloc::vec::Vec;
 
@@ -29,37 +24,15 @@ use crate::{MarginModule, Result};
 mod sigs {
     alloy_sol_types::sol! {
         function getExpiryData(address underlying, uint64 expiry) external view;
-        function assess(address asset) external view;
     }
 }
 
 /// `getExpiryData(address,uint64)`.
 pub const GET_EXPIRY_DATA: [u8; 4] = sigs::getExpiryDataCall::SELECTOR;
-/// `assess(address)`.
-pub const ASSESS: [u8; 4] = sigs::assessCall::SELECTOR;
-
-/// Depeg status Depegged (`DepegStatus.Depegged`).
-pub const DEPEGGED: u8 = 2;
-
-/// What the vault uses of the guard's `Assessment`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Assessment {
-    /// Underlying per token (wad).
-    pub rate: Wad,
-    /// 0 Normal, 1 Warning, 2 Depegged.
-    pub status: u8,
-    /// Extra haircut (wad).
-    pub add_on: Wad,
-}
 
 /// Word `i` of `out`.
 fn word(out: &[u8], i: usize) -> Option<&[u8; 32]> {
     out.get(32 * i..32 * (i + 1))?.try_into().ok()
-}
-
-/// Word `i` as a `uint256` that fits a non-negative wad.
-fn uwad(out: &[u8], i: usize) -> Option<Wad> {
-    swad(out, i).filter(|x| !x.is_negative())
 }
 
 /// Word `i` as an `int256` that fits a wad.
@@ -68,12 +41,6 @@ fn swad(out: &[u8], i: usize) -> Option<Wad> {
     let v = ((u128::from(l[1]) << 64) | u128::from(l[0])) as i128;
     let extension = if v < 0 { u64::MAX } else { 0 };
     (l[2] == extension && l[3] == extension).then_some(Wad::from_raw(v))
-}
-
-/// Word `i` as an unsigned integer of at most `max`.
-fn small(out: &[u8], i: usize, max: u64) -> Option<u64> {
-    let w = U256::from_be_bytes(*word(out, i)?);
-    u64::try_from(w).ok().filter(|&v| v <= max)
 }
 
 /// Writes the checked fields of a `getExpiryData` answer — `(ExpiryData data, uint256
@@ -109,20 +76,6 @@ pub fn write_expiry(w: &mut Writer, expiry: u64, out: &[u8]) -> Option<SviParams
     })
 }
 
-/// The checked fields of an `assess` answer: the ten static words of `Assessment` (the rate
-/// and the add-on non-negative wads, `status` ≤ 2, `fundamentalCapped` a bool,
-/// `marketState` ≤ 3).
-pub fn decode_assessment(out: &[u8]) -> Option<Assessment> {
-    word(out, 5)?;
-    small(out, 8, 1)?;
-    small(out, 9, 3)?;
-    Some(Assessment {
-        rate: uwad(out, 0)?,
-        status: small(out, 6, 2)? as u8,
-        add_on: uwad(out, 7)?,
-    })
-}
-
 impl MarginModule {
     /// Writes `(underlying, expiry)`'s market data from the oracle adapter to `w` (see
     /// [`write_expiry`]); returns its SVI slice.
@@ -140,15 +93,5 @@ impl MarginModule {
         data.extend_from_slice(&crate::uword(u128::from(expiry)));
         let out = static_call(self.vm(), Call::new(), oracle, &data).map_err(|_| failed())?;
         write_expiry(w, expiry, &out).ok_or_else(failed)
-    }
-
-    /// The depeg guard's assessment of `asset`, or `None` when the guard is unset, reverts or
-    /// answers malformed data.
-    pub fn assess(&self, asset: Address) -> Option<Assessment> {
-        let mut data = Vec::with_capacity(36);
-        data.extend_from_slice(&ASSESS);
-        data.extend_from_slice(&address_word(asset));
-        let out = static_call(self.vm(), Call::new(), self.depeg_guard.get(), &data).ok()?;
-        decode_assessment(&out)
     }
 }

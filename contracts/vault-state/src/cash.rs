@@ -10,7 +10,10 @@
 //! against the holder (floors), so the vault never owes more than it holds.
 //!
 //! The index never falls below [`MIN_CASH_INDEX`] (10⁻⁹): a loss that would take it lower is
-//! socialised only down to that floor and the rest stays recorded in `socialised`.
+//! socialised only down to that floor, and with no positive cash nothing is socialised.
+//! `socialised` records what positive cash actually gave up; the caller learns it and pays
+//! out no more (the liquidation module credits a bidder only what the insurance fund and the
+//! socialisation covered).
 
 use alloy_primitives::I256;
 use keel_risk::{RiskError, Wad};
@@ -97,29 +100,37 @@ impl VaultState {
             .map_err(overflow)
     }
 
-    /// Spreads `loss` (wad, ≥ 0) over every positive cash balance by lowering the index;
-    /// adds it to `socialised`. Returns the new index.
-    pub fn socialise(&mut self, loss: Wad) -> Result<Wad> {
+    /// Spreads `loss` (wad, ≥ 0) over every positive cash balance by lowering the index, as
+    /// far as it can: not below [`MIN_CASH_INDEX`], and not at all when no cash is positive.
+    /// Returns what positive cash gave up (`≤ loss`, the drop of the positive total; each
+    /// balance's own floor may differ from it by a wei) and the new index; adds the former to
+    /// `socialised`.
+    pub fn socialise(&mut self, loss: Wad) -> Result<(Wad, Wad)> {
         let index = self.cash_index();
         let total = self.total_positive_cash()?;
-        let new_index = if loss.is_positive() && total.is_positive() {
-            let kept = total.sub(loss).map_err(overflow)?.max_zero();
-            index
-                .mul_div(kept, total)
-                .map_err(overflow)?
-                .max(Wad::from_raw(MIN_CASH_INDEX))
-        } else {
-            index
-        };
-        if new_index < index {
-            self.cash_index.set(U256::from(new_index.raw() as u128));
+        if !loss.is_positive() || !total.is_positive() {
+            return Ok((Wad::ZERO, index));
         }
+        let kept = total.sub(loss).map_err(overflow)?.max_zero();
+        let new_index = index
+            .mul_div(kept, total)
+            .map_err(overflow)?
+            .max(Wad::from_raw(MIN_CASH_INDEX));
+        if new_index >= index {
+            return Ok((Wad::ZERO, index));
+        }
+        self.cash_index.set(U256::from(new_index.raw() as u128));
+        let taken = total
+            .sub(self.total_positive_cash()?)
+            .map_err(overflow)?
+            .min(loss)
+            .max_zero();
         let recorded = self
             .socialised
             .get()
-            .checked_add(U256::from(loss.max_zero().raw() as u128))
+            .checked_add(U256::from(taken.raw() as u128))
             .ok_or_else(Revert::overflow)?;
         self.socialised.set(recorded);
-        Ok(new_index)
+        Ok((taken, new_index))
     }
 }

@@ -1,14 +1,18 @@
-//! The vault's modules: which contract serves each function of the interface, and the
-//! `delegatecall` that forwards a call to it.
+//! The vault's modules: which contract serves each function of the interface, the
+//! `delegatecall` that forwards a call to it, and the margin module's `margin(id)` as the
+//! trading and liquidation modules read it ([`margin_of`]).
 
 use alloc::vec::Vec;
 
-use alloy_primitives::Address;
+use alloy_primitives::{Address, U256};
 
 use alloy_sol_types::{SolCall, SolError};
 use stylus_sdk::call::delegate_call;
 use stylus_sdk::prelude::*;
 use stylus_sdk::stylus_core::calls::Call;
+
+use keel_risk::Wad;
+use keel_stylus_common::abi::Calldata;
 
 use crate::abi::*;
 use crate::layout::VaultState;
@@ -117,4 +121,57 @@ pub fn delegate<S: TopLevelStorage + HostAccess>(
             _ => Vec::new(),
         })
     })
+}
+
+/// The parts of an account's `MarginState` the trading and liquidation modules use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AccountMargin {
+    /// Initial-margin surplus.
+    pub im: Wad,
+    /// Maintenance-margin surplus.
+    pub mm: Wad,
+    /// Mark-to-market value `V`.
+    pub mtm: Wad,
+}
+
+/// Account `id`'s margin in its own mode: the margin module's `margin(id)`, by
+/// `delegatecall` from `top` (a module running on the vault's storage), its ten static
+/// `MarginState` words checked (`WadOverflow()` for a value beyond a wad, empty revert data
+/// for a short or malformed answer). The margin module's errors pass through.
+pub fn margin_of<S>(top: &mut S, id: U256) -> Result<AccountMargin>
+where
+    S: TopLevelStorage + HostAccess + core::ops::Deref<Target = VaultState>,
+{
+    let to = top.module_address(Module::Margin)?;
+    let call = Revert::with(marginCall::SELECTOR, &[crate::pack::u256_word(id)]).0;
+    let out = delegate(top, to, &call)?;
+    let words = Calldata::<Revert>::new(&out);
+    // mode (uint8), IM, MM, V, IM and MM requirements, worst scenario, cash, unrealised
+    // P&L, position count.
+    words.uint(0, 1)?;
+    words.word(9)?;
+    Ok(AccountMargin {
+        im: words.swad(1)?,
+        mm: words.swad(2)?,
+        mtm: words.swad(3)?,
+    })
+}
+
+/// Ends account `id`'s auction if one runs and the account is now at or above maintenance
+/// margin (the liquidation module's `endAuction(id)`, by `delegatecall` from `top`); a
+/// refusal — the account still below, or no liquidation module — changes nothing. Called
+/// after the account's own deposits and trades, so a cure ends the auction at once.
+pub fn end_auction_if_cured<S>(top: &mut S, id: U256)
+where
+    S: TopLevelStorage + HostAccess + core::ops::Deref<Target = VaultState>,
+{
+    if top.auctions.get(id).is_zero() {
+        return;
+    }
+    let Ok(to) = top.module_address(Module::Liquidation) else {
+        return;
+    };
+    let call = Revert::with(endAuctionCall::SELECTOR, &[crate::pack::u256_word(id)]).0;
+    // A refusal is the answer "not cured yet": its revert undid whatever it did.
+    let _ = delegate(top, to, &call);
 }

@@ -2,6 +2,9 @@
 //! `getPrice`, `sequencerStatus` and `settlementPrice`, with their returns checked as
 //! Solidity's decoder would and every failure reported as `OracleCallFailed(asset)` (the
 //! adapter's own revert data is not passed on: the vault's callers see one named error).
+//! And the LST depeg guard's `assess(address)` (`abi/ILstDepegGuard.sol`), which the margin
+//! module prices guarded collateral with and the liquidation module asks before a bid takes
+//! such collateral: any failure of it is `None`.
 
 use alloc::vec::Vec;
 
@@ -22,6 +25,7 @@ mod calls {
         function getPrice(address asset) external view returns (uint256 price, uint256 confidence, uint64 updatedAt, uint8 sequencer);
         function sequencerStatus() external view returns (uint8 status, uint64 since);
         function settlementPrice(address asset, uint64 expiry) external view returns (uint256 price, bool isSettled);
+        function assess(address asset) external view;
     }
 }
 
@@ -33,6 +37,36 @@ pub const GET_PRICE: [u8; 4] = calls::getPriceCall::SELECTOR;
 pub const SEQUENCER_STATUS: [u8; 4] = calls::sequencerStatusCall::SELECTOR;
 /// `settlementPrice(address,uint64)`.
 pub const SETTLEMENT_PRICE: [u8; 4] = calls::settlementPriceCall::SELECTOR;
+
+/// `assess(address)` of the depeg guard.
+pub const ASSESS: [u8; 4] = calls::assessCall::SELECTOR;
+
+/// Depeg status Depegged (`DepegStatus.Depegged`).
+pub const DEPEGGED: u8 = 2;
+
+/// What the vault uses of the guard's `Assessment`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Assessment {
+    /// Underlying per token (wad).
+    pub rate: Wad,
+    /// 0 Normal, 1 Warning, 2 Depegged.
+    pub status: u8,
+    /// Extra haircut (wad).
+    pub add_on: Wad,
+}
+
+/// The checked fields of an `assess` answer: the ten static words of `Assessment` (the rate
+/// and the add-on non-negative wads, `status` ≤ 2, `fundamentalCapped` a bool,
+/// `marketState` ≤ 3).
+pub fn decode_assessment(out: &[u8]) -> Option<Assessment> {
+    small(out, 8, 1)?;
+    small(out, 9, 3)?;
+    Some(Assessment {
+        rate: uwad(out, 0)?,
+        status: small(out, 6, 2)? as u8,
+        add_on: uwad(out, 7)?,
+    })
+}
 
 /// Sequencer status: up.
 pub const SEQUENCER_UP: u8 = 0;
@@ -108,6 +142,16 @@ impl VaultState {
             .ok_or_else(|| failed(Address::ZERO))
     }
 
+    /// The depeg guard's assessment of `asset`, or `None` when the guard is unset, reverts or
+    /// answers malformed data.
+    pub fn assess(&self, asset: Address) -> Option<Assessment> {
+        let mut data = Vec::with_capacity(36);
+        data.extend_from_slice(&ASSESS);
+        data.extend_from_slice(&address_word(asset));
+        let out = static_call(self.vm(), Call::new(), self.depeg_guard.get(), &data).ok()?;
+        decode_assessment(&out)
+    }
+
     /// `settlementPrice(asset, expiry)`: the fixed price, or `None` when not fixed yet.
     pub fn settlement_price(&self, asset: Address, expiry: u64) -> Result<Option<Wad>> {
         let mut data = Vec::with_capacity(68);
@@ -136,5 +180,6 @@ mod tests {
         assert_eq!(GET_PRICE, sel("getPrice(address)"));
         assert_eq!(SEQUENCER_STATUS, sel("sequencerStatus()"));
         assert_eq!(SETTLEMENT_PRICE, sel("settlementPrice(address,uint64)"));
+        assert_eq!(ASSESS, sel("assess(address)"));
     }
 }

@@ -42,8 +42,9 @@ fn a_socialised_loss_scales_every_positive_balance_and_spares_debts() {
     s.set_cash(id(2), w("100")).unwrap();
     s.set_cash(id(3), w("-25")).unwrap();
     // 40 over 400 of positive cash: every positive balance keeps 90 %.
-    let index = s.socialise(w("40")).unwrap();
+    let (taken, index) = s.socialise(w("40")).unwrap();
     assert_eq!(index, w("0.9"));
+    assert_eq!(taken, w("40"));
     assert_eq!(s.cash_of(id(1)).unwrap(), w("270"));
     assert_eq!(s.cash_of(id(2)).unwrap(), w("90"));
     assert_eq!(s.cash_of(id(3)).unwrap(), w("-25"));
@@ -57,7 +58,7 @@ fn a_socialised_loss_scales_every_positive_balance_and_spares_debts() {
         "{fresh}"
     );
     // A second loss compounds: 41 over (just under) 410 keeps (just under) 90 % again.
-    let index = s.socialise(w("41")).unwrap().raw();
+    let index = s.socialise(w("41")).unwrap().1.raw();
     assert!(
         (w("0.81").raw() - 2..=w("0.81").raw()).contains(&index),
         "{index}"
@@ -78,10 +79,11 @@ fn rounding_never_creates_cash() {
     s.set_cash(id(1), Wad::from_raw(1_000_000_000_000_000_007))
         .unwrap();
     s.set_cash(id(2), Wad::from_raw(3)).unwrap();
-    s.socialise(Wad::from_raw(333_333_333_333_333_337)).unwrap();
+    let (taken, _) = s.socialise(Wad::from_raw(333_333_333_333_333_337)).unwrap();
+    assert!(taken.raw() <= 333_333_333_333_333_337);
     let total_before = 1_000_000_000_000_000_010i128;
     let after = s.cash_of(id(1)).unwrap().raw() + s.cash_of(id(2)).unwrap().raw();
-    assert!(after <= total_before - 333_333_333_333_333_337, "{after}");
+    assert!(after <= total_before - taken.raw() + 2, "{after}");
     // Writing a read balance back never increases it.
     for n in [1u64, 2] {
         let a = s.cash_of(id(n)).unwrap();
@@ -91,20 +93,24 @@ fn rounding_never_creates_cash() {
 }
 
 #[test]
-fn a_loss_beyond_all_positive_cash_stops_at_the_index_floor_and_is_recorded() {
+fn a_loss_beyond_all_positive_cash_stops_at_the_index_floor_and_records_only_what_was_taken() {
     let vm = TestVM::default();
     let mut s = VaultState::from(&vm);
     s.set_cash(id(1), w("10")).unwrap();
-    let index = s.socialise(w("25")).unwrap();
+    let (taken, index) = s.socialise(w("25")).unwrap();
     assert_eq!(index, Wad::from_raw(MIN_CASH_INDEX));
-    assert!(s.cash_of(id(1)).unwrap() <= w("0.00000001"));
-    assert_eq!(s.socialised.get(), U256::from(25u128 * 10u128.pow(18)));
-    // Without positive cash a loss only records.
+    let left = s.cash_of(id(1)).unwrap();
+    assert!(left <= w("0.00000001"));
+    // Positive cash gave up 10 less what the floor left it, not 25.
+    assert_eq!(taken, w("10").sub(left).unwrap());
+    assert_eq!(s.socialised.get(), U256::from(taken.raw() as u128));
+    // Without positive cash nothing is socialised, nor recorded.
     let vm = TestVM::default();
     let mut s = VaultState::from(&vm);
     s.set_cash(id(1), w("-10")).unwrap();
-    assert_eq!(s.socialise(w("5")).unwrap(), Wad::ONE);
+    assert_eq!(s.socialise(w("5")).unwrap(), (Wad::ZERO, Wad::ONE));
     assert_eq!(s.cash_of(id(1)).unwrap(), w("-10"));
+    assert_eq!(s.socialised.get(), U256::ZERO);
 }
 
 fn rec(instrument: u64, size: &str, basis: &str) -> PositionRecord {

@@ -14,8 +14,11 @@
 //!   prefix given to [`Chain::set_create_prefix`]; its `code` is the runtime;
 //! * per-call static-call mocks for anything else.
 //!
-//! Storage, sender, timestamp and logs are the wrapped `TestVM`'s.
+//! Storage, sender and timestamp are the wrapped `TestVM`'s, logs the host's. Every frame is
+//! journaled (`TestHost::journaled`): a call that reverts leaves no storage write, log, token
+//! movement or deployed data contract behind.
 
+use std::any::Any;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -49,6 +52,7 @@ pub enum Kind {
 }
 
 /// One simulated token.
+#[derive(Clone)]
 pub struct Token {
     pub decimals: u8,
     pub kind: Kind,
@@ -249,7 +253,37 @@ impl Chain {
     }
 }
 
+/// What a reverted frame puts back: token balances and the calls made to tokens, and the
+/// data contracts `create1` deployed.
+struct Saved {
+    tokens: HashMap<Address, Token>,
+    calls: usize,
+    code: HashMap<Address, Vec<u8>>,
+    created: u64,
+}
+
 impl CallHandler for Chain {
+    fn save(&self) -> Box<dyn Any> {
+        let s = self.state.borrow();
+        Box::new(Saved {
+            tokens: s.tokens.clone(),
+            calls: s.calls.len(),
+            code: self.code.borrow().clone(),
+            created: *self.created.borrow(),
+        })
+    }
+
+    fn restore(&self, saved: Box<dyn Any>) {
+        let Ok(saved) = saved.downcast::<Saved>() else {
+            return;
+        };
+        let mut s = self.state.borrow_mut();
+        s.tokens = saved.tokens;
+        s.calls.truncate(saved.calls);
+        *self.code.borrow_mut() = saved.code;
+        *self.created.borrow_mut() = saved.created;
+    }
+
     fn call(
         &self,
         vm: &TestVM,

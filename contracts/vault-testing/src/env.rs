@@ -167,12 +167,16 @@ pub trait VaultHarness {
     fn raw(&self, from: Address, calldata: Vec<u8>) -> Result<Vec<u8>, Vec<u8>> {
         let host = self.host();
         host.set_sender(from);
-        router_entrypoint::<MarginVault, MarginVault>(
-            calldata,
-            VM {
-                host: Box::new(host.clone()),
-            },
-        )
+        // A reverted call leaves no storage write, log or token movement behind, as on a
+        // chain (the host journals each frame).
+        host.journaled(|| {
+            router_entrypoint::<MarginVault, MarginVault>(
+                calldata,
+                VM {
+                    host: Box::new(host.clone()),
+                },
+            )
+        })
     }
 
     /// A typed call: its decoded return, or the revert data.
@@ -208,7 +212,7 @@ pub trait VaultHarness {
 
     /// Forgets the events emitted so far.
     fn clear_logs(&self) {
-        self.host().vm().clear_mocks();
+        self.host().clear_logs();
     }
 
     /// The vault's storage, read and written directly.

@@ -43,7 +43,7 @@ use keel_risk::{RiskError, Wad};
 use keel_stylus_common::abi::int_word;
 use keel_vault_state::abi::*;
 use keel_vault_state::instrument::{Instrument, CALL};
-use keel_vault_state::module::delegate;
+use keel_vault_state::module::{delegate, end_auction_if_cured, margin_of, AccountMargin};
 use keel_vault_state::pack::{address_word, to_u128, u256_word, uint_word};
 use keel_vault_state::positions::PositionRecord;
 use keel_vault_state::{Module, Revert, UnderlyingInfo, VaultState, MAX_UNDERLYINGS};
@@ -340,19 +340,23 @@ impl TradingModule {
             Some(self.mark(asset)?)
         };
         let maker_size = t.size.neg().map_err(ov)?;
+        // A reducing side may settle below initial margin only if the trade moves no value
+        // out of it: its margin before the trade is the reference.
+        let taker_before = self.before_reduction(t.taker, t.instrument, t.size)?;
+        let maker_before = self.before_reduction(t.maker, t.instrument, maker_size)?;
         let leg = |id, mode, size, fee| Leg {
             id,
             mode,
             size,
             fee,
         };
-        let taker_initial = self.apply(
+        self.apply(
             &leg(t.taker, taker_mode, t.size, t.taker_fee),
             &inst,
             t,
             mark,
         )?;
-        let maker_initial = self.apply(
+        self.apply(
             &leg(t.maker, maker_mode, maker_size, t.maker_fee),
             &inst,
             t,
@@ -365,8 +369,8 @@ impl TradingModule {
             .checked_add(U256::from(fees.raw() as u128))
             .ok_or_else(Revert::overflow)?;
         self.insurance.set(insurance);
-        self.require_margin(t.taker, taker_initial)?;
-        self.require_margin(t.maker, maker_initial)?;
+        self.check_side(t.taker, taker_before, t.taker_fee)?;
+        self.check_side(t.maker, maker_before, t.maker_fee)?;
         self.emit(
             &[
                 TradeSettled::SIGNATURE_HASH,
@@ -384,14 +388,14 @@ impl TradingModule {
         Ok(())
     }
 
-    /// Applies one side of trade `t`; returns whether its margin check is at the initial level.
+    /// Applies one side of trade `t`.
     fn apply(
         &mut self,
         leg: &Leg,
         inst: &Instrument,
         t: &TradeArgs,
         mark: Option<(Wad, Wad)>,
-    ) -> Result<bool> {
+    ) -> Result<()> {
         let id = leg.id;
         let d = leg.size;
         let (s, basis) = self
@@ -421,9 +425,47 @@ impl TradingModule {
                 basis: basis2,
             },
         );
+        Ok(())
+    }
+
+    /// Account `id`'s margin before a change `d` of its position in `instrument`, when the
+    /// change reduces risk (`|s + d| < |s|` without a sign flip, closing included); `None`
+    /// for an opening, increasing or flipping change.
+    fn before_reduction(
+        &mut self,
+        id: U256,
+        instrument: U256,
+        d: Wad,
+    ) -> Result<Option<AccountMargin>> {
+        let s = self
+            .position_of(id, instrument)
+            .map_or(Wad::ZERO, |p| p.size);
+        let s2 = s.add(d).map_err(ov)?;
         let reducing = s2.raw().unsigned_abs() < s.raw().unsigned_abs()
             && (s2.is_zero() || s2.is_negative() == s.is_negative());
-        Ok(!reducing)
+        if !reducing {
+            return Ok(None);
+        }
+        margin_of(self, id).map(Some)
+    }
+
+    /// The margin rule of one settled side (see the module docs): initial margin met, or —
+    /// for a reducing side whose margin `before` the trade is known — neither its
+    /// initial-margin surplus nor its mark-to-market plus its `fee` lower than before. Then
+    /// ends the account's auction if the trade cured it.
+    fn check_side(&mut self, id: U256, before: Option<AccountMargin>, fee: Wad) -> Result<()> {
+        if let Err(refused) = self.require_margin(id, true) {
+            let Some(before) = before else {
+                return Err(refused);
+            };
+            let after = margin_of(self, id)?;
+            let value = after.mtm.add(fee).map_err(ov)?;
+            if after.im < before.im || value < before.mtm {
+                return Err(refused);
+            }
+        }
+        end_auction_if_cured(self, id);
+        Ok(())
     }
 
     /// Checks that account `id` (in `mode`) may open a position in `inst`.

@@ -19,8 +19,6 @@ type Step = (
 );
 
 /// Instrument, size, the margin requests expected.
-type Case = (U256, i128, [(u64, bool); 2]);
-
 /// `x` units as a raw wad.
 const fn u(x: i128) -> i128 {
     x * ONE
@@ -174,32 +172,34 @@ fn many_trades_stay_zero_sum_with_fees_in_insurance() {
 }
 
 #[test]
-fn risk_reducing_changes_ask_for_maintenance_only() {
+fn reducing_sides_are_measured_before_and_every_side_is_checked_at_initial_margin() {
     let env = Env::new();
     let perp = env.perp(ETH);
     let call = env.id(ETH, CALL, EXPIRY, wad(2_500));
-    let cases: [Case; 9] = [
+    // (instrument, size, sides read before the trade)
+    let cases: [(U256, i128, Vec<u64>); 9] = [
         // Open: 1 long 2, 2 short 2.
-        (perp, u(2), [(1, true), (2, true)]),
+        (perp, u(2), vec![]),
         // Increase both.
-        (perp, u(1), [(1, true), (2, true)]),
+        (perp, u(1), vec![]),
         // Reduce both (3 → 1).
-        (perp, -u(2), [(1, false), (2, false)]),
+        (perp, -u(2), vec![1, 2]),
         // Flip both to a larger size (1 → −2).
-        (perp, -u(3), [(1, true), (2, true)]),
-        // Flip both to a smaller size (−2 → 1): initial even though |size| shrinks.
-        (perp, u(3), [(1, true), (2, true)]),
+        (perp, -u(3), vec![]),
+        // Flip both to a smaller size (−2 → 1): not a reduction although |size| shrinks.
+        (perp, u(3), vec![]),
         // Close both.
-        (perp, -u(1), [(1, false), (2, false)]),
+        (perp, -u(1), vec![1, 2]),
         // Options follow the same rule.
-        (call, u(4), [(1, true), (2, true)]),
-        (call, -u(1), [(1, false), (2, false)]),
-        (call, -u(3), [(1, false), (2, false)]),
+        (call, u(4), vec![]),
+        (call, -u(1), vec![1, 2]),
+        (call, -u(3), vec![1, 2]),
     ];
-    for (k, (instrument, size, expected)) in cases.into_iter().enumerate() {
+    for (k, (instrument, size, read)) in cases.into_iter().enumerate() {
         env.settle(env.trade(instrument, 1, 2, size, u(2_000)))
             .unwrap();
-        assert_eq!(env.margin_requests(), expected, "step {k}");
+        assert_eq!(env.margin_requests(), [(1, true), (2, true)], "step {k}");
+        assert_eq!(env.margin_reads(), read, "step {k}");
     }
     assert!(env.positions(1).is_empty());
     assert!(env.positions(2).is_empty());
@@ -219,28 +219,55 @@ fn the_margin_modules_refusal_passes_through() {
         Err(below_im)
     );
     assert_eq!(env.margin_requests(), vec![(1, true), (2, true)]);
+    // Refused: nothing of the trade is left.
+    assert!(env.positions(1).is_empty() && env.positions(2).is_empty());
+    assert_eq!((env.cash(1), env.cash(2)), (0, 0));
+}
 
-    // A reduction asks for maintenance only: the initial-level refusal does not apply.
+#[test]
+fn a_reducing_side_below_initial_margin_must_not_lose_surplus_or_value() {
     let env = Env::new();
+    let perp = env.perp(ETH);
     env.settle(env.trade(perp, 1, 2, u(2), u(2_000))).unwrap();
-    env.refuse_margin(
-        2,
-        true,
+    let below = |id: u64| {
         err(I::BelowInitialMargin {
-            id: U256::from(2),
+            id: U256::from(id),
             initialMargin: swad(-5),
-        }),
-    );
-    env.margin_requests();
-    env.settle(env.trade(perp, 1, 2, -u(1), u(2_000))).unwrap();
-    let below_mm = err(I::BelowMaintenanceMargin {
-        id: U256::from(1),
-        maintenanceMargin: swad(-1),
-    });
-    env.refuse_margin(1, false, below_mm.clone());
+        })
+    };
+    env.refuse_margin(2, true, below(2));
+    env.margin_reads();
+    // Account 2 reduces (−2 → −1) below initial margin. Before: IM surplus −5, value 100.
+    // After, as read: (IM, value) — accepted only when neither fell (its fee 0 here).
+    let cases = [
+        ((-5, 100), true),
+        ((-4, 150), true),
+        ((-6, 100), false),
+        ((-5, 99), false),
+        ((10, 0), false),
+    ];
+    for ((im, value), accepted) in cases {
+        env.readings(2, &[(-5 * ONE, 100 * ONE), (im * ONE, value * ONE)]);
+        let result = env.settle(env.trade(perp, 2, 1, u(1) / 4, u(2_000)));
+        assert_eq!(result.is_ok(), accepted, "after ({im}, {value})");
+        if !accepted {
+            // The refusal is the margin module's own.
+            assert_eq!(result, Err(below(2)));
+        }
+        // Both sides reduce: each is read before; account 2, refused initial margin, after.
+        assert_eq!(env.margin_reads(), [2, 1, 2]);
+    }
+    // The side's own fee may lower its value: it goes to the insurance fund.
+    env.readings(2, &[(-5 * ONE, 100 * ONE), (-5 * ONE, 97 * ONE)]);
+    let mut t = env.trade(perp, 2, 1, u(1) / 4, u(2_000));
+    t.takerFee = U256::from(3 * ONE as u128);
+    env.settle(t.clone()).unwrap();
+    env.readings(2, &[(-5 * ONE, 100 * ONE), (-5 * ONE, 96 * ONE)]);
+    assert_eq!(env.settle(t), Err(below(2)));
+    // An increasing side has no such way out.
     assert_eq!(
-        env.settle(env.trade(perp, 1, 2, -u(1) / 2, u(2_000))),
-        Err(below_mm)
+        env.settle(env.trade(perp, 1, 2, u(1), u(2_000))),
+        Err(below(2))
     );
 }
 

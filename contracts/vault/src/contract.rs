@@ -27,7 +27,7 @@ use keel_risk::Wad;
 use keel_stylus_common::abi::Word;
 use keel_vault_state::abi::*;
 use keel_vault_state::amount;
-use keel_vault_state::module::delegate;
+use keel_vault_state::module::{delegate, end_auction_if_cured};
 use keel_vault_state::pack::{account_word, address_word, u256_word, uint_word, unpack_account};
 use keel_vault_state::token;
 use keel_vault_state::{Collateral, Module, Revert, VaultState, MAX_ASSETS_PER_ACCOUNT, MODES};
@@ -364,6 +364,10 @@ impl MarginVault {
         self.lock()?;
         let result = self.deposit_locked(id, asset, amount, &c);
         self.state.unlock();
+        if result.is_ok() {
+            // A deposit that cures an account in auction ends the auction.
+            end_auction_if_cured(self, id);
+        }
         result
     }
 

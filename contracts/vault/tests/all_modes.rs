@@ -146,7 +146,7 @@ fn vault() -> Env {
     for id in [PORTFOLIO, CROSS_ACCOUNT, MAKER, ISOLATED] {
         mock_cross(&env, id);
     }
-    env.host.vm().clear_mocks();
+    env.host.clear_logs();
     env
 }
 

@@ -44,7 +44,7 @@ fn env() -> Env {
             basis: Wad::from_int(-10_000),
         },
     );
-    env.host.vm().clear_mocks();
+    env.host.clear_logs();
     env
 }
 

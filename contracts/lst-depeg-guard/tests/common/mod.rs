@@ -102,7 +102,9 @@ impl Env {
         let vm = VM {
             host: Box::new(self.host.clone()),
         };
-        router_entrypoint::<LstDepegGuard, LstDepegGuard>(calldata, vm)
+        // A reverted call leaves no storage write or log behind, as on a chain.
+        self.host
+            .journaled(|| router_entrypoint::<LstDepegGuard, LstDepegGuard>(calldata, vm))
             .map_err(|data| Error::abi_decode(&data).expect("revert is an interface error"))
     }
 
@@ -114,7 +116,7 @@ impl Env {
     /// The events emitted since the last call, decoded with the interface (then cleared).
     pub fn events(&self) -> Vec<Event> {
         let logs = self.host.get_emitted_logs();
-        self.host.vm().clear_mocks();
+        self.host.clear_logs();
         logs.into_iter()
             .map(|(topics, data)| {
                 Event::decode_raw_log(&topics, &data).expect("log is an interface event")

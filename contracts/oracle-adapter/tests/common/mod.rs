@@ -97,7 +97,7 @@ impl Env {
         env.sequencer(0, NOW - 86_400);
         env.call(OWNER, I::setSequencerFeedCall { feed: SEQUENCER })
             .unwrap();
-        env.host.vm().clear_mocks(); // clears the TestVM's logs (feed mocks are the host's)
+        env.host.clear_logs();
         env
     }
 
@@ -109,12 +109,15 @@ impl Env {
 
     pub fn raw(&self, from: Address, calldata: Vec<u8>) -> Result<Vec<u8>, Vec<u8>> {
         self.host.set_sender(from);
-        router_entrypoint::<OracleAdapter, OracleAdapter>(
-            calldata,
-            VM {
-                host: Box::new(self.host.clone()),
-            },
-        )
+        // A reverted call leaves no storage write or log behind, as on a chain.
+        self.host.journaled(|| {
+            router_entrypoint::<OracleAdapter, OracleAdapter>(
+                calldata,
+                VM {
+                    host: Box::new(self.host.clone()),
+                },
+            )
+        })
     }
 
     pub fn call<C: SolCall>(&self, from: Address, call: C) -> Result<C::Return, Vec<u8>> {
@@ -156,7 +159,7 @@ impl Env {
         self.host.get_emitted_logs()
     }
     pub fn clear_logs(&self) {
-        self.host.vm().clear_mocks();
+        self.host.clear_logs();
     }
     /// The only log emitted since the last clear, decoded as `E`.
     pub fn event<E: SolEvent>(&self) -> E {

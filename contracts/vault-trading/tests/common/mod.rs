@@ -1,13 +1,14 @@
 //! Test harness: the vault core deployed on a `ChainHost`, the trading module installed at
 //! [`TRADING`] (core `setModule(1, …)`, reached by delegatecall through the core's real entry
 //! path), and at [`MARGIN`] a stub margin module that answers `requireMargin(id, initial)`
-//! from a table and records every request. Calldata, returns, errors and events are typed by
+//! from a table and `margin(id)` from a queue of (IM surplus, mark-to-market) readings, and
+//! records every request. Calldata, returns, errors and events are typed by
 //! `sol!` from `abi/IMarginVault.sol` itself (the plumbing is `keel_vault_testing::env`'s
 //! [`VaultHarness`]).
 #![allow(dead_code)]
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 
 use alloy_primitives::{Address, I256, U256};
@@ -63,6 +64,43 @@ pub struct MarginStub {
     pub requests: Vec<(U256, bool)>,
     /// `(id, initial)` → revert data (absent: the check passes).
     pub fails: HashMap<(U256, bool), Vec<u8>>,
+    /// Every `margin(id)` received, in order.
+    pub reads: Vec<U256>,
+    /// `id` → the (IM surplus, mark-to-market) of its next `margin(id)` answers, in order
+    /// (none left: both 0).
+    pub readings: HashMap<U256, VecDeque<(i128, i128)>>,
+}
+
+impl MarginStub {
+    fn answer(&mut self, calldata: &[u8]) -> Result<Vec<u8>, Vec<u8>> {
+        if let Ok(c) = I::marginCall::abi_decode(calldata) {
+            self.reads.push(c.id);
+            let (im, mtm) = self
+                .readings
+                .get_mut(&c.id)
+                .and_then(|q| q.pop_front())
+                .unwrap_or_default();
+            let state = I::MarginState {
+                mode: 1,
+                initialMargin: iw(im),
+                maintenanceMargin: iw(im),
+                markToMarket: iw(mtm),
+                initialRequirement: I256::ZERO,
+                maintenanceRequirement: I256::ZERO,
+                worstScenario: U256::MAX,
+                cash: I256::ZERO,
+                unrealisedPnl: I256::ZERO,
+                positionCount: U256::ZERO,
+            };
+            return Ok(I::marginCall::abi_encode_returns(&state));
+        }
+        let c = I::requireMarginCall::abi_decode(calldata).map_err(|_| Vec::new())?;
+        self.requests.push((c.id, c.initial));
+        match self.fails.get(&(c.id, c.initial)) {
+            Some(data) => Err(data.clone()),
+            None => Ok(Vec::new()),
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -92,15 +130,8 @@ impl Env {
         )
         .unwrap();
         let stub = Rc::clone(&env.margin);
-        let margin_stub: ModuleFn = Rc::new(move |_: &ChainHost, calldata: &[u8]| {
-            let c = I::requireMarginCall::abi_decode(calldata).map_err(|_| Vec::new())?;
-            let mut s = stub.borrow_mut();
-            s.requests.push((c.id, c.initial));
-            match s.fails.get(&(c.id, c.initial)) {
-                Some(data) => Err(data.clone()),
-                None => Ok(Vec::new()),
-            }
-        });
+        let margin_stub: ModuleFn =
+            Rc::new(move |_: &ChainHost, calldata: &[u8]| stub.borrow_mut().answer(calldata));
         env.install_module(1, TRADING, module::<TradingModule>());
         env.install_module(0, MARGIN, margin_stub);
         env.host.add_token(USDC, 6, Kind::Standard);
@@ -264,6 +295,25 @@ impl Env {
             .borrow_mut()
             .fails
             .insert((U256::from(id), initial), data);
+    }
+
+    /// The `margin(id)` reads since the last call, emptied.
+    pub fn margin_reads(&self) -> Vec<u64> {
+        std::mem::take(&mut self.margin.borrow_mut().reads)
+            .into_iter()
+            .map(|id| id.to::<u64>())
+            .collect()
+    }
+
+    /// Queues the (IM surplus, mark-to-market) readings, raw wads, of account `id`'s next
+    /// `margin(id)` answers.
+    pub fn readings(&self, id: u64, readings: &[(i128, i128)]) {
+        self.margin
+            .borrow_mut()
+            .readings
+            .entry(U256::from(id))
+            .or_default()
+            .extend(readings.iter().copied());
     }
 
     pub fn allow_margin(&self) {

@@ -8,6 +8,8 @@
 //! and engines of `keel-vault-testing`.
 #![allow(dead_code)]
 
+pub mod whole;
+
 use alloy_primitives::{Address, I256, U256};
 pub use alloy_sol_types::{SolCall, SolError, SolEvent};
 use keel_vault_margin::MarginModule;
