@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use alloy_primitives::{Address, U256};
 use keel_stylus_common::testing::{CallHandler, CallResult, TestHost};
 use stylus_sdk::call::RawCall;
-use stylus_sdk::stylus_core::host::{AccountAccess, CalldataAccess, Host};
+use stylus_sdk::stylus_core::host::{AccountAccess, CalldataAccess, Host, RawLogAccess};
 use stylus_sdk::testing::TestVM;
 
 const A: Address = Address::repeat_byte(0xaa);
@@ -129,4 +129,63 @@ fn a_nested_call_from_the_handler_does_not_leak_its_return_data() {
     assert_eq!(*host.handler().inner.borrow(), vec![Ok(vec![2, 2, 2])]);
     // Break the host ↔ handler cycle.
     host.handler().host.borrow_mut().take();
+}
+
+/// A module reached by `delegatecall`: writes storage slot 1 ← `data[0]` and logs, then
+/// succeeds when `data[1]` is 0 and reverts otherwise; counts the calls it saw.
+#[derive(Default)]
+struct Module {
+    calls: RefCell<u32>,
+}
+
+impl CallHandler for Module {
+    fn call(&self, _: &TestVM, _: Address, _: &[u8], _: bool) -> Option<CallResult> {
+        None
+    }
+
+    fn delegate_call(host: &TestHost<Self>, _: Address, data: &[u8]) -> Option<CallResult> {
+        *host.handler().calls.borrow_mut() += 1;
+        host.set_storage(U256::from(1), U256::from(data[0]).into());
+        host.raw_log(&[], data).unwrap();
+        Some(if data[1] == 0 {
+            Ok(vec![])
+        } else {
+            Err(vec![9])
+        })
+    }
+
+    fn save(&self) -> Box<dyn std::any::Any> {
+        Box::new(*self.calls.borrow())
+    }
+
+    fn restore(&self, saved: Box<dyn std::any::Any>) {
+        *self.calls.borrow_mut() = *saved.downcast::<u32>().unwrap();
+    }
+}
+
+fn delegate_call<H: Host>(host: &H, to: Address, data: &[u8]) -> CallResult {
+    unsafe { RawCall::new_delegate(host).call(to, data) }
+}
+
+/// Issue 10, item 7: stylus-test's `TestVM` keeps a reverted call's storage writes, so a test
+/// that asserted a revert and went on saw state no chain has. Every frame is journaled now.
+#[test]
+fn a_reverted_frame_leaves_no_storage_write_log_or_handler_state() {
+    let host = TestHost::<Module>::new();
+    let slot = |h: &TestHost<Module>| U256::from_be_bytes(h.get_storage(U256::from(1)).0);
+    assert_eq!(delegate_call(&host, A, &[5, 0]), Ok(vec![]));
+    assert_eq!(slot(&host), U256::from(5));
+    assert_eq!(host.get_emitted_logs().len(), 1);
+    assert_eq!(*host.handler().calls.borrow(), 1);
+    assert_eq!(delegate_call(&host, A, &[7, 1]), Err(vec![9]));
+    assert_eq!(slot(&host), U256::from(5), "the reverted write is undone");
+    assert_eq!(host.get_emitted_logs().len(), 1, "and its log");
+    assert_eq!(*host.handler().calls.borrow(), 1, "and the handler's state");
+    // A top-level call a harness runs is a frame too.
+    let out = host.journaled(|| {
+        host.set_storage(U256::from(1), U256::from(8).into());
+        Err(vec![])
+    });
+    assert_eq!(out, Err(vec![]));
+    assert_eq!(slot(&host), U256::from(5));
 }

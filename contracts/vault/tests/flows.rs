@@ -5,7 +5,7 @@
 //! socialised, a paused vault that still liquidates and settles, operators, mode switches.
 mod common;
 
-use alloy_primitives::{Address, I256, U256};
+use alloy_primitives::{I256, U256};
 use common::whole::*;
 use common::*;
 
@@ -368,41 +368,10 @@ fn mode_switches_need_initial_margin_and_isolated_holds_one_position() {
     );
 }
 
-/// wstETH-style collateral: 18 decimals, valued through the depeg guard in ETH.
-const WSTETH: Address = Address::repeat_byte(0x57);
-
-fn assess(env: &Env, rate: u128, status: u8, add_on: u128) {
-    let mut g = env.host.handler().guard.borrow_mut();
-    g.set_rate(WSTETH, U256::from(rate));
-    let a = g.assessments.get_mut(&WSTETH).unwrap();
-    a.status = status;
-    a.haircutAddOn = U256::from(add_on);
-}
-
 #[test]
 fn an_lst_depeg_during_an_open_portfolio_makes_the_collateral_reduce_only() {
     let env = vault();
-    env.host.add_token(WSTETH, 18, Kind::Standard);
-    env.host.mint(WSTETH, ALICE, wad(100));
-    env.call(
-        OWNER,
-        I::setDepegGuardCall {
-            depegGuard: keel_vault_testing::GUARD,
-        },
-    )
-    .unwrap();
-    env.call(
-        ADMIN,
-        I::listCollateralCall {
-            asset: WSTETH,
-            params: I::CollateralParams {
-                riskCancellingUnderlying: ETH_UNDERLYING,
-                depegGuarded: true,
-                ..params()
-            },
-        },
-    )
-    .unwrap();
+    list_wsteth(&env);
     // 1.15 ETH per token, Normal.
     assess(&env, 115 * 10u128.pow(16), 0, 0);
     env.deposit(ALICE, A, WSTETH, wad(10)).unwrap();
@@ -420,7 +389,7 @@ fn an_lst_depeg_during_an_open_portfolio_makes_the_collateral_reduce_only() {
     // at the old rate; at least the 85 % the listing's IM haircut left of it is gone).
     let lost = int(healthy.initialMargin) - int(depegged.initialMargin);
     assert!(lost >= 23_000 * ONE * 85 / 100, "{lost}");
-    // Reducing risk needs only maintenance margin...
+    // Reducing risk at the mark needs no new initial margin (its IM surplus grows).
     trade(&env, p, B, A, 5 * ONE, 2_000 * ONE).unwrap();
     assert_eq!(size_of(&env, A, p), 5 * ONE);
 
@@ -431,8 +400,7 @@ fn an_lst_depeg_during_an_open_portfolio_makes_the_collateral_reduce_only() {
     assert!(blind.markToMarket < depegged.markToMarket);
     env.host.handler().guard.borrow_mut().failing.clear();
 
-    // ...while adding to the position needs initial margin the account no longer has. (Last:
-    // the test chain does not roll back a reverted call's writes.)
+    // ...while adding to the position needs initial margin the account no longer has.
     let more = trade(&env, p, A, B, 20 * ONE, 2_000 * ONE).unwrap_err();
     assert_eq!(&more[..4], &I::BelowInitialMargin::SELECTOR);
 }

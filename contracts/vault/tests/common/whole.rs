@@ -155,3 +155,40 @@ pub fn lower_until(env: &Env, id: u64, from: u128, stop: impl Fn(&I::MarginState
         price -= 10;
     }
 }
+
+/// wstETH-style collateral: 18 decimals, valued through the depeg guard in ETH.
+pub const WSTETH: Address = Address::repeat_byte(0x57);
+
+pub fn assess(env: &Env, rate: u128, status: u8, add_on: u128) {
+    let mut g = env.host.handler().guard.borrow_mut();
+    g.set_rate(WSTETH, U256::from(rate));
+    let a = g.assessments.get_mut(&WSTETH).unwrap();
+    a.status = status;
+    a.haircutAddOn = U256::from(add_on);
+}
+
+/// Lists [`WSTETH`] as depeg-guarded collateral on [`ETH_UNDERLYING`] (the simulated guard
+/// set in the vault) and mints ALICE 100.
+pub fn list_wsteth(env: &Env) {
+    env.host.add_token(WSTETH, 18, Kind::Standard);
+    env.host.mint(WSTETH, ALICE, wad(100));
+    env.call(
+        OWNER,
+        I::setDepegGuardCall {
+            depegGuard: keel_vault_testing::GUARD,
+        },
+    )
+    .unwrap();
+    env.call(
+        ADMIN,
+        I::listCollateralCall {
+            asset: WSTETH,
+            params: I::CollateralParams {
+                riskCancellingUnderlying: ETH_UNDERLYING,
+                depegGuarded: true,
+                ..params()
+            },
+        },
+    )
+    .unwrap();
+}
