@@ -27,6 +27,8 @@ pub const EXP_MIN_ARG: Wad = Wad::from_raw(-42_139_678_854_452_767_551);
 pub const EXP_MAX_ARG: Wad = Wad::from_raw(135_305_999_368_893_231_589);
 
 /// `e^x`, rounded to the nearest wad (see the module docs for the error bound).
+// Out of line: the portfolio engine calls it from five places (contract size).
+#[inline(never)]
 pub fn exp(x: Wad) -> Result<Wad, RiskError> {
     if x <= EXP_MIN_ARG {
         return Ok(Wad::ZERO);

@@ -405,12 +405,27 @@ fn precompute_expiry(
     } else {
         vs.long_term_power
     };
-    let g = exp(power.mul(ln(x)?)?)?;
-    let up = Wad::ONE.add(vs.vol_range_up.mul(g)?)?;
-    let down = Wad::ONE.sub(vs.vol_range_down.mul(g)?)?.max_zero();
+    // Beyond the wad range (`g > 1.7·10²⁰`, or `volRangeUp·g` so) see [`shocked_up_vol`]:
+    // `up_e` is then `Err` and reported as `Wad::MAX`, and `down_e = 0` unless
+    // `volRangeDown = 0` (the `Wad::MAX` stand-in for `g` gives `volRangeDown·g ≥ 170`).
+    let arg = power.mul(ln(x)?)?;
+    let g = exp(arg);
+    let up = match g {
+        Ok(g) => vs.vol_range_up.mul(g),
+        Err(_) if vs.vol_range_up.is_zero() => Ok(Wad::ZERO),
+        Err(e) => Err(e),
+    }
+    .and_then(|t| Wad::ONE.add(t));
+    let g = g.unwrap_or(Wad::MAX);
+    let down = Wad::ONE
+        .sub(vs.vol_range_down.mul(g).unwrap_or(Wad::MAX))?
+        .max_zero();
 
-    // §5.6: static discounts. δ⁻ is `base / exp(−x)` as on-chain, so it reverts once
-    // exp(−x) underflows to 0, and its cap 1/D reverts when D does.
+    // §5.6: static discounts. δ⁻ is `min(1/D, base / exp(−x))` as on-chain, except that a
+    // division by an `exp` that underflowed to 0 is +∞ (`Wad::MAX`) instead of a revert, so
+    // the `min` takes the other term: `δ⁻ = 1/D` once `x ≥ 42.14` (the spec reverts), and
+    // `D = 0` (`r·τ ≥ 42.14`) gives `1/D = Wad::MAX`, never applied since every price, so
+    // every expiry value, is then 0 (and 0 takes δ⁺).
     let long_rate = rate
         .mul(m.long_rate_mult_scale)?
         .add(m.long_rate_add_scale)?;
@@ -421,9 +436,11 @@ fn precompute_expiry(
         .mul(m.short_rate_mult_scale)?
         .add(m.short_rate_add_scale)?;
     let short_growth_inv = exp(tau.mul(short_rate)?.neg()?)?;
-    let delta_short = Wad::ONE
-        .div(discount)?
-        .min(m.short_base_static_discount.div(short_growth_inv)?);
+    let delta_short = Wad::ONE.div(discount).unwrap_or(Wad::MAX).min(
+        m.short_base_static_discount
+            .div(short_growth_inv)
+            .unwrap_or(Wad::MAX),
+    );
 
     // Per option: σ under every vol map needed, |n| for netOptions.
     let forward = forward_variable.add(forward_fixed)?;
@@ -434,7 +451,9 @@ fn precompute_expiry(
         }
         let strike = non_negative(o.strike)?;
         let vol = svi_vol(&e.svi, strike, params.svi_max_total_variance)?;
-        let vol_up = params.vol_shock.min_vol_up_shock.max(vol.mul(up)?);
+        let vol_up = vs
+            .min_vol_up_shock
+            .max(shocked_up_vol(vol, up, arg, vs.vol_range_up));
         let vol_down = vol.mul(down)?;
         net_options = net_options.add(o.amount.abs()?)?;
         options.push(OptionPre {
@@ -509,13 +528,42 @@ fn precompute_expiry(
         discount,
         mtm,
         basis_contingency,
-        vol_up_multiplier: up,
+        vol_up_multiplier: up.unwrap_or(Wad::MAX),
         vol_down_multiplier: down,
         static_discount_long: delta_long,
         static_discount_short: delta_short,
         naked_shorts: Wad::ZERO,
     };
     Ok((pre, breakdown, net_options))
+}
+
+/// `σ·up_e` of the Up scenarios (§6.2) before the `minVolUpShock` floor, for
+/// `up_e = 1 + volRangeUp·e^arg`, **saturated** at `Wad::MAX` (the only value not computed
+/// exactly as the spec does).
+///
+/// * `up_e` within the wad range (`Ok`, which covers every case that fitted before): `σ ⊗ up_e`,
+///   as always; a product beyond the wad range is `Wad::MAX`.
+/// * `up_e` beyond it (`Err`: `e^arg` or `volRangeUp·e^arg` above `1.7·10²⁰`; then
+///   `volRangeUp > 0`): `σ + e^(arg + ln volRangeUp + ln σ)`, i.e. `σ + σ·volRangeUp·g`
+///   without forming `g`, and `Wad::MAX` once that exceeds the wad range; `0` for `σ = 0`.
+///   The spec's own `exp` reverts at `arg ≥ 135.306`; Keel continues the same formula there.
+///
+/// Why saturating is exact: a vol of `Wad::MAX` (or any vol above `1.7·10²⁰`) prices every
+/// option at the Black-76 limit `(F·D, K·D)`, because the total vol `σ·√τ` is then at least
+/// `1.7·10²⁰·√(1 s / Y) ≈ 3·10¹⁶ ≥ TV_MAX = 24` whenever `T ≥ 1 s` (and in the fixed point
+/// `σ_raw·√τ_raw` overflows the `u128` test of [`PreparedVol`], which is the cap), while at
+/// `T = 0` every vol gives intrinsic value. So the prices, and everything after them, are those
+/// of the exact `σ·up_e`.
+fn shocked_up_vol(vol: Wad, up: Result<Wad, RiskError>, arg: Wad, vol_range_up: Wad) -> Wad {
+    match up {
+        Ok(up) => vol.mul(up),
+        Err(_) if vol.is_zero() => Ok(Wad::ZERO),
+        Err(_) => ln(vol_range_up)
+            .and_then(|l| arg.add(l)?.add(ln(vol)?))
+            .and_then(exp)
+            .and_then(|h| vol.add(h)),
+    }
+    .unwrap_or(Wad::MAX)
 }
 
 /// Fills the Linear and Abs vol slots of one expiry's options (§6.3). The forward is the

@@ -19,12 +19,37 @@
 //!
 //! where `MMcont`/`IMcont` are the perp, naked-option, collateral-haircut and oracle-confidence
 //! contingencies (§7) and `f_IM` rises when the stable de-pegs (§7.6). The spec's §10 revert
-//! rules are reproduced as errors (e.g. `dteFloor = 0` with an expired option is
+//! rules are reproduced as errors, except the two saturations below (e.g. `dteFloor = 0` with
+//! an expired option is
 //! [`RiskError::DivisionByZero`](crate::RiskError::DivisionByZero), a negative collateral balance
 //! is [`RiskError::NegativeInput`](crate::RiskError::NegativeInput)), and so are the §11
 //! behaviours that change results (Black-76 limits, exp underflow to 0, the rate, down-shock
 //! and skew floors, the `δ⁻ ≤ 1/D` cap, the SVI clamps, integer seconds with the 30-day
 //! boundary counted as short-term).
+//!
+//! # Where the fixed point would overflow: saturation (issue 10 item 8)
+//! Keel computes in i128 wads (up to `1.7·10²⁰`), the spec in 256-bit words, and no stored
+//! parameter set and no option may make an evaluation revert where the spec computes. Two
+//! places go beyond the wad range for valid inputs, and both are computed exactly as the
+//! spec's formula (bit-identical to the plain computation wherever that fits):
+//!
+//! * **The vol-shock term** `g_e = e^(pow·ln x)` (§5.5) exceeds the wad range from
+//!   `pow·ln x ≈ 46.6` (e.g. `shortTermPower = 9.4`, `dteFloor ≤ 1.5 h`, 1.5 h to expiry; or a
+//!   negative `longTermPower` with a far expiry). Then `down_e = 0` (or 1 when
+//!   `volRangeDown = 0`), as `volRangeDown·g_e ≥ 10⁻¹⁸·1.7·10²⁰ > 1`, and each Up vol
+//!   `σ·up_e = σ + e^(pow·ln x + ln volRangeUp + ln σ)` is computed without forming `g_e`. An
+//!   Up vol beyond the wad range is saturated at `Wad::MAX`, which is exact: any vol above
+//!   `1.7·10²⁰` puts the total vol `σ·√τ` above `TV_MAX = 24` for every `T ≥ 1 s` (and `T = 0`
+//!   is intrinsic whatever the vol), so Black-76 returns its limit `(F·D, K·D)` for the
+//!   exact vol and for `Wad::MAX` alike. The spec's `exp` reverts at `pow·ln x ≥ 135.306`
+//!   (reachable with `pow = 10`, `dteFloor < 3.5 s` and `T < 3.5 s`, or `longTermPower = −10`
+//!   and `T > 61 000 years`); Keel continues the same formula there, which is the limit of
+//!   the spec's values as `g → ∞` (every Up vol saturated).
+//! * **The short static discount** `δ⁻ = min(1/D, base/exp(−x))` (§5.6): an `exp(−x)` that
+//!   underflowed to 0 (`x ≥ 42.14`, e.g. `shortRateAddScale = 10` and `T > 4.2 years`) makes
+//!   the second term +∞, so `δ⁻ = 1/D` (the spec reverts on the division); `D = 0`
+//!   (`r·τ ≥ 42.14`) makes `1/D` +∞ (`Wad::MAX`), which is never applied since every price,
+//!   so every expiry value, is then 0.
 //!
 //! # Generalisation to several underlyings
 //! PM2 margins one underlying. Keel's account holds a book per underlying

@@ -29,13 +29,14 @@ pub struct ExpiryBreakdown {
     pub mtm: Wad,
     /// `Δ_e·(add + mult·τ_e)`, this expiry's part of the basis contingency (≤ 0).
     pub basis_contingency: Wad,
-    /// `up_e` of §5.5.
+    /// `up_e` of §5.5; `Wad::MAX` when `g_e` or `up_e` is beyond the wad range (the Up vols
+    /// are then still exact or saturated, see the [`crate::model::portfolio`] docs).
     pub vol_up_multiplier: Wad,
     /// `down_e` of §5.5.
     pub vol_down_multiplier: Wad,
     /// `δ⁺_e` of §5.6 (applied to non-negative shocked values).
     pub static_discount_long: Wad,
-    /// `δ⁻_e` of §5.6 (applied to negative shocked values).
+    /// `δ⁻_e` of §5.6 (applied to negative shocked values); `Wad::MAX` when `D_e = 0`.
     pub static_discount_short: Wad,
     /// Naked-short amount after netting per strike (§7.3).
     pub naked_shorts: Wad,

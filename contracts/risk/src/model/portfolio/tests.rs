@@ -683,7 +683,9 @@ fn worked_example_golden_12() {
 }
 
 /// §10, §11.2: a static-discount exponent past −42.1397 underflows: `δ⁺` becomes exactly 0,
-/// while `δ⁻ = base / exp(−x)` reverts.
+/// and `δ⁻ = min(1/D, base / exp(−x))` is `1/D` (the spec reverts on the division by 0; Keel
+/// takes it as +∞, issue 10 item 8). `D = 0` gives `1/D = Wad::MAX`, never applied: every
+/// price, so every expiry value, is 0.
 #[test]
 fn static_discount_exp_underflow() {
     let mut p = Pm2Params::keel_default();
@@ -704,7 +706,24 @@ fn static_discount_exp_underflow() {
     assert_eq!(e.static_discount_long, Wad::ZERO);
     assert_eq!(e.static_discount_short, Wad::ONE);
     p.margin.short_rate_add_scale = Wad::from_int(10);
-    assert_eq!(portfolio_margin(&a, &p), Err(RiskError::DivisionByZero));
+    p.validate().unwrap();
+    let r = eval(&a, &p);
+    let e = r.breakdown.underlyings[0].expiries[0];
+    assert_eq!(e.static_discount_short, Wad::ONE);
+    let mut short = a.clone();
+    short.underlyings[0].expiries[0].options[0].amount = w("-1");
+    let s = eval(&short, &p);
+    // A short call: its shocked values are negative, so δ⁻ = 1 applies and the worst loss
+    // is the undiscounted move against the mark.
+    assert!(s.breakdown.worst_loss.is_negative());
+
+    // r·τ = 10·5 ≥ 42.14: D = 0, so every price and value is 0 and nothing is charged but
+    // the naked-short contingency.
+    short.underlyings[0].expiries[0].rate = Wad::from_int(10);
+    let s = eval(&short, &p);
+    let e = s.breakdown.underlyings[0].expiries[0];
+    assert_eq!((e.discount, e.static_discount_short), (Wad::ZERO, Wad::MAX));
+    assert_eq!((e.mtm, s.breakdown.worst_loss), (Wad::ZERO, Wad::ZERO));
 }
 
 /// §5.2, §6.2: a spot shock moves only `F^var`; an averaged-in forward does not react. The
@@ -757,4 +776,50 @@ fn fixed_forward_and_vol_floors() {
     )
     .unwrap();
     assert_eq!(up_value, floored.call.neg().unwrap());
+}
+
+/// Issue 10 item 8: two small short puts 1.5 h from expiry with `shortTermPower = 9.4` and
+/// `dteFloor = 1 h`. The vol-shock term `g = exp(9.4·ln(30 d / 1.5 h)) = e^58.0` is beyond the
+/// i128 wad range (e^46.6), where the spec still computes it (it reverts only at e^135.3).
+/// There `up = 1 + volRangeUp·g` makes every Up vol price at the Black-76 limit (put = K·D)
+/// and `down = 0`: the result must be exactly that of a power whose `g` still fits and
+/// already saturates Black-76 (power 5: g = e^30.9).
+#[test]
+fn huge_vol_shock_term_saturates_instead_of_overflowing() {
+    let mut p = Pm2Params::keel_default();
+    p.vol_shock.short_term_power = w("9.4");
+    p.vol_shock.dte_floor = 3_600;
+    p.validate().unwrap();
+    let a = account(vec![book(
+        "2000",
+        vec![expiry(
+            5_400,
+            "2000",
+            "0.05",
+            0.6,
+            vec![put("1900", "-0.1"), put("1800", "-0.2")],
+        )],
+    )]);
+    let r = portfolio_margin(&a, &p).expect("a valid portfolio must not overflow");
+    let e = r.breakdown.underlyings[0].expiries[0];
+    assert_eq!(e.vol_down_multiplier, Wad::ZERO);
+    assert!(
+        e.vol_up_multiplier > w("1000000"),
+        "{}",
+        e.vol_up_multiplier
+    );
+
+    let mut fits = p.clone();
+    fits.vol_shock.short_term_power = Wad::from_int(5);
+    let reference = eval(&a, &fits);
+    assert_eq!(r.im, reference.im);
+    assert_eq!(r.mm, reference.mm);
+    assert_eq!(
+        r.breakdown.underlyings[0].scenario_pnl,
+        reference.breakdown.underlyings[0].scenario_pnl
+    );
+    // The worst Up scenario prices both puts at K·D, which δ⁻ = 1/D undoes: a loss of
+    // 0.1·1900 + 0.2·1800 = 550 less the (tiny) value already marked.
+    let worst = r.breakdown.worst_loss;
+    assert!(worst <= w("-549.99999") && worst >= w("-550"), "{worst}");
 }
