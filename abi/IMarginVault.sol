@@ -55,7 +55,8 @@ interface IMarginVault {
     /// @param startDiscount Discount at the auction's start (wad, <= endDiscount).
     /// @param endDiscount Discount reached after `duration` (wad, <= 0.5).
     /// @param duration Seconds from start to end discount, in [60, 7 days].
-    /// @param buffer The auction ends once maintenance surplus >= buffer * maintenance requirement (wad, <= 1).
+    /// @param buffer A bid may take at most what brings maintenance surplus to buffer * maintenance
+    /// requirement (wad, <= 1); the auction ends once the account is back at maintenance margin.
     struct LiquidationParams {
         uint256 startDiscount;
         uint256 endDiscount;
@@ -292,13 +293,14 @@ interface IMarginVault {
     error AuctionNotActive(uint256 id);
     /// @notice Account `id` is already being auctioned.
     error AuctionAlreadyActive(uint256 id);
-    /// @notice Account `id` is at or above maintenance margin (or the auction buffer).
+    /// @notice Account `id` is at or above maintenance margin: no auction starts, no bid buys it.
     error AboveMaintenanceMargin(uint256 id, int256 maintenanceMargin);
     /// @notice A fraction outside (0, 1].
     error InvalidFraction(uint256 fraction);
     /// @notice The bid would cost `payment`, more than the bidder's `limit`.
     error PaymentAboveLimit(int256 payment, int256 limit);
-    /// @notice An account cannot bid on itself.
+    /// @notice Account `id` cannot be bid on by itself, by another account of its owner, or by its
+    /// owner acting as another account's operator.
     error SelfLiquidation(uint256 id);
 
     /// @notice The owner.
@@ -373,7 +375,8 @@ interface IMarginVault {
     /// @notice Pulls `amount` token units of `asset` from the caller into account `id` (anyone may
     /// deposit into any account; allowed while paused). The account is credited what arrived
     /// (balance difference), scaled to 18 decimals (rounded down for tokens above 18 decimals);
-    /// the settlement asset is credited to cash.
+    /// the settlement asset is credited to cash. A deposit that brings an account in auction back to
+    /// maintenance margin ends its auction (AuctionEnded).
     function deposit(uint256 id, address asset, uint256 amount) external;
     /// @notice Owner or operator of account `id`, not while paused: sends `amount` token units of
     /// `asset` to `to`. The debit is rounded up to the next 18-decimal unit for tokens above 18
@@ -451,8 +454,18 @@ interface IMarginVault {
     function instrument(uint256 id) external view returns (address underlying, uint8 kind, uint64 expiry, uint256 strike);
     /// @notice Authorised markets only, not while paused; the market must be an operator of both
     /// accounts. Moves `size` from maker to taker at `price` (zero-sum), realises perps at the oracle
-    /// mark, charges fees into the insurance fund, then checks both accounts: maintenance margin
-    /// for a risk-reducing change, initial margin otherwise.
+    /// mark, charges fees into the insurance fund, then checks each account: it must meet initial
+    /// margin (with the sequencer up; the margin module's error otherwise), except a side whose
+    /// change reduces risk (|size| shrinks without changing sign, closing included), which may also
+    /// settle below initial margin — or while the sequencer is down — if, against its margin just
+    /// before the trade, its initial-margin surplus did not fall and its mark-to-market did not fall
+    /// by more than its own fee. So a reduction lowers risk but never carries value out of an
+    /// account short of margin: at a price worse than the vault's mark (oracle spot for perps, the
+    /// engine's model value for options) it must be paid from initial-margin surplus, exactly as a
+    /// withdrawal would. No price band around the mark is imposed: any value a trade moves beyond
+    /// the rule is value the account could have withdrawn, and a band would block honest trades at
+    /// market prices away from the mark. A trade that brings an account in auction back to
+    /// maintenance margin ends its auction.
     function settleTrade(Trade calldata trade) external;
     /// @notice Account `id`'s open positions.
     function positions(uint256 id) external view returns (Position[] memory);
@@ -479,13 +492,30 @@ interface IMarginVault {
     function startAuction(uint256 id) external;
     /// @notice Owner or operator of account `bidder`, also while paused: takes `fraction` (wad, capped
     /// at what brings the account back to the buffer) of account `id`'s positions, collateral and
-    /// cash into `bidder` at the current discount. `payment` > 0 is paid by the bidder to the account;
-    /// < 0 (an account worth less than nothing) is paid to the bidder by the insurance fund, any
-    /// shortfall socialised. The bidder must end at or above initial margin.
+    /// cash into `bidder` at the current discount. Only an account below maintenance margin is
+    /// bought at a discount (AboveMaintenanceMargin otherwise, also while an uncured auction is
+    /// still recorded). The bidder account may not have the liquidated account's owner, nor may
+    /// that owner send the bid (SelfLiquidation); operators the two accounts share may bid, the
+    /// bonus going to the bidder account's owner. `payment` > 0 is paid by the bidder to the
+    /// account; < 0 (an account worth less than nothing) is paid to the bidder by the insurance
+    /// fund and then by socialisation over positive cash — only as far as those cover it: the
+    /// bidder is credited exactly what the fund paid and positive cash gave up (nothing when no
+    /// cash is positive, less once the socialisation index reaches its floor of 1e-9), and
+    /// `payment` and `maxPayment` are that credit. Depeg-guarded collateral the guard cannot
+    /// assess is valued at zero by the margin the bid is priced on, so it is not taken: it stays
+    /// with the account. The bidder's collateral balances must stay within their per-account caps
+    /// (AccountCapExceeded; bid a smaller fraction), and the bidder must end at or above initial
+    /// margin. A bid that leaves the account at or above maintenance margin, or empty, ends the
+    /// auction.
     function bid(uint256 id, uint256 bidder, uint256 fraction, int256 maxPayment)
         external
         returns (uint256 filled, int256 payment);
-    /// @notice Anyone: ends the auction of account `id` once it is back at the buffer (or empty).
+    /// @notice Anyone: ends the auction of account `id` once it is at or above maintenance margin
+    /// (cured: by a deposit, a trade, a price move, a mode switch) or empty; BelowMaintenanceMargin
+    /// otherwise. A cure ends an auction rather than resetting it; deposits and trades of the account
+    /// end it themselves, any other cure is recorded by whoever calls this (keepers do). An auction
+    /// nobody ended keeps its start time, so its discount would run from there if the account fell
+    /// below maintenance margin again.
     function endAuction(uint256 id) external;
     /// @notice Account `id`'s auction: whether active, its start and its current discount.
     function auction(uint256 id) external view returns (bool active, uint64 startedAt, uint256 discount);
@@ -493,6 +523,7 @@ interface IMarginVault {
     function fundInsurance(uint256 amount) external;
     /// @notice The insurance fund (wad of the settlement asset).
     function insuranceFund() external view returns (uint256);
-    /// @notice Total loss socialised (wad) and the current index positive cash is scaled by.
+    /// @notice Total loss socialised — what positive cash actually gave up (wad) — and the current
+    /// index positive cash is scaled by (never below 1e-9).
     function socialisedLoss() external view returns (uint256 total, uint256 cashIndex);
 }

@@ -1602,6 +1602,16 @@ pub fn measure(dir: &Path) -> anyhow::Result<Bench> {
             &st,
         ),
     );
+    let rd = v.trade(perp, c, b, ONE as i128, SPOT * ONE)?;
+    bench.push(
+        "settle_trade_reduce",
+        rd.execution_gas,
+        tallied(
+            "1 ETH of that perp back at the mark: both sides reduce and still meet IM (settled \
+             under the strict rule in a nested frame of the trading module)",
+            &rd,
+        ),
+    );
 
     // start_auction / bid: a leveraged long perp, then a price fall below maintenance.
     let l = v.funded_account(ALICE, 10_000, 0)?;

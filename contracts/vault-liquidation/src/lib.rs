@@ -27,8 +27,8 @@
 //! From the margin module's `margin(id)` (a `delegatecall`; its ten static `MarginState`
 //! words decoded and checked here): `V = markToMarket`, `MM = maintenanceMargin` (surplus),
 //! and the maintenance requirement taken as `R = V − MM`, so that whatever the margin model
-//! counts against the account (haircuts included) is requirement, and the buffer test and
-//! the fill cap below use the same numbers. An account is **at the buffer** when `MM ≥ b·R`.
+//! counts against the account (haircuts included) is requirement, and the fill cap below
+//! uses the same numbers. An account is **at the buffer** when `MM ≥ b·R`.
 //!
 //! ## Auctions
 //!
@@ -37,28 +37,42 @@
 //!   Records the start time in `auctions[id]`.
 //! * The discount grows linearly: `d(t) = start + (end − start) · min(1, elapsed / duration)`
 //!   (`auction(id)`: active, start time, discount now).
-//! * `endAuction(id)` — anyone; ends a running auction of an account at the buffer or holding
-//!   nothing (no position, no collateral, zero cash); `BelowMaintenanceMargin(id, mm)`
-//!   otherwise. A bid that leaves the account so ends the auction itself.
+//! * An auction lives only while its account is below maintenance margin. **A cure ends it**:
+//!   `endAuction(id)` — anyone — ends a running auction of an account at or above
+//!   maintenance margin (`MM ≥ 0`) or holding nothing (no position, no collateral, zero cash);
+//!   `BelowMaintenanceMargin(id, mm)` otherwise. A bid that leaves the account so ends the
+//!   auction itself, and so do the account's own deposits (core) and trades (trading module),
+//!   through `keel_vault_state::module::end_auction_if_cured`. Any other cure (a price move, a
+//!   mode switch) is recorded by whoever calls `endAuction` — meanwhile no bid is accepted.
 //!
 //! ## Bids
 //!
 //! `bid(id, bidder, fraction, maxPayment)`: the caller is the owner or an operator of account
-//! `bidder ≠ id`, `0 < fraction ≤ 1`. An account already at the buffer is refused
-//! (`AboveMaintenanceMargin`; anyone may end the auction). The bidder takes `filled` of every
-//! holding of the account — each position's size and basis (merged into its own position in
-//! the instrument; the bidder's position limits apply, an isolated bidder may hold one
-//! position), each collateral balance, the cash — and pays:
+//! `bidder ≠ id`, `0 < fraction ≤ 1`. **No self-liquidation**: the bidder account's owner
+//! must differ from the liquidated account's, and the caller must not be that owner (acting
+//! as another account's operator) — `SelfLiquidation(id)`; an operator shared by both
+//! accounts may bid (the bonus is the bidder account owner's). **Only below maintenance
+//! margin**: an account at or above it is refused (`AboveMaintenanceMargin`; anyone may end
+//! the auction). The bidder takes `filled` of every holding of the account — each position's
+//! size and basis (merged into its own position in the instrument; the bidder's position
+//! limits apply, an isolated bidder may hold one position), each collateral balance (within
+//! the bidder's per-account cap: `AccountCapExceeded`), the cash — and pays. Depeg-guarded
+//! collateral the guard cannot assess at the time of the bid is **not taken**: the margin the
+//! bid is priced on values it at zero, so selling it would give it away; it stays with the
+//! account (valued again once the guard answers).
 //!
 //! * `V > 0`: `payment = filled · V · (1 − d)`, from the bidder's cash to the account's;
-//! * `V ≤ 0`: `payment = filled · V · (1 + d) ≤ 0`: the bidder is **paid** `|payment|`, from
-//!   the insurance fund as far as it goes (`InsurancePaid`), the rest socialised over every
-//!   positive cash balance (`VaultState::socialise`, `LossSocialised(id, amount, index)`),
-//!   and credited in full (the socialisation runs before the credit).
+//! * `V ≤ 0`: `owed = filled · V · (1 + d) ≤ 0`: the bidder is **paid** from the insurance
+//!   fund as far as it goes (`InsurancePaid`), the rest socialised over every positive cash
+//!   balance as far as the socialisation index allows (`VaultState::socialise`,
+//!   `LossSocialised(id, amount, index)`, run before the credit), and credited **only what
+//!   those two covered** — never cash the vault does not hold; `payment` is minus that
+//!   credit (0 with an empty fund and no positive cash).
 //!
-//! `payment > maxPayment` is `PaymentAboveLimit`. Afterwards the bidder must meet initial
-//! margin (`margin(bidder).initialMargin ≥ 0`, else `BelowInitialMargin`), and the auction
-//! ends when the account, re-read, is at the buffer or empty.
+//! `payment > maxPayment` is `PaymentAboveLimit` (checked on the payment as made). Afterwards
+//! the bidder must meet initial margin (`margin(bidder).initialMargin ≥ 0`, else
+//! `BelowInitialMargin`), and the auction ends when the account, re-read, is at or above
+//! maintenance margin or empty.
 //!
 //! ### The fill cap
 //!

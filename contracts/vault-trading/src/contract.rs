@@ -18,10 +18,22 @@
 //! products are each other's negation). A size of zero removes the position. An instrument new
 //! to an account needs room: fewer than `maxPositions` positions, an isolated account (mode 0)
 //! none at all, and for an option with an expiry the account does not hold yet fewer than
-//! `maxExpiries` distinct option expiries (timestamps, over all underlyings). After both sides
-//! are written each passes the margin module's `requireMargin(id, initial)`: maintenance for a
-//! risk-reducing change (`|s'| < |s|` without a sign flip, closing included), initial
-//! otherwise; its revert data passes through.
+//! `maxExpiries` distinct option expiries (timestamps, over all underlyings).
+//!
+//! ## The margin rule
+//!
+//! After both sides are written each must pass the margin module's `requireMargin(id, true)`
+//! (initial margin, sequencer up; its revert data passes through) — except a side whose change
+//! reduces risk (`|s'| < |s|` without a sign flip, closing included). Such a side's margin is
+//! read (`margin(id)`) before the trade, and when it fails initial margin after it, it still
+//! settles if its initial-margin surplus did not fall and its mark-to-market did not fall by
+//! more than its own fee. A reduction thus lowers risk without moving value out of an account
+//! short of margin: at a price worse than the mark it is paid from initial-margin surplus, as
+//! a withdrawal would be (the exploit it closes: buying back a short far above the mark from
+//! one's own second account, passing only maintenance margin). No price band is needed on top
+//! — any value moved beyond the rule is value the account could withdraw. A side that passes
+//! ends its account's auction if it cured it (`end_auction_if_cured`). Gas: a reducing side
+//! costs one more margin evaluation (before), and a third when it fails initial margin.
 //!
 //! ## `InvalidParameter` codes
 //!
@@ -56,6 +68,8 @@ pub type Result<T> = core::result::Result<T, Revert>;
 
 /// Largest stress vol a listing may set (10, wad).
 pub const MAX_STRESS_VOL: u128 = 10_000_000_000_000_000_000;
+/// Length of `settleTrade` calldata (selector and seven words): a longer one is strict.
+const STRICT_AT: usize = 4 + 7 * 32;
 /// `InvalidParameter` code: stress vol out of (0, 10].
 pub const PARAM_STRESS_VOL: u8 = 24;
 /// `InvalidParameter` code: funding rate beyond [`MAX_FUNDING_RATE`].
@@ -310,7 +324,13 @@ impl TradingModule {
     /// `UnderlyingNotListed`, `OptionExpired(instrument)` when `expiry ≤ now`;
     /// `TooManyPositions`, `TooManyExpiries`, `IsolatedNeedsOnePosition`; the margin module's
     /// errors.
-    pub fn settle_trade(&mut self, t: &TradeArgs) -> Result<()> {
+    ///
+    /// `calldata` is the call's own (selector included). A word after the trade makes it
+    /// **strict**: every side must meet initial margin, reductions included — a stricter rule
+    /// anyone may ask for, and the one a trade with a reducing side is first tried under
+    /// (see the module docs).
+    pub fn settle_trade(&mut self, t: &TradeArgs, calldata: &[u8]) -> Result<()> {
+        let strict = calldata.len() > STRICT_AT;
         self.when_not_paused()?;
         if self.locked.get() {
             return Err(Revert::named(Reentrant::SELECTOR));
@@ -340,10 +360,17 @@ impl TradingModule {
             Some(self.mark(asset)?)
         };
         let maker_size = t.size.neg().map_err(ov)?;
+        let reducing = [
+            !strict && self.reduces(t.taker, t.instrument, t.size),
+            !strict && self.reduces(t.maker, t.instrument, maker_size),
+        ];
+        if reducing.contains(&true) && self.settle_strictly(calldata).is_ok() {
+            return Ok(());
+        }
         // A reducing side may settle below initial margin only if the trade moves no value
         // out of it: its margin before the trade is the reference.
-        let taker_before = self.before_reduction(t.taker, t.instrument, t.size)?;
-        let maker_before = self.before_reduction(t.maker, t.instrument, maker_size)?;
+        let taker_before = self.margin_if(reducing[0], t.taker)?;
+        let maker_before = self.margin_if(reducing[1], t.maker)?;
         let leg = |id, mode, size, fee| Leg {
             id,
             mode,
@@ -428,25 +455,34 @@ impl TradingModule {
         Ok(())
     }
 
-    /// Account `id`'s margin before a change `d` of its position in `instrument`, when the
-    /// change reduces risk (`|s + d| < |s|` without a sign flip, closing included); `None`
-    /// for an opening, increasing or flipping change.
-    fn before_reduction(
-        &mut self,
-        id: U256,
-        instrument: U256,
-        d: Wad,
-    ) -> Result<Option<AccountMargin>> {
+    /// Whether a change `d` of account `id`'s position in `instrument` reduces risk
+    /// (`|s + d| < |s|` without a sign flip, closing included).
+    fn reduces(&self, id: U256, instrument: U256, d: Wad) -> bool {
         let s = self
             .position_of(id, instrument)
             .map_or(Wad::ZERO, |p| p.size);
-        let s2 = s.add(d).map_err(ov)?;
-        let reducing = s2.raw().unsigned_abs() < s.raw().unsigned_abs()
-            && (s2.is_zero() || s2.is_negative() == s.is_negative());
-        if !reducing {
+        // `d ≠ 0`: opposite signs and |d| ≤ |s|.
+        !s.is_zero()
+            && s.is_negative() != d.is_negative()
+            && d.raw().unsigned_abs() <= s.raw().unsigned_abs()
+    }
+
+    /// Account `id`'s margin now, when `wanted`.
+    fn margin_if(&mut self, wanted: bool, id: U256) -> Result<Option<AccountMargin>> {
+        if !wanted {
             return Ok(None);
         }
         margin_of(self, id).map(Some)
+    }
+
+    /// Settles the trade of `calldata` under the strict rule in a nested frame (this module,
+    /// by `delegatecall`): an account that meets initial margin after a reduction pays one
+    /// margin evaluation, as for any trade; a refusal leaves nothing behind.
+    fn settle_strictly(&mut self, calldata: &[u8]) -> Result<()> {
+        let to = self.module_address(Module::Trading)?;
+        let mut strict = calldata.to_vec();
+        strict.resize(STRICT_AT + 32, 0);
+        delegate(self, to, &strict).map(|_| ())
     }
 
     /// The margin rule of one settled side (see the module docs): initial margin met, or —
@@ -459,8 +495,9 @@ impl TradingModule {
                 return Err(refused);
             };
             let after = margin_of(self, id)?;
-            let value = after.mtm.add(fee).map_err(ov)?;
-            if after.im < before.im || value < before.mtm {
+            // Saturating: a value at the wad bound only compares higher.
+            let value = after.mtm.raw().saturating_add(fee.raw());
+            if after.im < before.im || value < before.mtm.raw() {
                 return Err(refused);
             }
         }

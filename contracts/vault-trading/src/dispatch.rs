@@ -46,12 +46,12 @@ pub fn dispatch(c: &mut TradingModule, calldata: &[u8]) -> ArbResult {
     let Some((selector, args)) = calldata.split_first_chunk::<4>() else {
         return Err(Vec::new());
     };
-    route(c, *selector, &Args::new(args))
+    route(c, *selector, &Args::new(args), calldata)
         .map(Out::into_vec)
         .map_err(Into::into)
 }
 
-fn route(c: &mut TradingModule, selector: [u8; 4], a: &Args) -> Result<Out> {
+fn route(c: &mut TradingModule, selector: [u8; 4], a: &Args, calldata: &[u8]) -> Result<Out> {
     match selector {
         settleTradeCall::SELECTOR => {
             let t = TradeArgs {
@@ -63,7 +63,7 @@ fn route(c: &mut TradingModule, selector: [u8; 4], a: &Args) -> Result<Out> {
                 taker_fee: a.uwad(5)?,
                 maker_fee: a.uwad(6)?,
             };
-            unit(c.settle_trade(&t))
+            unit(c.settle_trade(&t, calldata))
         }
         positionsCall::SELECTOR => {
             let list = c.positions(u256(a, 0)?);

@@ -89,7 +89,7 @@ impl TradingModule {
             taker_fee: uwad(trade.takerFee)?,
             maker_fee: uwad(trade.makerFee)?,
         };
-        self.settle_trade(&t)
+        self.settle_trade(&t, &[])
     }
 
     #[selector(name = "positions")]
