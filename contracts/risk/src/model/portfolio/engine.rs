@@ -567,7 +567,9 @@ fn shocked_up_vol(vol: Wad, up: Result<Wad, RiskError>, arg: Wad, vol_range_up: 
 }
 
 /// Fills the Linear and Abs vol slots of one expiry's options (§6.3). The forward is the
-/// unshocked `F_e(1)`; `k* = 0`, `K = 0` and a moneyness that rounds to 0 revert.
+/// unshocked `F_e(1)`. Where the spec reverts, Keel takes the limit instead (see
+/// [`skew_multiplier`]), and a moneyness `K/F` that rounds to 0 or exceeds the wad range
+/// (the spec reverts on `ln 0`) is `ln K − ln F`.
 fn skew_vols(
     p: &SkewShockParams,
     skew: SkewNeeds,
@@ -583,28 +585,43 @@ fn skew_vols(
         .mul(p.vol_param_static.add(q.mul(p.vol_param_scale)?)?)?;
     let k_star = p.min_k_star.max(width);
     for o in opts {
-        let k = ln(o.strike.div(forward)?)?;
+        let k = match o.strike.div(forward) {
+            Ok(ratio) if ratio.is_positive() => ln(ratio)?,
+            _ => ln(o.strike)?.sub(ln(forward)?)?,
+        };
         if skew.linear {
             let mult = skew_multiplier(k, linear_cap, k_star)?;
-            o.vols[VOL_LINEAR] = o.vols[VOL_NONE].mul(mult.max_zero())?;
+            o.vols[VOL_LINEAR] = o.vols[VOL_NONE].mul(mult.max_zero()).unwrap_or(Wad::MAX);
         }
         if skew.abs {
             let mult = skew_multiplier(k.abs()?, abs_cap, k_star)?;
-            o.vols[VOL_ABS] = o.vols[VOL_NONE].mul(mult.max_zero())?;
+            o.vols[VOL_ABS] = o.vols[VOL_NONE].mul(mult.max_zero()).unwrap_or(Wad::MAX);
         }
     }
     Ok(())
 }
 
 /// `M = 1 + min(cap, k·cap/k*)` for `k ≥ 0`, `1 + max(−cap, k·cap/k*)` otherwise.
+///
+/// `k* = max(minKStar, width) ≥ 0`; `k* = 0` (`minKStar = 0` with a width ≤ 0, e.g. at
+/// `T = 0` or far expiries with a negative `volParamScale`) makes the spec revert: Keel uses
+/// `k* = 10⁻¹⁸`, i.e. the `k* → 0⁺` limit (`±cap`, and 1 at `k = 0`). A slope beyond the wad
+/// range (a tiny `k*`) is `±∞` with the sign of `k·cap`, so it is bounded to `±cap` exactly
+/// as the exact slope would be.
 fn skew_multiplier(k: Wad, cap: Wad, k_star: Wad) -> Result<Wad, RiskError> {
-    let slope = k.mul_div(cap, k_star)?;
+    let slope = k.mul_div(cap, k_star.max(Wad::from_raw(1))).unwrap_or(
+        if k.is_negative() != cap.is_negative() {
+            Wad::MIN
+        } else {
+            Wad::MAX
+        },
+    );
     let bounded = if k.is_negative() {
         slope.max(cap.neg()?)
     } else {
         slope.min(cap)
     };
-    Wad::ONE.add(bounded)
+    Ok(Wad::ONE.add(bounded).unwrap_or(Wad::MAX))
 }
 
 /// `naked_e = Σ_K max(0, −Σ_{o: K_o = K} n_o)`: calls and puts netted per strike (§7.3).

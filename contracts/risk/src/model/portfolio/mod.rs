@@ -50,6 +50,18 @@
 //!   the second term +∞, so `δ⁻ = 1/D` (the spec reverts on the division); `D = 0`
 //!   (`r·τ ≥ 42.14`) makes `1/D` +∞ (`Wad::MAX`), which is never applied since every price,
 //!   so every expiry value, is then 0.
+//! * **The skew slope** `k·cap/k*` (§6.3): `k* = 0` (`minKStar = 0` with a width ≤ 0, where
+//!   the spec reverts) is taken as `10⁻¹⁸`, the `k* → 0⁺` limit; a slope beyond the wad range
+//!   (tiny `k*`) is `±∞` and bounded to `±cap` as the exact one is; an unbounded multiplier
+//!   (`cap < 0`) and a skewed vol beyond the wad range saturate at `Wad::MAX` like the Up
+//!   vols (exact for every vol ≥ 10⁻¹⁵). A moneyness `K/F` that rounds to 0 (the spec's
+//!   `ln 0`) or exceeds the wad range is `ln K − ln F`.
+//!
+//! What remains is the wad range itself: amounts, values and losses must fit in `±1.7·10²⁰`
+//! after the loss factor (up to ≈ 1,000 with `pegLossThreshold = 100`) and the basis scale
+//! (`add + mult·τ`, 20 per year of expiry at most), i.e. about `10¹⁵` USD of notional on a
+//! one-year book. `tests/pm2_no_overflow.rs` checks every stored parameter set on books of up
+//! to `10¹²` USD per position (scaled down by `1 + τ` for far expiries).
 //!
 //! # Generalisation to several underlyings
 //! PM2 margins one underlying. Keel's account holds a book per underlying

@@ -823,3 +823,31 @@ fn huge_vol_shock_term_saturates_instead_of_overflowing() {
     let worst = r.breakdown.worst_loss;
     assert!(worst <= w("-549.99999") && worst >= w("-550"), "{worst}");
 }
+
+/// Issue 10 item 8, §6.3: `k* = 0` (`minKStar = 0`, `widthScale = 0`; the spec reverts) is the
+/// `k* → 0⁺` limit, the same as any `k*` small enough to bound every slope to `±cap`; a
+/// 1-wei strike, whose `K/F` rounds to 0, takes `k = ln K − ln F`.
+#[test]
+fn skew_width_zero_is_the_limit_and_tiny_strikes_price() {
+    let mut p = Pm2Params::keel_default();
+    p.skew.width_scale = Wad::ZERO;
+    p.skew.min_k_star = Wad::from_raw(1_000_000_000); // 10⁻⁹
+    let a = account(vec![book(
+        "2000",
+        vec![expiry(
+            30 * DAY,
+            "2000",
+            "0.05",
+            0.6,
+            vec![
+                call("2200", "-1"),
+                put("1800", "-1"),
+                put("0.000000000000000001", "-1"),
+            ],
+        )],
+    )]);
+    let tiny = eval(&a, &p);
+    p.skew.min_k_star = Wad::ZERO;
+    p.validate().unwrap();
+    assert_eq!(eval(&a, &p), tiny);
+}
