@@ -1096,6 +1096,10 @@ fn sequencer_down_blocks_new_risk_not_liquidation_and_recovers_after_the_grace_p
         return;
     };
     let (a, c, perp) = leveraged(&mut v);
+    // BOB, USDC only, goes short 2 against CAROL (whose short perp hedges her WETH).
+    let d = v.funded_account(BOB, 1_000_000, 0).expect("bob");
+    let out = trade(&mut v, perp, c, d, 2 * ONE as i128);
+    assert!(out.success, "trade: {}", bench::revert_text(&out));
     assert_eq!(sequencer(&mut v), (0, T0 - DAY), "up since a day");
 
     v.host.advance(30);
@@ -1123,7 +1127,8 @@ fn sequencer_down_blocks_new_risk_not_liquidation_and_recovers_after_the_grace_p
         error_of(&out),
         I::IMarginVaultErrors::SequencerUnavailable(I::SequencerUnavailable { status: 1 })
     );
-    // Deposits and risk-reducing trades (maintenance checks) go on.
+    // Deposits and risk-reducing trades go on: a side that cannot show initial margin may
+    // settle when neither its initial-margin surplus nor its value falls.
     ok(
         &mut v,
         "deposit, sequencer down",
@@ -1134,7 +1139,15 @@ fn sequencer_down_blocks_new_risk_not_liquidation_and_recovers_after_the_grace_p
             amount: units(100, 6),
         },
     );
+    // Buying back CAROL's short would unhedge her WETH (her initial-margin surplus falls):
+    // that is not a reduction of risk, and it needs initial margin she cannot show now.
     let out = trade(&mut v, perp, a, c, -(ONE as i128));
+    assert_eq!(
+        error_of(&out),
+        I::IMarginVaultErrors::SequencerUnavailable(I::SequencerUnavailable { status: 1 })
+    );
+    // ALICE selling 1 of her long to BOB, who buys back 1 of his short, lowers both risks.
+    let out = trade(&mut v, perp, d, a, ONE as i128);
     assert!(out.success, "reducing trade: {}", bench::revert_text(&out));
     gas("settleTrade reducing, sequencer down", &out);
     assert_eq!(position_size(&mut v, a, perp), signed(19 * ONE as i128));
