@@ -267,6 +267,83 @@ fn leveraged(v: &mut Vault) -> (u64, u64, U256) {
     (a, c, perp)
 }
 
+/// Issue 10's two confirmed exploits, on the real artifacts. (1) A short 20 ETH buys one
+/// back from its owner's second account far above the mark: refused, the second account
+/// gains nothing. (2) A deposit cures an account in auction: the auction ends, and a day
+/// later no keeper buys it at the end discount.
+#[test]
+fn a_reduction_carries_no_value_out_and_a_cured_account_is_not_auctioned() {
+    let Some(mut v) = vault() else {
+        return;
+    };
+    let short = v.funded_account(ALICE, 10_000, 0).expect("alice");
+    let second = v.funded_account(ALICE, 2_000, 0).expect("second");
+    let (a, c, perp) = leveraged(&mut v);
+    let out = trade(&mut v, perp, c, short, 20 * ONE as i128);
+    assert!(out.success, "trade: {}", bench::revert_text(&out));
+    let m = v.margin(short).expect("margin");
+    let (im, mm) = (m.initialMargin, m.maintenanceMargin);
+    assert!(im > I256::ZERO && mm > im);
+    // Half-way between the two surpluses above the mark: the old maintenance-only check let
+    // it through and left the short below initial margin.
+    let premium = u128::try_from(im + (mm - im) / signed(2)).expect("positive");
+    let mut dear = trade_call(perp, short, second, ONE as i128);
+    dear.trade.price = U256::from(SPOT * ONE + premium);
+    // Through the authorised market (its stand-in forwards the vault's revert data).
+    let out = v.host.call(
+        DAVE,
+        MARKET,
+        &dear.abi_encode(),
+        U256::ZERO,
+        Host::GAS_LIMIT,
+    );
+    match error_of(&out) {
+        I::IMarginVaultErrors::BelowInitialMargin(e) => assert_eq!(e.id, U256::from(short)),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(position_size(&mut v, second, perp), I256::ZERO);
+    assert_eq!(
+        position_size(&mut v, short, perp),
+        signed(-20 * ONE as i128)
+    );
+
+    shock_below_maintenance(&mut v, a);
+    ok(
+        &mut v,
+        "startAuction",
+        CAROL,
+        I::startAuctionCall { id: U256::from(a) },
+    );
+    let cure = ok(
+        &mut v,
+        "deposit curing an account in auction",
+        ALICE,
+        I::depositCall {
+            id: U256::from(a),
+            asset: USDC,
+            amount: units(20_000, 6),
+        },
+    );
+    assert!(cure.success);
+    assert!(!view(&mut v, I::auctionCall { id: U256::from(a) }).active);
+    let later = v.host.timestamp() + 86_400;
+    v.warp(later).expect("feeds refreshed");
+    let out = call(
+        &mut v,
+        CAROL,
+        I::bidCall {
+            id: U256::from(a),
+            bidder: U256::from(c),
+            fraction: U256::from(ONE),
+            maxPayment: I256::MAX,
+        },
+    );
+    assert_eq!(
+        error_of(&out),
+        I::IMarginVaultErrors::AuctionNotActive(I::AuctionNotActive { id: U256::from(a) })
+    );
+}
+
 #[test]
 fn deposit_trade_margin_shock_auction_bad_debt_and_rollback() {
     let Some(mut v) = vault() else {
