@@ -109,15 +109,10 @@ pub fn scale_trunc(x: i128, f: u128) -> Option<i128> {
     }
 }
 
-/// `b · r` truncated toward zero: the surplus an account must keep over its maintenance
-/// requirement `r` for an auction to end.
+/// `b · r` truncated toward zero: the surplus over maintenance requirement `r` a bid may
+/// bring an account back to (the fill cap's target).
 pub fn buffer_target(buffer: u128, r: i128) -> Option<i128> {
     scale_trunc(r, buffer)
-}
-
-/// Whether maintenance surplus `mm` is at or above the buffer over requirement `r`.
-pub fn at_buffer(mm: i128, r: i128, buffer: u128) -> Option<bool> {
-    Some(mm >= buffer_target(buffer, r)?)
 }
 
 /// The largest fraction worth selling from an account of value `v > 0` and requirement `r`
