@@ -407,7 +407,14 @@ interface IMarginVault {
     function setLimits(uint8 maxPositions, uint8 maxExpiries) external;
     /// @notice The per-account limits (defaults 32 and 8).
     function limits() external view returns (uint8 maxPositions, uint8 maxExpiries);
-    /// @notice Account `id`'s margin in its mode.
+    /// @notice Account `id`'s margin in its mode. In portfolio mode no stored parameter set makes the
+    /// evaluation fail on arithmetic (so neither do startAuction and bid, which read it): where the
+    /// PM2 specification itself reverts — a vol-shock argument pow * ln(30 days / T) of 135.306 or
+    /// more, a static-discount exponent whose exp underflows, k* = 0, a moneyness K / F that rounds
+    /// to 0 — Keel takes the limit the formula tends to (shocked vols beyond the 18-decimal range
+    /// price options at the Black-76 limit F·D / K·D, exactly as the true vols would; δ⁻ = 1/D; the
+    /// k* → 0 slope ±cap); positions must stay within the 18-decimal range of their values (about
+    /// 1e15 USD of notional per position on a one-year book).
     function margin(uint256 id) external view returns (MarginState memory);
     /// @notice The capital-efficiency report: account `id` as if in each mode, whatever its own
     /// (served by the trading module). `cross` and `portfolio` are the cross and portfolio

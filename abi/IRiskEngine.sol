@@ -11,7 +11,11 @@ pragma solidity ^0.8.20;
 /// Derive SRM semantics; `ICrossEngine`). The snapshot is the binary format of keel-risk's
 /// `model::snapshot` module (version 1): magic `0x4B`, version `0x01`, mode (0 isolated,
 /// 1 cross, 2 portfolio), market data, account, parameters, as LEB128 varints. Parameters are
-/// not re-validated by the engines: the vault validates them when they are set.
+/// not re-validated by the engines: the vault validates them when they are set. For every
+/// parameter set the vault accepts, the portfolio engine does not fail on arithmetic where PM2
+/// reverts (a vol-shock argument of 135.306 or more, an underflowing static-discount exp, k* = 0,
+/// a moneyness that rounds to 0): it takes the limit of the formula there (keel-risk
+/// `model::portfolio`, "saturation"), and computes exactly as before everywhere else.
 interface IRiskEngine {
     // ------------------------------------------------------------------------------------
     // Risk-library errors (keel-risk `RiskError`, same names)
