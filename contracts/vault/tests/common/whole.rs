@@ -34,11 +34,10 @@ pub fn install(env: &Env) {
     env.install_module(2, LIQUIDATION, module::<LiquidationModule>());
 }
 
-/// The whole vault: ETH listed as underlying at 2000, `MARKET` authorised and approved by
-/// ALICE (account 1, portfolio) and BOB (account 2, cross); CAROL keeps account 3
-/// (portfolio). Deposits: ALICE 10,000 USDC, BOB 20,000, CAROL 100,000; the insurance fund
-/// holds 500 USDC. Time [`T0`].
-pub fn vault() -> Env {
+/// The vault of [`Env::with_margin`] at [`T0`] with the trading and liquidation modules, ETH
+/// listed as underlying at 2000 (stress vol 0.8) and `MARKET` authorised; only ALICE's account
+/// 1 open, nothing deposited.
+pub fn unfunded() -> Env {
     let env = Env::with_margin();
     env.host.set_block_timestamp(T0);
     install(&env);
@@ -52,6 +51,15 @@ pub fn vault() -> Env {
     )
     .unwrap();
     env.authorise_market(MARKET);
+    env
+}
+
+/// The whole vault: ETH listed as underlying at 2000, `MARKET` authorised and approved by
+/// ALICE (account 1, portfolio) and BOB (account 2, cross); CAROL keeps account 3
+/// (portfolio). Deposits: ALICE 10,000 USDC, BOB 20,000, CAROL 100,000; the insurance fund
+/// holds 500 USDC. Time [`T0`].
+pub fn vault() -> Env {
+    let env = unfunded();
     assert_eq!(env.open(BOB, 1), uid(B));
     assert_eq!(env.open(CAROL, 2), uid(K));
     for (owner, id) in [(ALICE, A), (BOB, B)] {
