@@ -12,4 +12,5 @@ pub mod account_file;
 pub mod artifact;
 pub mod bench;
 pub mod conformance;
+pub mod contracts;
 pub mod margin_report;

@@ -1,5 +1,5 @@
-//! `keel bench` end to end: the real binary on the built artifacts. Skipped (with a message)
-//! when the artifacts have not been built, except under `CI=true`, where that fails:
+//! `keel bench` end to end: the real binary on the built artifacts, built when missing
+//! (`keel_cli::contracts::artifact_dir`; under `CI=true` CI's own build made them):
 //!
 //! ```text
 //! cargo build --profile contract --target wasm32-unknown-unknown -p keel-vault \
@@ -14,41 +14,22 @@ use std::process::Command;
 use keel_cli::artifact;
 use keel_cli::bench::{self, CONTRACTS, LARGE_OPTIONS};
 
-/// The artifact directory: `$KEEL_WASM_DIR`, else `$CARGO_TARGET_DIR/…/contract`, else the
-/// workspace `target/…/contract`.
-fn wasm_dir() -> PathBuf {
-    std::env::var_os("KEEL_WASM_DIR")
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("CARGO_TARGET_DIR")
-                .map(|t| PathBuf::from(t).join("wasm32-unknown-unknown/contract"))
-        })
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .join("../target/wasm32-unknown-unknown/contract")
-        })
-}
-
-/// The artifact directory when every contract is built; else `None` with a message (a
-/// failure under `CI=true`).
-fn built() -> Option<PathBuf> {
-    let dir = wasm_dir();
+/// The artifact directory with every contract (built if needed:
+/// `keel_cli::contracts::artifact_dir`); a missing contract fails the test.
+fn built() -> PathBuf {
+    let dir = keel_cli::contracts::artifact_dir().expect("the contract artifacts");
     let missing: Vec<&str> = CONTRACTS
         .iter()
         .copied()
         .filter(|c| !dir.join(format!("{c}.wasm")).is_file())
         .collect();
-    if missing.is_empty() {
-        return Some(dir);
-    }
-    let why = format!(
-        "{} lacks {missing:?}; build them first with `{}`",
+    assert!(
+        missing.is_empty(),
+        "{} lacks {missing:?}; build them with `{}`",
         dir.display(),
         bench::BUILD_COMMAND
     );
-    assert!(std::env::var("CI").as_deref() != Ok("true"), "{why}");
-    eprintln!("SKIPPED: {why}");
-    None
+    dir
 }
 
 fn keel(args: &[&str]) -> std::process::Output {
@@ -71,9 +52,7 @@ fn bench_json(dir: &std::path::Path) -> BTreeMap<String, u64> {
 
 #[test]
 fn bench_json_reports_every_figure_and_sizes_match_keel_artifact() {
-    let Some(dir) = built() else {
-        return;
-    };
+    let dir = built();
     let figures = bench_json(&dir);
     assert_eq!(figures.get("oracle_adapter_real"), Some(&1));
     let large = format!("portfolio_margin_{LARGE_OPTIONS}");
@@ -134,9 +113,7 @@ fn bench_json_reports_every_figure_and_sizes_match_keel_artifact() {
 
 #[test]
 fn the_table_names_every_figure_and_the_oracle() {
-    let Some(dir) = built() else {
-        return;
-    };
+    let dir = built();
     let out = keel(&["bench", "--wasm-dir", dir.to_str().expect("UTF-8")]);
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).expect("UTF-8");
@@ -155,9 +132,7 @@ fn the_table_names_every_figure_and_the_oracle() {
 
 #[test]
 fn without_the_adapter_artifact_a_stand_in_answers_and_says_so() {
-    let Some(dir) = built() else {
-        return;
-    };
+    let dir = built();
     let copy = std::env::temp_dir().join(format!("keel-bench-no-adapter-{}", std::process::id()));
     std::fs::create_dir_all(&copy).expect("a temporary directory");
     for c in CONTRACTS.iter().filter(|c| **c != "keel_oracle_adapter") {
@@ -208,9 +183,7 @@ fn unknown_arguments_are_refused() {
 
 #[test]
 fn profile_lists_the_engines_functions_by_ink() {
-    let Some(dir) = built() else {
-        return;
-    };
+    let dir = built();
     let dir = dir.to_str().expect("a UTF-8 path");
     let out = keel(&["bench", "--profile", "--wasm-dir", dir, "--names", dir]);
     assert!(

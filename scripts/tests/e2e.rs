@@ -29,8 +29,9 @@
 //! * `cast calldata` for `deposit` and `margin`, run on the host, `cast abi-decode` of the
 //!   margin state compared with alloy's decoding.
 //!
-//! Skipped (printing `SKIPPED`) when the artifacts or `cast` are missing, except under
-//! `CI=true`, where that fails. Gas of each step is printed (`--nocapture`), never asserted.
+//! The artifacts are built when missing (`keel_cli::contracts::artifact_dir`; under `CI=true`
+//! CI's own build must have made them). The `cast` test is ignored, saying why, when `cast`
+//! is not installed (outside CI). Gas of each step is printed (`--nocapture`), never asserted.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -62,66 +63,30 @@ const WSTETH: Address = Address::repeat_byte(0x57);
 const RATE_FEED: Address = Address::repeat_byte(0x58);
 const MARKET_FEED: Address = Address::repeat_byte(0x59);
 
-/// The command that builds every artifact these tests deploy.
-fn build_command() -> String {
-    format!(
-        "{} -p keel-test-token -p keel-test-feed",
-        bench::BUILD_COMMAND
-    )
-}
-
-/// The artifact directory: `$KEEL_WASM_DIR`, else `$CARGO_TARGET_DIR/…/contract`, else the
-/// workspace `target/…/contract`.
-fn wasm_dir() -> PathBuf {
-    std::env::var_os("KEEL_WASM_DIR")
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("CARGO_TARGET_DIR")
-                .map(|t| PathBuf::from(t).join("wasm32-unknown-unknown/contract"))
-        })
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .join("../target/wasm32-unknown-unknown/contract")
-        })
-}
-
-fn ci() -> bool {
-    std::env::var("CI").as_deref() == Ok("true")
-}
-
-/// A skip: a failure under `CI=true`, else a printed `SKIPPED`.
-fn skip(why: &str) {
-    assert!(!ci(), "{why}");
-    eprintln!("SKIPPED: {why}");
-}
-
-/// Every artifact (Keel's contracts and the test programs) when all are built; else `None`
-/// after [`skip`].
-fn codes() -> Option<BTreeMap<&'static str, Vec<u8>>> {
-    let dir = wasm_dir();
+/// Every artifact (Keel's contracts and the test programs), built if needed
+/// (`keel_cli::contracts::artifact_dir`); a missing one fails the test.
+fn codes() -> BTreeMap<&'static str, Vec<u8>> {
+    let dir = keel_cli::contracts::artifact_dir().expect("the contract artifacts");
     let missing: Vec<&str> = CONTRACTS
         .iter()
         .chain(TEST_PROGRAMS)
         .copied()
         .filter(|c| !dir.join(format!("{c}.wasm")).is_file())
         .collect();
-    if !missing.is_empty() {
-        skip(&format!(
-            "{} lacks {missing:?}; build them first with `{}`",
-            dir.display(),
-            build_command()
-        ));
-        return None;
-    }
+    assert!(
+        missing.is_empty(),
+        "{} lacks {missing:?}; build them with `{} -p keel-test-token -p keel-test-feed`",
+        dir.display(),
+        bench::BUILD_COMMAND
+    );
     let mut codes = bench::load(&dir).expect("artifacts load");
     codes.extend(bench::load_test_programs(&dir));
-    Some(codes)
+    codes
 }
 
-/// The wired vault over the Stylus tokens and feeds when every artifact is built; else `None`
-/// after [`skip`].
-fn vault() -> Option<Vault> {
-    let codes = codes()?;
+/// The wired vault over the Stylus tokens and feeds.
+fn vault() -> Vault {
+    let codes = codes();
     let v = bench::set_up_with(&codes, Counterparts::Stylus).expect("the vault deploys and wires");
     assert!(!v.feeds.is_empty(), "the real oracle adapter answers");
     for (what, at) in v.feeds.iter().map(|(_, f)| ("feed", *f)).chain([
@@ -134,7 +99,7 @@ fn vault() -> Option<Vault> {
             "the {what} at {at} is a Stylus program"
         );
     }
-    Some(v)
+    v
 }
 
 fn gas(step: &str, out: &Outcome) {
@@ -273,9 +238,7 @@ fn leveraged(v: &mut Vault) -> (u64, u64, U256) {
 /// later no keeper buys it at the end discount.
 #[test]
 fn a_reduction_carries_no_value_out_and_a_cured_account_is_not_auctioned() {
-    let Some(mut v) = vault() else {
-        return;
-    };
+    let mut v = vault();
     let short = v.funded_account(ALICE, 10_000, 0).expect("alice");
     let second = v.funded_account(ALICE, 2_000, 0).expect("second");
     let (a, c, perp) = leveraged(&mut v);
@@ -346,9 +309,7 @@ fn a_reduction_carries_no_value_out_and_a_cured_account_is_not_auctioned() {
 
 #[test]
 fn deposit_trade_margin_shock_auction_bad_debt_and_rollback() {
-    let Some(mut v) = vault() else {
-        return;
-    };
+    let mut v = vault();
     // A portfolio account (mode 2) and a cross account (mode 1).
     let a = v.funded_account(ALICE, 10_000, 0).expect("alice");
     ok(&mut v, "openAccount", BOB, I::openAccountCall { mode: 1 });
@@ -548,9 +509,7 @@ fn deposit_trade_margin_shock_auction_bad_debt_and_rollback() {
 
 #[test]
 fn pause_blocks_trades_and_withdrawals_only() {
-    let Some(mut v) = vault() else {
-        return;
-    };
+    let mut v = vault();
     let (a, c, perp) = leveraged(&mut v);
     let eth_feed = feed_of(&v, ETH);
     // Bob buys one 1,900 call expiring in a week from Carol for 10 USDC.
@@ -715,23 +674,25 @@ fn pause_blocks_trades_and_withdrawals_only() {
     gas("settleTrade after unpause", &out);
 }
 
-/// The `cast` binary of `@foundry-rs/cast`'s platform package in `abi/node_modules`.
-fn cast() -> Option<PathBuf> {
+/// The `cast` binary of `@foundry-rs/cast`'s platform package in `abi/node_modules` (the
+/// build script marks the test that needs it ignored when it is not installed).
+fn cast() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../abi/node_modules/@foundry-rs");
-    let found = std::fs::read_dir(&dir).ok().and_then(|entries| {
-        entries
-            .flatten()
-            .filter(|e| e.file_name().to_string_lossy().starts_with("cast-"))
-            .map(|e| e.path().join("bin/cast"))
-            .find(|p| p.is_file())
-    });
-    if found.is_none() {
-        skip(&format!(
-            "no cast under {}: run `npm install --no-save --ignore-scripts` in abi/",
-            dir.display()
-        ));
-    }
-    found
+    std::fs::read_dir(&dir)
+        .ok()
+        .and_then(|entries| {
+            entries
+                .flatten()
+                .filter(|e| e.file_name().to_string_lossy().starts_with("cast-"))
+                .map(|e| e.path().join("bin/cast"))
+                .find(|p| p.is_file())
+        })
+        .unwrap_or_else(|| {
+            panic!(
+                "no cast under {}: run `npm install --no-save --ignore-scripts` in abi/",
+                dir.display()
+            )
+        })
 }
 
 fn run_cast(cast: &PathBuf, args: &[&str]) -> String {
@@ -755,13 +716,13 @@ fn unhex(s: &str) -> Vec<u8> {
 }
 
 #[test]
+#[cfg_attr(
+    keel_no_cast,
+    ignore = "Foundry's cast is not installed: run `npm install --no-save --ignore-scripts` in abi/"
+)]
 fn cast_calldata_runs_and_cast_abi_decode_agrees_with_alloy() {
-    let Some(cast) = cast() else {
-        return;
-    };
-    let Some(mut v) = vault() else {
-        return;
-    };
+    let cast = cast();
+    let mut v = vault();
     let (a, _, _) = leveraged(&mut v);
 
     // deposit(...) from cast, sent as a transaction.
@@ -880,9 +841,7 @@ fn deposited(out: &Outcome) -> (U256, U256) {
 
 #[test]
 fn fee_on_transfer_deposit_credits_the_net_and_withdraw_pays_out_less_the_fee() {
-    let Some(mut v) = vault() else {
-        return;
-    };
+    let mut v = vault();
     let vault_address = v.vault;
     let a = v.open(ALICE, 2).expect("alice");
     // WETH (collateral) takes 1 %, USDC (the settlement asset, cash) 2 %.
@@ -993,9 +952,7 @@ fn hook_calls(v: &mut Vault, token: Address) -> U256 {
 
 #[test]
 fn reentrant_token_gets_reentrant_and_only_the_outer_operation_happens() {
-    let Some(mut v) = vault() else {
-        return;
-    };
+    let mut v = vault();
     let vault_address = v.vault;
     let a = v.funded_account(ALICE, 10_000, 0).expect("alice");
     let cash = |v: &mut Vault| view(v, I::cashCall { id: U256::from(a) });
@@ -1169,9 +1126,7 @@ fn sequencer(v: &mut Vault) -> (u8, u64) {
 
 #[test]
 fn sequencer_down_blocks_new_risk_not_liquidation_and_recovers_after_the_grace_period() {
-    let Some(mut v) = vault() else {
-        return;
-    };
+    let mut v = vault();
     let (a, c, perp) = leveraged(&mut v);
     // BOB, USDC only, goes short 2 against CAROL (whose short perp hedges her WETH).
     let d = v.funded_account(BOB, 1_000_000, 0).expect("bob");
@@ -1291,9 +1246,7 @@ fn assess(v: &mut Vault, guard: Address) -> ILstDepegGuard::Assessment {
 
 #[test]
 fn lst_depeg_through_the_real_guard_reprices_and_makes_the_asset_reduce_only() {
-    let Some(codes) = codes() else {
-        return;
-    };
+    let codes = codes();
     let mut v = bench::set_up_with(&codes, Counterparts::Stylus).expect("the vault wires");
     let vault_address = v.vault;
     // wstETH (18 decimals) and the guard's feeds: the fundamental rate (stETH per wstETH,

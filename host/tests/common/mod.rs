@@ -2,8 +2,6 @@
 
 #![allow(dead_code)]
 
-use std::path::PathBuf;
-
 use keel_stylus_host::alloy_primitives::{Address, U256};
 use keel_stylus_host::{Host, Outcome};
 
@@ -36,42 +34,25 @@ pub fn small(word: &[u8]) -> u8 {
     word[31]
 }
 
-/// A built contract artifact, if it exists: `$KEEL_WASM_DIR`, else
-/// `$CARGO_TARGET_DIR/wasm32-unknown-unknown/contract`, else the workspace `target/…`.
-/// Prints why a test is skipped when it does not (with `CI=true`, fails instead).
-pub fn artifact(crate_file: &str) -> Option<Vec<u8>> {
-    let dir = std::env::var_os("KEEL_WASM_DIR")
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("CARGO_TARGET_DIR")
-                .map(|t| PathBuf::from(t).join("wasm32-unknown-unknown/contract"))
-        })
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .join("../target/wasm32-unknown-unknown/contract")
-        });
+/// A built contract artifact (built if needed: `keel_cli::contracts::artifact_dir`; under
+/// `CI=true` CI's own build made it); a missing one fails the test.
+pub fn artifact(crate_file: &str) -> Vec<u8> {
+    let dir = keel_cli::contracts::artifact_dir().expect("the contract artifacts");
     let path = dir.join(format!("{crate_file}.wasm"));
-    match std::fs::read(&path) {
-        Ok(bytes) => Some(bytes),
-        Err(_) => {
-            let why = format!(
-                "{} not found; build it first with `cargo build --profile contract \
-                 --target wasm32-unknown-unknown -p {}`",
-                path.display(),
-                crate_file.replace('_', "-")
-            );
-            // CI builds every contract before the tests: there a missing artifact is a failure.
-            assert!(std::env::var("CI").as_deref() != Ok("true"), "{why}");
-            eprintln!("SKIPPED: {why}");
-            None
-        }
-    }
+    std::fs::read(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}; build it with `cargo build --profile contract --target \
+             wasm32-unknown-unknown -p {}`",
+            path.display(),
+            crate_file.replace('_', "-")
+        )
+    })
 }
 
 /// The deployable code of a built contract, as cargo-stylus would deploy it.
-pub fn contract_code(crate_file: &str) -> Option<Vec<u8>> {
-    let wasm = artifact(crate_file)?;
-    Some(deployable(&keel_cli::artifact::deployed_module(&wasm)))
+pub fn contract_code(crate_file: &str) -> Vec<u8> {
+    let wasm = artifact(crate_file);
+    deployable(&keel_cli::artifact::deployed_module(&wasm))
 }
 
 /// Increments storage slot 0 (its last byte), logs the new value as a topic, returns it;

@@ -1,0 +1,59 @@
+//! Marks what the tests need from outside the repository and may not find, so that a test
+//! lacking it is reported `ignored` with the reason instead of passing without its
+//! assertions. Under `CI=true` nothing is marked: there a missing input fails the test.
+//!
+//! * `keel_no_conformance_data` — Derive's cases are not at `../shared/conformance`;
+//! * `keel_no_cast` — Foundry's `cast` is not installed in `abi/node_modules`;
+//! * `keel_no_solc` — solc-js (or node to run it) is not installed for `abi/`.
+//!
+//! The script reruns when what it looked at changes: each input when present, else the
+//! folder it would appear in (`../shared`, `abi`), else on every build.
+
+use std::path::{Path, PathBuf};
+
+/// Reruns the script when `path` changes; while it is missing, when `fallback` (the folder it
+/// would appear in) changes, or on every build when that is missing too.
+fn watch(path: &Path, fallback: &Path) {
+    let watched = if path.exists() || !fallback.exists() {
+        path
+    } else {
+        fallback
+    };
+    println!("cargo::rerun-if-changed={}", watched.display());
+}
+
+fn main() {
+    for cfg in ["keel_no_conformance_data", "keel_no_cast", "keel_no_solc"] {
+        println!("cargo::rustc-check-cfg=cfg({cfg})");
+    }
+    println!("cargo::rerun-if-env-changed=CI");
+    let root: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let cases = root.join("../shared/conformance");
+    let foundry = root.join("abi/node_modules/@foundry-rs");
+    let solc = root.join("abi/node_modules/solc/package.json");
+    watch(&cases, &root.join("../shared"));
+    watch(&foundry, &root.join("abi"));
+    watch(&solc, &root.join("abi"));
+    if std::env::var("CI").as_deref() == Ok("true") {
+        return;
+    }
+    if !cases.is_dir() {
+        println!("cargo::rustc-cfg=keel_no_conformance_data");
+    }
+    let cast = std::fs::read_dir(&foundry).is_ok_and(|entries| {
+        entries.flatten().any(|e| {
+            e.file_name().to_string_lossy().starts_with("cast-")
+                && e.path().join("bin/cast").is_file()
+        })
+    });
+    if !cast {
+        println!("cargo::rustc-cfg=keel_no_cast");
+    }
+    let node = std::process::Command::new("node")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !node || !solc.is_file() {
+        println!("cargo::rustc-cfg=keel_no_solc");
+    }
+}
