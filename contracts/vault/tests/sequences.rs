@@ -120,28 +120,10 @@ fn world() -> (Env, [U256; 3]) {
         .w2
         .set(pair(10u128.pow(26), WETH_CAP * 10u128.pow(18)));
     env.set_eth_expiry(EXPIRY, 2_000);
-    let second = env.open(ALICE, 1);
-    assert_eq!(second, uid(4));
-    env.call(
-        ALICE,
-        I::setOperatorCall {
-            id: second,
-            operator: MARKET,
-            approved: true,
-        },
-    )
-    .unwrap();
+    assert_eq!(market_account(&env, ALICE, 1), 4);
     env.deposit(ALICE, 4, USDC, e(5_000, 6)).unwrap();
     env.deposit(ALICE, 4, WSTETH, wad(10)).unwrap();
-    env.call(
-        CAROL,
-        I::setOperatorCall {
-            id: uid(3),
-            operator: MARKET,
-            approved: true,
-        },
-    )
-    .unwrap();
+    approve_market(&env, CAROL, 3);
     let instruments = [perp(&env), option(&env, 1, 2_000), option(&env, 2, 1_800)];
     env.host.clear_logs();
     (env, instruments)

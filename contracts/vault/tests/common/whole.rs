@@ -63,15 +63,7 @@ pub fn vault() -> Env {
     assert_eq!(env.open(BOB, 1), uid(B));
     assert_eq!(env.open(CAROL, 2), uid(K));
     for (owner, id) in [(ALICE, A), (BOB, B)] {
-        env.call(
-            owner,
-            I::setOperatorCall {
-                id: uid(id),
-                operator: MARKET,
-                approved: true,
-            },
-        )
-        .unwrap();
+        approve_market(&env, owner, id);
     }
     for (owner, id, amount) in [(ALICE, A, 10_000), (BOB, B, 20_000), (CAROL, K, 100_000)] {
         env.deposit(owner, id, USDC, e(amount, 6)).unwrap();
@@ -80,6 +72,26 @@ pub fn vault() -> Env {
         .unwrap();
     env.host.clear_logs();
     env
+}
+
+/// `owner` approves `MARKET` as operator of its account `id`.
+pub fn approve_market(env: &Env, owner: Address, id: u64) {
+    env.call(
+        owner,
+        I::setOperatorCall {
+            id: uid(id),
+            operator: MARKET,
+            approved: true,
+        },
+    )
+    .unwrap();
+}
+
+/// Opens an account for `owner` in `mode` with `MARKET` as operator; returns its id.
+pub fn market_account(env: &Env, owner: Address, mode: u8) -> u64 {
+    let id = env.open(owner, mode).to();
+    approve_market(env, owner, id);
+    id
 }
 
 pub fn perp(env: &Env) -> U256 {
