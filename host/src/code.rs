@@ -354,3 +354,50 @@ fn inspect(wasm: &[u8]) -> Result<ProgramCosts, Inspect> {
         footprint,
     })
 }
+
+/// An activated program: the compiled module and the entry costs activation recorded.
+pub struct Program {
+    /// The keccak of the deployable code.
+    pub hash: alloy_primitives::B256,
+    /// The module, instrumented by the engine's meter.
+    pub module: wasmer::Module,
+    /// The entry costs Nitro records at activation.
+    pub costs: ProgramCosts,
+    /// The engine that compiled it (each frame's store runs on it).
+    pub engine: wasmer::Engine,
+}
+
+impl Program {
+    /// Activates deployable code as `ArbWasm.activateProgram` does: decompresses, validates
+    /// with Nitro's rules, compiles with `engine` and checks every import is a host I/O.
+    pub fn activate(engine: &wasmer::Engine, deployable: &[u8]) -> Result<Program, CodeError> {
+        let wasm = decompress(deployable)?;
+        let costs = validate(&wasm)?;
+        let module = wasmer::Module::from_binary(engine, &wasm)
+            .map_err(|e| CodeError::Compile(e.to_string()))?;
+        if let Some(import) = module
+            .imports()
+            .find(|i| !crate::IMPORTS.contains(&(i.module(), i.name())))
+        {
+            return Err(CodeError::Stylus(format!(
+                "unknown import {}.{}",
+                import.module(),
+                import.name()
+            )));
+        }
+        Ok(Program {
+            hash: alloy_primitives::keccak256(deployable),
+            module,
+            costs,
+            engine: engine.clone(),
+        })
+    }
+}
+
+/// A wasmer singlepass engine whose compiler instruments every module with `meter`.
+pub fn engine(meter: crate::meter::StylusMeter) -> wasmer::Engine {
+    use wasmer::sys::{CompilerConfig, EngineBuilder, Singlepass};
+    let mut compiler = Singlepass::new();
+    compiler.push_middleware(std::sync::Arc::new(meter));
+    EngineBuilder::new(compiler).into()
+}

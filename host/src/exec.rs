@@ -10,9 +10,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use alloy_primitives::{keccak256, Address, B256, U256};
 
-use crate::code::is_stylus;
+use crate::api::EvmApi;
+use crate::code::{is_stylus, Program};
 use crate::pricing::{evm_memory_cost, evm_words, gas, memory_gas, INK_PRICE};
-use crate::world::World;
+use crate::world::{GasTally, World, WorldApi};
 
 /// The shared state handle every frame holds.
 pub(crate) type Shared = Arc<Mutex<World>>;
@@ -37,7 +38,7 @@ pub enum CallKind {
 
 /// A message to run.
 #[derive(Clone, Debug)]
-pub(crate) struct Msg {
+pub struct Msg {
     pub kind: CallKind,
     /// `msg.sender` as the callee sees it.
     pub caller: Address,
@@ -72,7 +73,7 @@ pub enum Status {
 
 /// A finished frame.
 #[derive(Clone, Debug)]
-pub(crate) struct FrameResult {
+pub struct FrameResult {
     pub status: Status,
     pub output: Vec<u8>,
     pub gas_left: u64,
@@ -81,6 +82,7 @@ pub(crate) struct FrameResult {
 }
 
 impl FrameResult {
+    /// A frame that ended with `status` and no output.
     pub fn fail(status: Status, gas_left: u64) -> Self {
         FrameResult {
             status,
@@ -90,6 +92,7 @@ impl FrameResult {
         }
     }
 
+    /// Whether the frame returned normally.
     pub fn success(&self) -> bool {
         self.status == Status::Success
     }
@@ -117,7 +120,7 @@ pub(crate) fn call(world: &Shared, msg: Msg) -> FrameResult {
         *lock(world).frames.entry(msg.address).or_default() += 1;
     }
     let mut result = if let Some(handler) = native {
-        crate::native::run(world, &msg, &handler)
+        crate::native::run(&mut WorldApi(world.clone()), &msg, &handler)
     } else if code.is_empty() {
         FrameResult {
             status: Status::Success,
@@ -126,7 +129,7 @@ pub(crate) fn call(world: &Shared, msg: Msg) -> FrameResult {
             ink_used: 0,
         }
     } else if is_stylus(&code) {
-        run_program(world, &msg, &code)
+        run_world_program(world, &msg, &code)
     } else {
         let run = crate::evm::run(&code, &msg.input, msg.value, gas, msg.read_only);
         FrameResult {
@@ -163,45 +166,63 @@ fn finish(w: &mut World, mark: usize, result: &mut FrameResult) {
     }
 }
 
-/// Enters a Stylus program: charges the memory footprint and entry cost, runs it, and applies
-/// Nitro's return-data floor.
-fn run_program(world: &Shared, msg: &Msg, code: &[u8]) -> FrameResult {
-    let starting_gas = msg.gas;
+/// Enters a Stylus program of [`World`]: finds its activation, whether the init cache or the
+/// transaction's recent programs spare it the init cost, and whether it is reentered.
+fn run_world_program(world: &Shared, msg: &Msg, code: &[u8]) -> FrameResult {
     let hash = keccak256(code);
-    let (program, call_cost, open, reentrant) = {
+    let (program, cached, reentrant) = {
         let mut w = lock(world);
         let Some(program) = w.programs.get(&hash).cloned() else {
             return FrameResult::fail(Status::Failure("program not activated".into()), 0);
         };
-        let (open, ever) = w.pages;
-        let costs = program.costs;
-        let mut cost = memory_gas(costs.footprint, open, ever);
         let cached = w.cached_programs.contains(&hash) | w.enter_recent(hash);
-        cost = cost.saturating_add(costs.cached_gas());
-        if !cached {
-            cost = cost.saturating_add(costs.init_gas());
-        }
-        if starting_gas < cost {
-            return FrameResult::fail(Status::OutOfGas, 0);
-        }
-        w.tally.entries += 1;
-        w.tally.entry_gas += cost;
-        let new_open = open.saturating_add(costs.footprint);
-        w.pages = (new_open, ever.max(new_open));
         let reentrant = w.frames.get(&msg.address).copied().unwrap_or(0) > 1;
-        (program, cost, open, reentrant)
+        (program, cached, reentrant)
     };
+    let api = Box::new(WorldApi(world.clone()));
+    run_program(api, msg, &program, cached, reentrant).0
+}
+
+/// Enters an activated Stylus program for `msg`: charges its memory footprint and entry cost
+/// (the cached cost alone when `cached`), runs it against `api` and applies Nitro's
+/// return-data floor. Hands `api` back with the result.
+pub fn run_program(
+    mut api: Box<dyn EvmApi>,
+    msg: &Msg,
+    program: &Program,
+    cached: bool,
+    reentrant: bool,
+) -> (FrameResult, Box<dyn EvmApi>) {
+    let starting_gas = msg.gas;
+    let (open, ever) = api.pages();
+    let costs = program.costs;
+    let mut call_cost = memory_gas(costs.footprint, open, ever);
+    call_cost = call_cost.saturating_add(costs.cached_gas());
+    if !cached {
+        call_cost = call_cost.saturating_add(costs.init_gas());
+    }
+    if starting_gas < call_cost {
+        return (FrameResult::fail(Status::OutOfGas, 0), api);
+    }
+    api.count(GasTally {
+        entries: 1,
+        entry_gas: call_cost,
+        ..GasTally::default()
+    });
+    let new_open = open.saturating_add(costs.footprint);
+    api.set_pages((new_open, ever.max(new_open)));
     let ink = (starting_gas - call_cost).saturating_mul(INK_PRICE);
-    let mut result = crate::hostio::run(world, msg, &program, ink, reentrant);
-    lock(world).pages.0 = open;
+    let (mut result, mut api) = crate::hostio::run(api, msg, program, ink, reentrant);
+    let (_, ever) = api.pages();
+    api.set_pages((open, ever));
     if !result.output.is_empty() && result.status != Status::OutOfGas {
         let floor = evm_memory_cost(result.output.len() as u64);
         if starting_gas < floor {
-            return FrameResult::fail(Status::OutOfGas, 0);
+            return (FrameResult::fail(Status::OutOfGas, 0), api);
         }
         result.gas_left = result.gas_left.min(starting_gas - floor);
     }
-    result
+    (result, api)
 }
 
 /// The address `CREATE` gives a contract made by `sender` at `nonce`.
@@ -235,7 +256,7 @@ pub fn create2_address(sender: Address, salt: B256, init_code: &[u8]) -> Address
 }
 
 /// The result of a creation.
-pub(crate) struct CreateResult {
+pub struct CreateResult {
     /// The new contract, or `None` when creation failed.
     pub address: Option<Address>,
     /// Revert data (only when the init code reverted).

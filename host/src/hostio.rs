@@ -6,23 +6,23 @@
 //! cache (reads served from it; writes stay in it until `storage_flush_cache`, which pays the
 //! EVM SSTORE cost per dirty slot), and the last account code read.
 
+use alloy_primitives::{keccak256, Address, Bytes, B256, U256};
 use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::Arc;
-
-use alloy_primitives::{keccak256, Address, B256, U256};
 use wasmer::{
     imports, Function, FunctionEnv, FunctionEnvMut, Global, Instance, Memory, RuntimeError, Store,
     Value,
 };
 use wasmer_types::TrapCode;
 
-use crate::exec::{self, lock, CallKind, FrameResult, Msg, Shared, Status};
+use crate::api::{account_gas, EvmApi};
+use crate::code::Program;
+use crate::exec::{CallKind, FrameResult, Msg, Status};
 use crate::meter::{INK_LEFT_GLOBAL, INK_STATUS_GLOBAL, PROFILE_GLOBAL_PREFIX};
 use crate::pricing::{
     gas, hostio as ink, keccak_price, memory_gas, pow_price, read_price, write_price, INK_PRICE,
 };
-use crate::world::{Log, Program};
+use crate::world::{GasTally, Log};
 
 /// How a host I/O leaves the program early.
 #[derive(Debug)]
@@ -63,7 +63,8 @@ struct Word {
 
 /// Per-frame state behind the imports.
 pub(crate) struct Frame {
-    world: Shared,
+    /// The chain; taken back by [`run`] when the frame ends.
+    api: Option<Box<dyn EvmApi>>,
     msg: Msg,
     reentrant: bool,
     memory: Option<Memory>,
@@ -74,7 +75,16 @@ pub(crate) struct Frame {
     cache: BTreeMap<B256, Word>,
     reads: usize,
     writes: usize,
-    last_code: Option<(Address, Arc<Vec<u8>>)>,
+    last_code: Option<(Address, Bytes)>,
+}
+
+impl Frame {
+    fn api(&mut self) -> Hr<&mut dyn EvmApi> {
+        match self.api.as_deref_mut() {
+            Some(api) => Ok(api),
+            None => Err(failure("the frame has no chain")),
+        }
+    }
 }
 
 // ---- ink and memory helpers -----------------------------------------------------------------
@@ -232,10 +242,9 @@ fn storage_load_bytes32(mut ctx: Ctx<'_>, key: u32, dest: u32) -> Hr<()> {
     let value = match frame.cache.get(&key) {
         Some(word) => word.value,
         None => {
-            let mut w = lock(&frame.world);
-            cost += w.sload_gas(frame.msg.address, key) + api_gas;
-            let value = w.sload(&frame.msg.address, &key);
-            drop(w);
+            let contract = frame.msg.address;
+            let (value, gas) = frame.api()?.sload(contract, key);
+            cost += gas + api_gas;
             frame.cache.insert(
                 key,
                 Word {
@@ -291,19 +300,20 @@ fn storage_flush_cache(mut ctx: Ctx<'_>, clear: u32) -> Hr<()> {
     let mut left = budget;
     let mut outcome = Ok(());
     {
-        let mut w = lock(&frame.world);
+        let (contract, read_only) = (frame.msg.address, frame.msg.read_only);
+        let api = frame.api()?;
         for (key, value) in dirty {
-            if frame.msg.read_only {
+            if read_only {
                 outcome = Err("write protection: storage write in a static call");
                 break;
             }
-            let cost = w.sstore_gas(frame.msg.address, key, value);
+            let cost = api.sstore_gas(contract, key, value);
             if cost > left {
                 left = 0;
                 break;
             }
             left -= cost;
-            w.sstore(frame.msg.address, key, value);
+            api.sstore(contract, key, value);
         }
     }
     if outcome.is_ok() && left == 0 {
@@ -317,8 +327,9 @@ fn transient_load_bytes32(mut ctx: Ctx<'_>, key: u32, dest: u32) -> Hr<()> {
     buy_ink(&mut ctx, ink::TRANSIENT_LOAD)?;
     buy_gas(&mut ctx, gas::WARM_READ)?;
     let key = read32(&ctx, key)?;
-    let frame = ctx.data();
-    let value = lock(&frame.world).tload(&frame.msg.address, &key);
+    let frame = ctx.data_mut();
+    let contract = frame.msg.address;
+    let value = frame.api()?.tload(contract, key);
     write(&ctx, dest, value.as_slice())
 }
 
@@ -327,13 +338,14 @@ fn transient_store_bytes32(mut ctx: Ctx<'_>, key: u32, value: u32) -> Hr<()> {
     buy_gas(&mut ctx, gas::WARM_READ)?;
     let key = read32(&ctx, key)?;
     let value = read32(&ctx, value)?;
-    let frame = ctx.data();
+    let frame = ctx.data_mut();
     if frame.msg.read_only {
         return Err(failure(
             "write protection: transient store in a static call",
         ));
     }
-    lock(&frame.world).tstore(frame.msg.address, key, value);
+    let contract = frame.msg.address;
+    frame.api()?.tstore(contract, key, value);
     Ok(())
 }
 
@@ -348,21 +360,22 @@ fn do_call(
     gas_left: u64,
     gas_req: u64,
     value: U256,
-) -> (Vec<u8>, u64, u32) {
-    let frame = ctx.data();
+) -> Hr<(Vec<u8>, u64, u32)> {
+    let frame = ctx.data_mut();
     if frame.msg.read_only && !value.is_zero() {
-        return (Vec::new(), 0, 2);
+        return Ok((Vec::new(), 0, 2));
     }
+    let m = frame.msg.clone();
+    let api = frame.api()?;
     // geth's WasmCallCost, checked against the budget step by step.
     let base = {
-        let mut w = lock(&frame.world);
         let mut total = gas::WARM_READ;
         let mut over = total > gas_left;
-        if !over && w.warm(contract) {
+        if !over && api.warm_account(contract) {
             total += gas::COLD_ACCOUNT - gas::WARM_READ;
             over = total > gas_left;
         }
-        if !over && !value.is_zero() && !w.exists(&contract) {
+        if !over && !value.is_zero() && !api.account_exists(contract) {
             total += gas::CALL_NEW_ACCOUNT;
             over = total > gas_left;
         }
@@ -371,10 +384,13 @@ fn do_call(
             over = total > gas_left;
         }
         if over {
-            return (Vec::new(), gas_left, 2);
+            return Ok((Vec::new(), gas_left, 2));
         }
-        w.tally.calls += 1;
-        w.tally.access_gas += total;
+        api.count(GasTally {
+            calls: 1,
+            access_gas: total,
+            ..GasTally::default()
+        });
         total
     };
     let start_gas = (gas_left - base) * 63 / 64;
@@ -382,7 +398,6 @@ fn do_call(
     if !value.is_zero() {
         gas = gas.saturating_add(gas::CALL_STIPEND);
     }
-    let m = &frame.msg;
     let msg = match kind {
         CallKind::Call => Msg {
             kind,
@@ -421,11 +436,10 @@ fn do_call(
             depth: m.depth + 1,
         },
     };
-    let world = frame.world.clone();
-    let result = exec::call(&world, msg);
+    let result = api.call(msg);
     let cost = base.saturating_add(gas.saturating_sub(result.gas_left));
     let status = if result.success() { 0 } else { 2 };
-    (result.output, cost, status)
+    Ok((result.output, cost, status))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -450,7 +464,8 @@ fn any_call(
         Some(ptr) => read32(&ctx, ptr)?.into(),
         None => U256::ZERO,
     };
-    let (output, cost, status) = do_call(&mut ctx, kind, contract, input, gas_left, gas_req, value);
+    let (output, cost, status) =
+        do_call(&mut ctx, kind, contract, input, gas_left, gas_req, value)?;
     buy_gas(&mut ctx, cost)?;
     let len = len32(output.len());
     ctx.data_mut().return_data = output;
@@ -544,30 +559,23 @@ fn any_create(
         None => None,
     };
     let start_gas = gas_left(&mut ctx)?;
-    let frame = ctx.data();
+    let frame = ctx.data_mut();
     if frame.msg.read_only {
         return Err(failure("write protection: create in a static call"));
     }
     let mut base = gas::CREATE;
     if salt.is_some() {
-        base += exec::word_gas(code.len(), gas::KECCAK_WORD);
+        base += crate::exec::word_gas(code.len(), gas::KECCAK_WORD);
     }
     if start_gas < base {
         return Err(failure("out of gas for create"));
     }
     let gas = start_gas - base;
     let one64th = gas / 64;
-    let world = frame.world.clone();
     let (address, depth) = (frame.msg.address, frame.msg.depth + 1);
-    let result = exec::create(
-        &world,
-        address,
-        &code,
-        endowment,
-        salt,
-        gas - one64th,
-        depth,
-    );
+    let result = frame
+        .api()?
+        .create(address, &code, endowment, salt, gas - one64th, depth);
     let cost = start_gas.saturating_sub(result.gas_left + one64th);
     buy_gas(&mut ctx, cost)?;
     let len = len32(result.output.len());
@@ -644,7 +652,7 @@ fn emit_log(mut ctx: Ctx<'_>, data: u32, len: u32, topics: u32) -> Hr<()> {
         (1 + u64::from(topics)) * gas::LOG_TOPIC + data_len * gas::LOG_DATA,
     )?;
     let bytes = read(&ctx, data, len)?;
-    let frame = ctx.data();
+    let frame = ctx.data_mut();
     if frame.msg.read_only {
         return Err(failure("write protection: log in a static call"));
     }
@@ -654,7 +662,7 @@ fn emit_log(mut ctx: Ctx<'_>, data: u32, len: u32, topics: u32) -> Hr<()> {
         topics: bytes[..split].chunks(32).map(B256::from_slice).collect(),
         data: bytes[split..].to_vec(),
     };
-    lock(&frame.world).push_log(log);
+    frame.api()?.emit_log(log);
     Ok(())
 }
 
@@ -665,15 +673,15 @@ fn account_balance(mut ctx: Ctx<'_>, address: u32, dest: u32) -> Hr<()> {
     require_gas(&mut ctx, gas::COLD_ACCOUNT)?;
     let address = read20(&ctx, address)?;
     let (cost, balance) = {
-        let mut w = lock(&ctx.data().world);
-        (w.account_gas(address, false), w.balance(&address))
+        let api = ctx.data_mut().api()?;
+        (account_gas(api, address, false), api.balance(address))
     };
     buy_gas(&mut ctx, cost)?;
     write(&ctx, dest, &balance.to_be_bytes::<32>())
 }
 
 /// Nitro's `account_code` API call, with the frame's last-code cache.
-fn load_code(ctx: &mut Ctx<'_>, address: Address) -> Hr<(Arc<Vec<u8>>, u64)> {
+fn load_code(ctx: &mut Ctx<'_>, address: Address) -> Hr<(Bytes, u64)> {
     if let Some((a, code)) = &ctx.data().last_code {
         if *a == address {
             return Ok((code.clone(), 0));
@@ -681,12 +689,12 @@ fn load_code(ctx: &mut Ctx<'_>, address: Address) -> Hr<(Arc<Vec<u8>>, u64)> {
     }
     let gas = gas_left(ctx)?;
     let (code, cost) = {
-        let mut w = lock(&ctx.data().world);
-        let cost = w.account_gas(address, true);
+        let api = ctx.data_mut().api()?;
+        let cost = account_gas(api, address, true);
         let code = if gas < cost {
-            Arc::new(Vec::new())
+            Bytes::new()
         } else {
-            w.code(&address)
+            api.code(address)
         };
         (code, cost)
     };
@@ -724,8 +732,8 @@ fn account_codehash(mut ctx: Ctx<'_>, address: u32, dest: u32) -> Hr<()> {
     require_gas(&mut ctx, gas::COLD_ACCOUNT)?;
     let address = read20(&ctx, address)?;
     let (cost, hash) = {
-        let mut w = lock(&ctx.data().world);
-        (w.account_gas(address, false), w.code_hash(&address))
+        let api = ctx.data_mut().api()?;
+        (account_gas(api, address, false), api.code_hash(address))
     };
     buy_gas(&mut ctx, cost)?;
     write(&ctx, dest, hash.as_slice())
@@ -733,36 +741,40 @@ fn account_codehash(mut ctx: Ctx<'_>, address: u32, dest: u32) -> Hr<()> {
 
 // ---- context --------------------------------------------------------------------------------
 
+fn block(ctx: &mut Ctx<'_>) -> Hr<crate::world::BlockEnv> {
+    Ok(ctx.data_mut().api()?.block())
+}
+
 fn block_basefee(mut ctx: Ctx<'_>, ptr: u32) -> Hr<()> {
     buy_ink(&mut ctx, ink::BLOCK_BASEFEE)?;
-    let v = lock(&ctx.data().world).block.basefee;
+    let v = block(&mut ctx)?.basefee;
     write(&ctx, ptr, &v.to_be_bytes::<32>())
 }
 
 fn block_coinbase(mut ctx: Ctx<'_>, ptr: u32) -> Hr<()> {
     buy_ink(&mut ctx, ink::BLOCK_COINBASE)?;
-    let v = lock(&ctx.data().world).block.coinbase;
+    let v = block(&mut ctx)?.coinbase;
     write(&ctx, ptr, v.as_slice())
 }
 
 fn block_gas_limit(mut ctx: Ctx<'_>) -> Hr<u64> {
     buy_ink(&mut ctx, ink::BLOCK_GAS_LIMIT)?;
-    Ok(lock(&ctx.data().world).block.gas_limit)
+    Ok(block(&mut ctx)?.gas_limit)
 }
 
 fn block_number(mut ctx: Ctx<'_>) -> Hr<u64> {
     buy_ink(&mut ctx, ink::BLOCK_NUMBER)?;
-    Ok(lock(&ctx.data().world).block.number)
+    Ok(block(&mut ctx)?.number)
 }
 
 fn block_timestamp(mut ctx: Ctx<'_>) -> Hr<u64> {
     buy_ink(&mut ctx, ink::BLOCK_TIMESTAMP)?;
-    Ok(lock(&ctx.data().world).block.timestamp)
+    Ok(block(&mut ctx)?.timestamp)
 }
 
 fn chainid(mut ctx: Ctx<'_>) -> Hr<u64> {
     buy_ink(&mut ctx, ink::CHAIN_ID)?;
-    Ok(lock(&ctx.data().world).block.chain_id)
+    Ok(block(&mut ctx)?.chain_id)
 }
 
 fn contract_address(mut ctx: Ctx<'_>, ptr: u32) -> Hr<()> {
@@ -800,7 +812,7 @@ fn msg_value(mut ctx: Ctx<'_>, ptr: u32) -> Hr<()> {
 
 fn tx_gas_price(mut ctx: Ctx<'_>, ptr: u32) -> Hr<()> {
     buy_ink(&mut ctx, ink::TX_GAS_PRICE)?;
-    let v = lock(&ctx.data().world).block.gas_price;
+    let v = block(&mut ctx)?.gas_price;
     write(&ctx, ptr, &v.to_be_bytes::<32>())
 }
 
@@ -811,7 +823,7 @@ fn tx_ink_price(mut ctx: Ctx<'_>) -> Hr<u32> {
 
 fn tx_origin(mut ctx: Ctx<'_>, ptr: u32) -> Hr<()> {
     buy_ink(&mut ctx, ink::TX_ORIGIN)?;
-    let a = lock(&ctx.data().world).origin;
+    let a = ctx.data_mut().api()?.origin();
     write(&ctx, ptr, a.as_slice())
 }
 
@@ -827,11 +839,11 @@ fn pay_for_memory_grow(mut ctx: Ctx<'_>, pages: u32) -> Hr<()> {
     }
     let pages = u16::try_from(pages).unwrap_or(u16::MAX);
     let cost = {
-        let mut w = lock(&ctx.data().world);
-        let (open, ever) = w.pages;
+        let api = ctx.data_mut().api()?;
+        let (open, ever) = api.pages();
         let cost = memory_gas(pages, open, ever);
         let new_open = open.saturating_add(pages);
-        w.pages = (new_open, ever.max(new_open));
+        api.set_pages((new_open, ever.max(new_open)));
         cost
     };
     buy_gas(&mut ctx, cost)
@@ -905,52 +917,50 @@ fn math_mul_mod(ctx: Ctx<'_>, value: u32, multiplier: u32, modulus: u32) -> Hr<(
 
 // ---- console (debug chains) -----------------------------------------------------------------
 
-fn say(ctx: &Ctx<'_>, text: String) {
-    lock(&ctx.data().world).console.push(text);
+fn say(ctx: &mut Ctx<'_>, text: String) -> Hr<()> {
+    ctx.data_mut().api()?.console(text);
+    Ok(())
 }
 
-fn log_txt(ctx: Ctx<'_>, ptr: u32, len: u32) -> Hr<()> {
+fn log_txt(mut ctx: Ctx<'_>, ptr: u32, len: u32) -> Hr<()> {
     let text = String::from_utf8_lossy(&read(&ctx, ptr, len)?).into_owned();
-    say(&ctx, text);
-    Ok(())
+    say(&mut ctx, text)
 }
 
-fn log_i32(ctx: Ctx<'_>, v: i32) -> Hr<()> {
-    say(&ctx, v.to_string());
-    Ok(())
+fn log_i32(mut ctx: Ctx<'_>, v: i32) -> Hr<()> {
+    say(&mut ctx, v.to_string())
 }
 
-fn log_i64(ctx: Ctx<'_>, v: i64) -> Hr<()> {
-    say(&ctx, v.to_string());
-    Ok(())
+fn log_i64(mut ctx: Ctx<'_>, v: i64) -> Hr<()> {
+    say(&mut ctx, v.to_string())
 }
 
-fn tee_i32(ctx: Ctx<'_>, v: i32) -> Hr<i32> {
-    say(&ctx, v.to_string());
+fn tee_i32(mut ctx: Ctx<'_>, v: i32) -> Hr<i32> {
+    say(&mut ctx, v.to_string())?;
     Ok(v)
 }
 
-fn tee_i64(ctx: Ctx<'_>, v: i64) -> Hr<i64> {
-    say(&ctx, v.to_string());
+fn tee_i64(mut ctx: Ctx<'_>, v: i64) -> Hr<i64> {
+    say(&mut ctx, v.to_string())?;
     Ok(v)
 }
 
 // ---- running a frame ------------------------------------------------------------------------
 
-/// Instantiates `program` for `msg` and runs `user_entrypoint` with `ink`.
+/// Instantiates `program` for `msg` and runs `user_entrypoint` with `ink` against `api`,
+/// which it hands back with the result.
 pub(crate) fn run(
-    world: &Shared,
+    api: Box<dyn EvmApi>,
     msg: &Msg,
     program: &Program,
     ink: u64,
     reentrant: bool,
-) -> FrameResult {
-    let engine = lock(world).engine.clone();
-    let mut store = Store::new(engine);
+) -> (FrameResult, Box<dyn EvmApi>) {
+    let mut store = Store::new(program.engine.clone());
     let env = FunctionEnv::new(
         &mut store,
         Frame {
-            world: world.clone(),
+            api: Some(api),
             msg: msg.clone(),
             reentrant,
             memory: None,
@@ -964,7 +974,24 @@ pub(crate) fn run(
             last_code: None,
         },
     );
-    let imports = import_object(&mut store, &env);
+    let result = execute(&mut store, &env, msg, program, ink);
+    let api = env
+        .as_mut(&mut store)
+        .api
+        .take()
+        .expect("only `run` takes the frame's chain");
+    (result, api)
+}
+
+fn execute(
+    store: &mut Store,
+    env: &FunctionEnv<Frame>,
+    msg: &Msg,
+    program: &Program,
+    ink: u64,
+) -> FrameResult {
+    let mut store = store;
+    let imports = import_object(store, env);
     let failed = |why: String| FrameResult::fail(Status::Failure(why), 0);
     let instance = match Instance::new(&mut store, &program.module, &imports) {
         Ok(i) => i,
@@ -995,7 +1022,7 @@ pub(crate) fn run(
     let args_len = len32(msg.input.len());
     let outcome = entry.call(&mut store, args_len);
 
-    collect_profile(world, &program.hash, &instance, &mut store);
+    collect_profile(env, &program.hash, &instance, store);
     let exhausted = !matches!(status_g.get(&mut store), Value::I32(0));
     let ink_left = match ink_g.get(&mut store) {
         Value::I64(v) if !exhausted => v as u64,
@@ -1044,12 +1071,16 @@ pub(crate) fn run(
 }
 
 /// With a profiling host, adds this entry's per-function ink to the program's profile.
-fn collect_profile(world: &Shared, hash: &B256, instance: &Instance, store: &mut Store) {
-    let mut w = lock(world);
-    let Some(profile) = w.profile.as_mut() else {
+fn collect_profile(env: &FunctionEnv<Frame>, hash: &B256, instance: &Instance, store: &mut Store) {
+    let profiling = env
+        .as_ref(store)
+        .api
+        .as_ref()
+        .is_some_and(|api| api.profiling());
+    if !profiling {
         return;
-    };
-    let totals = profile.entry(*hash).or_default();
+    }
+    let mut ink_by_function = Vec::new();
     for (name, export) in instance.exports.iter() {
         let Some(index) = name.strip_prefix(PROFILE_GLOBAL_PREFIX) else {
             continue;
@@ -1058,11 +1089,11 @@ fn collect_profile(world: &Shared, hash: &B256, instance: &Instance, store: &mut
             continue;
         };
         if let Value::I64(ink) = global.get(store) {
-            if totals.len() <= index {
-                totals.resize(index + 1, 0);
-            }
-            totals[index] += ink as u64;
+            ink_by_function.push((index, ink as u64));
         }
+    }
+    if let Some(api) = env.as_mut(store).api.as_deref_mut() {
+        api.record_profile(*hash, &ink_by_function);
     }
 }
 

@@ -21,6 +21,7 @@
 //! the EIP-7623 calldata floor, precompiles, Nitro's stack-depth metering (wasmer's native stack
 //! guard stands in), and general EVM bytecode (only the interpreter's few opcodes run).
 
+pub mod api;
 pub mod code;
 pub mod evm;
 pub mod exec;
@@ -34,7 +35,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use alloy_primitives::{keccak256, Address, B256, U256};
-use wasmer::sys::{CompilerConfig, EngineBuilder, Singlepass};
 
 pub use alloy_primitives;
 pub use code::CodeError;
@@ -42,8 +42,9 @@ pub use exec::{create2_address, create_address, CallKind, Status};
 pub use native::{NativeCall, NativeHandler, SubCall};
 pub use world::{BlockEnv, GasTally, Log};
 
+use code::Program;
 use exec::{lock, Msg, Shared};
-use world::{Program, World};
+use world::World;
 
 /// The selector stylus-sdk routes to a `#[constructor]`: `keccak("stylus_constructor()")[..4]`.
 pub fn constructor_selector() -> [u8; 4] {
@@ -157,9 +158,7 @@ impl Host {
     }
 
     fn with_meter(meter: meter::StylusMeter) -> Self {
-        let mut compiler = Singlepass::new();
-        compiler.push_middleware(Arc::new(meter));
-        let engine: wasmer::Engine = EngineBuilder::new(compiler).into();
+        let engine = code::engine(meter);
         Host {
             world: Arc::new(Mutex::new(World::new(engine))),
         }
@@ -280,27 +279,8 @@ impl Host {
         if self.world().programs.contains_key(&hash) {
             return Ok(());
         }
-        let wasm = code::decompress(deployable)?;
-        let costs = code::validate(&wasm)?;
         let engine = self.world().engine.clone();
-        let module = wasmer::Module::from_binary(&engine, &wasm)
-            .map_err(|e| CodeError::Compile(e.to_string()))?;
-        for import in module.imports() {
-            let known = IMPORTS.contains(&(import.module(), import.name()));
-            if !known {
-                return Err(CodeError::Stylus(format!(
-                    "unknown import {}.{}",
-                    import.module(),
-                    import.name()
-                ))
-                .into());
-            }
-        }
-        let program = Program {
-            hash,
-            module,
-            costs,
-        };
+        let program = Program::activate(&engine, deployable)?;
         self.world().programs.insert(hash, Arc::new(program));
         Ok(())
     }

@@ -10,9 +10,10 @@ use std::sync::Arc;
 
 use alloy_primitives::{Address, B256, U256};
 
-use crate::exec::{self, lock, CallKind, FrameResult, Msg, Shared, Status};
+use crate::api::{account_gas, EvmApi};
+use crate::exec::{CallKind, FrameResult, Msg, Status};
 use crate::pricing::gas;
-use crate::world::Log;
+use crate::world::{GasTally, Log};
 
 /// A native contract: returns its output, or `Err(revert data)`.
 pub type NativeHandler = Arc<dyn Fn(&mut NativeCall<'_>) -> Result<Vec<u8>, Vec<u8>> + Send + Sync>;
@@ -28,7 +29,7 @@ pub struct SubCall {
 
 /// One call into a native contract.
 pub struct NativeCall<'a> {
-    world: &'a Shared,
+    api: &'a mut dyn EvmApi,
     msg: &'a Msg,
     gas: u64,
     out_of_gas: bool,
@@ -68,17 +69,17 @@ impl NativeCall<'_> {
 
     /// `tx.origin`.
     pub fn origin(&self) -> Address {
-        lock(self.world).origin
+        self.api.origin()
     }
 
     /// The block timestamp.
     pub fn timestamp(&self) -> u64 {
-        lock(self.world).block.timestamp
+        self.api.block().timestamp
     }
 
     /// The block number.
     pub fn block_number(&self) -> u64 {
-        lock(self.world).block.number
+        self.api.block().number
     }
 
     /// Gas left to this call.
@@ -104,11 +105,7 @@ impl NativeCall<'_> {
 
     /// Reads one of the contract's storage slots (SLOAD gas).
     pub fn sload(&mut self, key: U256) -> U256 {
-        let key = B256::from(key);
-        let mut w = lock(self.world);
-        let cost = w.sload_gas(self.msg.address, key);
-        let value = w.sload(&self.msg.address, &key);
-        drop(w);
+        let (value, cost) = self.api.sload(self.msg.address, B256::from(key));
         self.charge(cost);
         value.into()
     }
@@ -124,13 +121,11 @@ impl NativeCall<'_> {
             return self.charge(u64::MAX);
         }
         let (key, value) = (B256::from(key), B256::from(value));
-        let mut w = lock(self.world);
-        let cost = w.sstore_gas(self.msg.address, key, value);
-        drop(w);
+        let cost = self.api.sstore_gas(self.msg.address, key, value);
         if !self.charge(cost) {
             return false;
         }
-        lock(self.world).sstore(self.msg.address, key, value);
+        self.api.sstore(self.msg.address, key, value);
         true
     }
 
@@ -144,7 +139,7 @@ impl NativeCall<'_> {
         if !self.charge(cost) {
             return false;
         }
-        lock(self.world).push_log(Log {
+        self.api.emit_log(Log {
             address: self.msg.address,
             topics: topics.to_vec(),
             data: data.to_vec(),
@@ -154,10 +149,8 @@ impl NativeCall<'_> {
 
     /// The ETH balance of `account` (account-access gas).
     pub fn balance(&mut self, account: Address) -> U256 {
-        let mut w = lock(self.world);
-        let cost = w.account_gas(account, false);
-        let balance = w.balance(&account);
-        drop(w);
+        let cost = account_gas(self.api, account, false);
+        let balance = self.api.balance(account);
         self.charge(cost);
         balance
     }
@@ -182,15 +175,17 @@ impl NativeCall<'_> {
             return failed;
         }
         let base = {
-            let mut w = lock(self.world);
-            let mut base = w.account_gas(to, false);
+            let mut base = account_gas(self.api, to, false);
             if !value.is_zero() {
                 base += gas::CALL_VALUE_TRANSFER;
-                if !w.exists(&to) {
+                if !self.api.account_exists(to) {
                     base += gas::CALL_NEW_ACCOUNT;
                 }
             }
-            w.tally.calls += 1;
+            self.api.count(GasTally {
+                calls: 1,
+                ..GasTally::default()
+            });
             base
         };
         if !self.charge(base) {
@@ -213,7 +208,7 @@ impl NativeCall<'_> {
             read_only: self.msg.read_only || kind == CallKind::Static,
             depth: self.msg.depth + 1,
         };
-        let result = exec::call(self.world, msg);
+        let result = self.api.call(msg);
         self.gas = self.gas.saturating_add(result.gas_left);
         SubCall {
             success: result.success(),
@@ -222,10 +217,10 @@ impl NativeCall<'_> {
     }
 }
 
-/// Runs a native handler for `msg`.
-pub(crate) fn run(world: &Shared, msg: &Msg, handler: &NativeHandler) -> FrameResult {
+/// Runs a native handler for `msg` against `api`.
+pub fn run(api: &mut dyn EvmApi, msg: &Msg, handler: &NativeHandler) -> FrameResult {
     let mut ctx = NativeCall {
-        world,
+        api,
         msg,
         gas: msg.gas,
         out_of_gas: false,

@@ -9,9 +9,11 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
-use alloy_primitives::{keccak256, Address, B256, U256};
+use alloy_primitives::{keccak256, Address, Bytes, B256, U256};
 
-use crate::code::ProgramCosts;
+use crate::api::EvmApi;
+use crate::code::Program;
+use crate::exec::{lock, CreateResult, FrameResult, Msg, Shared};
 use crate::native::NativeHandler;
 
 /// One EVM log.
@@ -40,14 +42,6 @@ impl Account {
     pub fn is_empty(&self) -> bool {
         self.balance.is_zero() && self.nonce == 0 && self.code.is_empty() && self.native.is_none()
     }
-}
-
-/// An activated program.
-pub(crate) struct Program {
-    /// The keccak of the deployable code (the key of [`World::programs`]).
-    pub hash: B256,
-    pub module: wasmer::Module,
-    pub costs: ProgramCosts,
 }
 
 /// Block and transaction context, as the host I/Os report it.
@@ -98,7 +92,6 @@ enum Undo {
     Transient(Address, B256, B256),
 }
 
-/// The whole state.
 /// Where one transaction's gas went besides the programs' own ink, as charged (EVM costs
 /// and program entry), summed over every frame. Gas spent in frames that later reverted
 /// counts too, as it is spent.
@@ -122,6 +115,20 @@ pub struct GasTally {
     pub entry_gas: u64,
 }
 
+impl std::ops::AddAssign for GasTally {
+    fn add_assign(&mut self, more: GasTally) {
+        self.sloads += more.sloads;
+        self.sload_gas += more.sload_gas;
+        self.sstores += more.sstores;
+        self.sstore_gas += more.sstore_gas;
+        self.calls += more.calls;
+        self.access_gas += more.access_gas;
+        self.entries += more.entries;
+        self.entry_gas += more.entry_gas;
+    }
+}
+
+/// The whole state.
 pub(crate) struct World {
     pub accounts: HashMap<Address, Account>,
     pub programs: HashMap<B256, Arc<Program>>,
@@ -415,20 +422,6 @@ impl World {
         self.refund = self.refund.saturating_sub(r);
     }
 
-    /// Gas of touching an account (EIP-2929): cold 2600 (and warms it), else warm 100; plus
-    /// the EXTCODESIZE charge when the code is loaded.
-    pub fn account_gas(&mut self, a: Address, with_code: bool) -> u64 {
-        use crate::pricing::gas;
-        let code = if with_code { gas::EXTCODE_SIZE } else { 0 };
-        let cost = if self.warm(a) {
-            code + gas::COLD_ACCOUNT
-        } else {
-            code + gas::WARM_READ
-        };
-        self.tally.access_gas += cost;
-        cost
-    }
-
     /// Warms `a`; true if it was cold.
     pub fn warm(&mut self, a: Address) -> bool {
         if self.warm_addresses.insert(a) {
@@ -464,5 +457,120 @@ impl World {
         }
         self.recent.push(hash);
         false
+    }
+}
+
+/// [`World`] as the state side of Stylus frames run by [`crate::Host`].
+pub(crate) struct WorldApi(pub Shared);
+
+impl WorldApi {
+    fn world(&self) -> std::sync::MutexGuard<'_, World> {
+        lock(&self.0)
+    }
+}
+
+impl EvmApi for WorldApi {
+    fn origin(&self) -> Address {
+        self.world().origin
+    }
+
+    fn block(&self) -> BlockEnv {
+        self.world().block.clone()
+    }
+
+    fn sload(&mut self, contract: Address, key: B256) -> (B256, u64) {
+        let mut w = self.world();
+        let gas = w.sload_gas(contract, key);
+        (w.sload(&contract, &key), gas)
+    }
+
+    fn sstore_gas(&mut self, contract: Address, key: B256, value: B256) -> u64 {
+        self.world().sstore_gas(contract, key, value)
+    }
+
+    fn sstore(&mut self, contract: Address, key: B256, value: B256) {
+        self.world().sstore(contract, key, value)
+    }
+
+    fn tload(&mut self, contract: Address, key: B256) -> B256 {
+        self.world().tload(&contract, &key)
+    }
+
+    fn tstore(&mut self, contract: Address, key: B256, value: B256) {
+        self.world().tstore(contract, key, value)
+    }
+
+    fn warm_account(&mut self, account: Address) -> bool {
+        self.world().warm(account)
+    }
+
+    fn account_exists(&mut self, account: Address) -> bool {
+        self.world().exists(&account)
+    }
+
+    fn balance(&mut self, account: Address) -> U256 {
+        self.world().balance(&account)
+    }
+
+    fn code(&mut self, account: Address) -> Bytes {
+        Bytes::copy_from_slice(&self.world().code(&account))
+    }
+
+    fn code_hash(&mut self, account: Address) -> B256 {
+        self.world().code_hash(&account)
+    }
+
+    fn emit_log(&mut self, log: Log) {
+        self.world().push_log(log)
+    }
+
+    fn call(&mut self, msg: Msg) -> FrameResult {
+        crate::exec::call(&self.0, msg)
+    }
+
+    fn create(
+        &mut self,
+        caller: Address,
+        init_code: &[u8],
+        value: U256,
+        salt: Option<B256>,
+        gas: u64,
+        depth: usize,
+    ) -> CreateResult {
+        crate::exec::create(&self.0, caller, init_code, value, salt, gas, depth)
+    }
+
+    fn pages(&self) -> (u16, u16) {
+        self.world().pages
+    }
+
+    fn set_pages(&mut self, pages: (u16, u16)) {
+        self.world().pages = pages;
+    }
+
+    fn count(&mut self, gas: GasTally) {
+        self.world().tally += gas;
+    }
+
+    fn console(&mut self, line: String) {
+        self.world().console.push(line)
+    }
+
+    fn profiling(&self) -> bool {
+        self.world().profile.is_some()
+    }
+
+    fn record_profile(&mut self, program: B256, ink_by_function: &[(usize, u64)]) {
+        let mut w = self.world();
+        let Some(profile) = w.profile.as_mut() else {
+            return;
+        };
+        let totals = profile.entry(program).or_default();
+        for &(index, ink) in ink_by_function {
+            if totals.len() <= index {
+                totals.resize(index + 1, 0);
+            }
+            totals[index] += ink;
+        }
     }
 }
