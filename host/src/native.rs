@@ -155,6 +155,28 @@ impl NativeCall<'_> {
         balance
     }
 
+    /// The code at `account` (account-access gas and the EXTCODESIZE charge).
+    pub fn code(&mut self, account: Address) -> alloy_primitives::Bytes {
+        let cost = account_gas(self.api, account, true);
+        self.charge(cost);
+        self.api.code(account)
+    }
+
+    /// The chain id.
+    pub fn chain_id(&self) -> u64 {
+        self.api.block().chain_id
+    }
+
+    /// The block's base fee, wei.
+    pub fn basefee(&self) -> U256 {
+        self.api.block().basefee
+    }
+
+    /// The block's coinbase.
+    pub fn coinbase(&self) -> Address {
+        self.api.block().coinbase
+    }
+
     /// Calls `to` with `data` and `value`, passing all but 1/64 of the gas left (EVM rules).
     pub fn call(&mut self, to: Address, data: &[u8], value: U256) -> SubCall {
         self.sub_call(CallKind::Call, to, data, value)

@@ -1,0 +1,319 @@
+//! One chain, two runtimes: Stylus programs deployed by CREATE, activated through `ArbWasm`,
+//! and called from and calling into EVM bytecode on revm's one journal.
+
+use alloy_primitives::{address, keccak256, Address, Bytes, TxKind, U256};
+use alloy_sol_types::{sol, SolCall, SolError, SolEvent};
+use keel_node::arbos::{ArbWasm, ARB_WASM, DATA_FEE_PER_BYTE};
+use keel_node::chain::Chain;
+use revm::context::result::{ExecutionResult, Output};
+use revm::context::TxEnv;
+
+sol! {
+    interface TestToken {
+        function mint(address to, uint256 amount) external;
+        function balanceOf(address account) external view returns (uint256);
+        function transfer(address to, uint256 amount) external returns (bool);
+        function setHook(address target, bytes data) external;
+        function lastHookResult() external view returns (bool, bytes);
+        function hookCalls() external view returns (uint256);
+        event Transfer(address indexed from, address indexed to, uint256 value);
+    }
+}
+
+const ALICE: Address = address!("00000000000000000000000000000000000a11ce");
+const BOB: Address = address!("0000000000000000000000000000000000000b0b");
+
+fn token_deployable() -> Vec<u8> {
+    let dir = keel_cli::contracts::artifact_dir().expect("the test programs build");
+    let wasm = std::fs::read(dir.join("keel_test_token.wasm")).expect("keel_test_token.wasm");
+    keel_cli::artifact::deployable_code(&keel_cli::artifact::deployed_module(&wasm))
+}
+
+/// EVM init code that deploys `runtime` as the contract's code.
+fn init_code(runtime: &[u8]) -> Vec<u8> {
+    let len = u16::try_from(runtime.len()).expect("code fits PUSH2");
+    let [hi, lo] = len.to_be_bytes();
+    // PUSH2 len, DUP1, PUSH1 10, PUSH0, CODECOPY, PUSH0, RETURN
+    let mut code = vec![0x61, hi, lo, 0x80, 0x60, 0x0a, 0x5f, 0x39, 0x5f, 0xf3];
+    code.extend_from_slice(runtime);
+    code
+}
+
+/// EVM code that forwards its calldata to `target`, stores the call's success flag in slot 1,
+/// then returns the call's return data, or reverts with it when `revert_after`.
+fn forwarder(target: Address, revert_after: bool) -> Vec<u8> {
+    // CALLDATASIZE PUSH0 PUSH0 CALLDATACOPY
+    let mut code = vec![0x36, 0x5f, 0x5f, 0x37];
+    // retSize retOffset argsSize argsOffset value
+    code.extend_from_slice(&[0x5f, 0x5f, 0x36, 0x5f, 0x5f]);
+    code.push(0x73); // PUSH20 target
+    code.extend_from_slice(target.as_slice());
+    code.extend_from_slice(&[0x5a, 0xf1]); // GAS CALL
+    code.extend_from_slice(&[0x60, 0x01, 0x55]); // PUSH1 1 SSTORE
+                                                 // RETURNDATASIZE PUSH0 PUSH0 RETURNDATACOPY RETURNDATASIZE PUSH0 RETURN|REVERT
+    code.extend_from_slice(&[0x3d, 0x5f, 0x5f, 0x3e, 0x3d, 0x5f]);
+    code.push(if revert_after { 0xfd } else { 0xf3 });
+    code
+}
+
+/// EVM code that writes 1 to slot 0, then stops or reverts.
+fn writer(revert: bool) -> Vec<u8> {
+    let mut code = vec![0x60, 0x01, 0x5f, 0x55, 0x5f, 0x5f];
+    code.push(if revert { 0xfd } else { 0xf3 });
+    code
+}
+
+struct Harness {
+    chain: Chain,
+    nonces: std::collections::HashMap<Address, u64>,
+}
+
+impl Harness {
+    fn new() -> Self {
+        let mut chain = Chain::new(412_346, 60);
+        for who in [ALICE, BOB] {
+            chain.set_balance(who, U256::from(10u128.pow(24)));
+        }
+        Harness {
+            chain,
+            nonces: Default::default(),
+        }
+    }
+
+    fn send(&mut self, from: Address, to: TxKind, data: Vec<u8>, value: U256) -> ExecutionResult {
+        let nonce = self.nonces.entry(from).or_default();
+        let tx = TxEnv::builder()
+            .caller(from)
+            .kind(to)
+            .data(Bytes::from(data))
+            .value(value)
+            .nonce(*nonce)
+            .gas_limit(30_000_000)
+            .gas_price(100_000_000)
+            .chain_id(Some(412_346))
+            .build()
+            .expect("a well-formed transaction");
+        let applied = self.chain.apply(tx, true).expect("a valid transaction");
+        *nonce += 1;
+        applied.result
+    }
+
+    fn create(&mut self, from: Address, init: Vec<u8>) -> Address {
+        match self.send(from, TxKind::Create, init, U256::ZERO) {
+            ExecutionResult::Success {
+                output: Output::Create(_, Some(address)),
+                ..
+            } => address,
+            other => panic!("creation failed: {other:?}"),
+        }
+    }
+
+    fn call(&mut self, from: Address, to: Address, data: Vec<u8>) -> ExecutionResult {
+        self.send(from, TxKind::Call(to), data, U256::ZERO)
+    }
+
+    fn view(&mut self, to: Address, data: Vec<u8>) -> Bytes {
+        let tx = TxEnv::builder()
+            .caller(BOB)
+            .kind(TxKind::Call(to))
+            .data(Bytes::from(data))
+            .nonce(*self.nonces.entry(BOB).or_default())
+            .gas_limit(30_000_000)
+            .gas_price(100_000_000)
+            .chain_id(Some(412_346))
+            .build()
+            .expect("a well-formed call");
+        match self.chain.apply(tx, false).expect("a valid call").result {
+            ExecutionResult::Success { output, .. } => output.into_data(),
+            other => panic!("the view failed: {other:?}"),
+        }
+    }
+
+    fn activate(&mut self, program: Address, value: U256) -> ExecutionResult {
+        let data = ArbWasm::activateProgramCall { program }.abi_encode();
+        self.send(ALICE, TxKind::Call(ARB_WASM), data, value)
+    }
+
+    fn balance_of(&mut self, token: Address, who: Address) -> U256 {
+        let out = self.view(
+            token,
+            TestToken::balanceOfCall { account: who }.abi_encode(),
+        );
+        TestToken::balanceOfCall::abi_decode_returns(&out).expect("a balance")
+    }
+}
+
+fn revert_data(result: &ExecutionResult) -> Bytes {
+    match result {
+        ExecutionResult::Revert { output, .. } => output.clone(),
+        other => panic!("expected a revert, got {other:?}"),
+    }
+}
+
+/// A token deployed by CREATE and activated with its data fee, `ALICE` holding 1,000.
+fn deployed_token(h: &mut Harness) -> Address {
+    let token = h.create(ALICE, init_code(&token_deployable()));
+    let fee = U256::from(DATA_FEE_PER_BYTE) * U256::from(200_000u64);
+    assert!(h.activate(token, fee).is_success());
+    let mint = TestToken::mintCall {
+        to: ALICE,
+        amount: U256::from(1_000),
+    };
+    assert!(h.call(ALICE, token, mint.abi_encode()).is_success());
+    token
+}
+
+#[test]
+fn a_program_runs_only_once_activated_and_activation_charges_its_data_fee() {
+    let mut h = Harness::new();
+    let deployable = token_deployable();
+    let token = h.create(ALICE, init_code(&deployable));
+    let mint = TestToken::mintCall {
+        to: ALICE,
+        amount: U256::from(5),
+    };
+
+    let before = h.call(ALICE, token, mint.abi_encode());
+    assert_eq!(
+        revert_data(&before),
+        Bytes::from(ArbWasm::ProgramNotActivated {}.abi_encode())
+    );
+
+    let wasm_size = keel_stylus_host::code::decompress(&deployable)
+        .unwrap()
+        .len();
+    let want = U256::from(DATA_FEE_PER_BYTE) * U256::from(wasm_size);
+    let short = h.activate(token, want - U256::from(1));
+    let expected = ArbWasm::ProgramInsufficientValue {
+        have: want - U256::from(1),
+        want,
+    };
+    assert_eq!(revert_data(&short), Bytes::from(expected.abi_encode()));
+
+    let paid = want * U256::from(2);
+    let alice_before = h.chain.account(ALICE).unwrap().balance;
+    let activated = h.activate(token, paid);
+    let gas_used = activated.tx_gas_used();
+    let ExecutionResult::Success { logs, output, .. } = &activated else {
+        panic!("activation failed: {activated:?}");
+    };
+    let returned = ArbWasm::activateProgramCall::abi_decode_returns(output.data()).unwrap();
+    assert_eq!((returned.version, returned.dataFee), (2, want));
+    let event = ArbWasm::ProgramActivated::decode_log_data(&logs[0].data).unwrap();
+    assert_eq!(event.codehash, keccak256(&deployable));
+    assert_eq!(event.program, token);
+    // Only the fee and the gas left Alice's balance: the excess came back.
+    let gas_cost = U256::from(gas_used) * U256::from(100_000_000u64);
+    let alice_after = h.chain.account(ALICE).unwrap().balance;
+    assert_eq!(alice_before - alice_after, want + gas_cost);
+
+    let again = h.activate(token, paid);
+    assert_eq!(
+        revert_data(&again),
+        Bytes::from(ArbWasm::ProgramUpToDate {}.abi_encode())
+    );
+
+    assert!(h.call(ALICE, token, mint.abi_encode()).is_success());
+    assert_eq!(h.balance_of(token, ALICE), U256::from(5));
+}
+
+#[test]
+fn an_evm_caller_reverting_after_a_program_call_rolls_the_program_back() {
+    let mut h = Harness::new();
+    let token = deployed_token(&mut h);
+    let keeps = h.create(ALICE, init_code(&forwarder(token, false)));
+    let reverts = h.create(ALICE, init_code(&forwarder(token, true)));
+    for forwarder in [keeps, reverts] {
+        let fund = TestToken::transferCall {
+            to: forwarder,
+            amount: U256::from(100),
+        };
+        assert!(h.call(ALICE, token, fund.abi_encode()).is_success());
+    }
+    let pay_bob = TestToken::transferCall {
+        to: BOB,
+        amount: U256::from(30),
+    }
+    .abi_encode();
+
+    let kept = h.call(ALICE, keeps, pay_bob.clone());
+    let ExecutionResult::Success { logs, .. } = &kept else {
+        panic!("the forwarded transfer failed: {kept:?}");
+    };
+    let transfer = TestToken::Transfer::decode_log_data(&logs[0].data).unwrap();
+    assert_eq!(
+        (logs[0].address, transfer.from, transfer.to),
+        (token, keeps, BOB)
+    );
+    assert_eq!(h.balance_of(token, BOB), U256::from(30));
+    assert_eq!(h.chain.storage(keeps, U256::from(1)), U256::from(1));
+
+    let rolled_back = h.call(ALICE, reverts, pay_bob);
+    assert!(matches!(rolled_back, ExecutionResult::Revert { .. }));
+    assert_eq!(h.balance_of(token, BOB), U256::from(30));
+    assert_eq!(h.balance_of(token, reverts), U256::from(100));
+    assert_eq!(h.chain.storage(reverts, U256::from(1)), U256::ZERO);
+}
+
+#[test]
+fn a_program_calling_back_into_evm_code_keeps_or_loses_the_callee_writes_with_its_outcome() {
+    let mut h = Harness::new();
+    let token = deployed_token(&mut h);
+    let writes = h.create(ALICE, init_code(&writer(false)));
+    let writes_then_reverts = h.create(ALICE, init_code(&writer(true)));
+    let pay_bob = TestToken::transferCall {
+        to: BOB,
+        amount: U256::from(1),
+    }
+    .abi_encode();
+
+    for (target, kept) in [(writes, true), (writes_then_reverts, false)] {
+        let hook = TestToken::setHookCall {
+            target,
+            data: Bytes::new(),
+        };
+        assert!(h.call(ALICE, token, hook.abi_encode()).is_success());
+        assert!(h.call(ALICE, token, pay_bob.clone()).is_success());
+        let out = h.view(token, TestToken::lastHookResultCall {}.abi_encode());
+        let (ok, _) = TestToken::lastHookResultCall::abi_decode_returns(&out)
+            .map(|r| (r._0, r._1))
+            .unwrap();
+        assert_eq!(ok, kept);
+        let written = h.chain.storage(target, U256::ZERO);
+        assert_eq!(written, U256::from(u8::from(kept)));
+    }
+    assert_eq!(h.balance_of(token, BOB), U256::from(2));
+    let calls = h.view(token, TestToken::hookCallsCall {}.abi_encode());
+    assert_eq!(
+        TestToken::hookCallsCall::abi_decode_returns(&calls).unwrap(),
+        U256::from(2)
+    );
+}
+
+#[test]
+fn a_stylus_call_costs_the_same_gas_on_revm_as_on_the_embedded_host() {
+    let mut node = Harness::new();
+    let token = deployed_token(&mut node);
+    let pay_bob = TestToken::transferCall {
+        to: BOB,
+        amount: U256::from(7),
+    }
+    .abi_encode();
+    let on_node = node.call(ALICE, token, pay_bob.clone()).tx_gas_used();
+
+    let mut host = keel_stylus_host::Host::new();
+    let address = host
+        .deploy(&token_deployable())
+        .expect("the token activates");
+    let mint = TestToken::mintCall {
+        to: ALICE,
+        amount: U256::from(1_000),
+    };
+    assert!(
+        host.call(ALICE, address, &mint.abi_encode(), U256::ZERO, 30_000_000)
+            .success
+    );
+    let on_host = host.call(ALICE, address, &pay_bob, U256::ZERO, 30_000_000);
+    assert!(on_host.success);
+    assert_eq!(on_node, on_host.gas_used);
+}
