@@ -1,26 +1,104 @@
-//! The chain's state and how a transaction is applied to it: revm's database, the ArbOS
-//! settings and the block being built.
+//! The chain: revm's state, ArbOS, and the blocks of executed transactions with their
+//! receipts. Transactions arrive signed (or from an impersonated sender), are checked and
+//! executed against the state, and are sealed into blocks; nothing an invalid transaction
+//! touched is kept.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use alloy_primitives::{Address, U256};
-use revm::context::result::ExecutionResult;
+use alloy_consensus::transaction::SignerRecoverable;
+use alloy_consensus::Typed2718;
+use alloy_consensus::{
+    proofs, Eip658Value, Header, Receipt, ReceiptEnvelope, ReceiptWithBloom, Transaction,
+    TxEnvelope, TxReceipt, TxType,
+};
+use alloy_eips::eip2718::Encodable2718;
+use alloy_primitives::{Address, Bloom, Bytes, Log, TxKind, B256, U256};
+use revm::context::result::{ExecutionResult, Output};
 use revm::context::{BlockEnv, TxEnv};
 use revm::database::{CacheDB, EmptyDB};
-use revm::state::AccountInfo;
+use revm::state::{AccountInfo, Bytecode};
 use revm::{ExecuteCommitEvm, ExecuteEvm};
+use serde::{Deserialize, Serialize};
 
 use crate::arbos::ArbOs;
 use crate::executor::{self, ChainDb, StylusTx};
 
-/// The chain: state, ArbOS and the next block's environment.
-pub struct Chain {
-    db: ChainDb,
-    /// ArbOS settings and compiled programs.
-    pub arbos: Arc<ArbOs>,
-    /// The environment the next transactions execute in.
-    pub block: BlockEnv,
+/// Arbitrum's per-block gas limit as a local chain reports it.
+pub const BLOCK_GAS_LIMIT: u64 = 1_125_899_906_842_624;
+/// The L2 base fee: Nitro's dev-node minimum (0.1 gwei). Arbitrum keeps it at the minimum
+/// without congestion and ignores priority fees.
+pub const BASE_FEE: u64 = 100_000_000;
+/// The block's coinbase on Arbitrum (the sequencer's address).
+pub const COINBASE: Address =
+    alloy_primitives::address!("A4B000000000000000000073657175656e636572");
+
+/// A transaction in a block, with its sender and outcome.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct MinedTx {
+    /// The transaction as sent (impersonated ones carry a placeholder signature).
+    pub envelope: TxEnvelope,
+    /// Its sender.
+    pub from: Address,
+    /// Its hash.
+    pub hash: B256,
+    /// Whether it succeeded.
+    pub success: bool,
+    /// Gas it was charged.
+    pub gas_used: u64,
+    /// Gas used by it and every earlier transaction of the block.
+    pub cumulative_gas_used: u64,
+    /// Price per gas it paid (the base fee).
+    pub effective_gas_price: u128,
+    /// The contract it created.
+    pub contract_address: Option<Address>,
+    /// Its logs.
+    pub logs: Vec<Log>,
+    /// Revert data or output.
+    pub output: Bytes,
 }
+
+impl MinedTx {
+    /// The consensus receipt.
+    pub fn receipt(&self) -> ReceiptEnvelope<Log> {
+        let receipt = Receipt {
+            status: Eip658Value::Eip658(self.success),
+            cumulative_gas_used: self.cumulative_gas_used,
+            logs: self.logs.clone(),
+        };
+        let with_bloom = ReceiptWithBloom::new(receipt.clone(), receipt.bloom_slow());
+        match self.envelope.tx_type() {
+            TxType::Legacy => ReceiptEnvelope::Legacy(with_bloom),
+            TxType::Eip2930 => ReceiptEnvelope::Eip2930(with_bloom),
+            TxType::Eip4844 => ReceiptEnvelope::Eip4844(with_bloom),
+            TxType::Eip7702 => ReceiptEnvelope::Eip7702(with_bloom),
+            TxType::Eip1559 => ReceiptEnvelope::Eip1559(with_bloom),
+        }
+    }
+}
+
+/// A sealed block.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct MinedBlock {
+    /// Its header.
+    pub header: Header,
+    /// The header's hash.
+    pub hash: B256,
+    /// Its transactions, in order.
+    pub transactions: Vec<MinedTx>,
+}
+
+/// Why a transaction was refused (nothing it would have touched changed).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Invalid(pub String);
+
+impl std::fmt::Display for Invalid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Invalid {}
 
 /// A transaction's outcome with the Stylus accounting of its frames.
 pub struct Applied {
@@ -30,34 +108,119 @@ pub struct Applied {
     pub stylus: StylusTx,
 }
 
+/// The chain: state, ArbOS, blocks and the environment of the next block.
+#[derive(Serialize, Deserialize)]
+pub struct Chain {
+    db: ChainDb,
+    /// ArbOS settings and compiled programs.
+    #[serde(skip, default = "default_arbos")]
+    pub arbos: Arc<ArbOs>,
+    /// Every sealed block, genesis first.
+    pub blocks: Vec<MinedBlock>,
+    /// Where each transaction is: (block number, index).
+    tx_index: HashMap<B256, (u64, usize)>,
+    /// Transactions executed since the last block was sealed.
+    pending: Vec<MinedTx>,
+    /// The state before the pending transactions (restored by [`Chain::revert_pending`]).
+    #[serde(skip)]
+    pending_base: Option<ChainDb>,
+    /// Seconds added to the wall clock (`evm_increaseTime`).
+    pub time_offset: i64,
+    /// The next block's timestamp, once (`evm_setNextBlockTimestamp`).
+    pub next_timestamp: Option<u64>,
+}
+
+fn default_arbos() -> Arc<ArbOs> {
+    Arc::new(ArbOs::new(
+        crate::DEFAULT_CHAIN_ID,
+        crate::DEFAULT_ARBOS_VERSION,
+    ))
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
+}
+
 impl Chain {
-    /// An empty chain with id `chain_id` running `arbos_version`.
+    /// A chain with id `chain_id` running `arbos_version`, holding only its genesis block.
     pub fn new(chain_id: u64, arbos_version: u64) -> Self {
-        let block = BlockEnv {
-            number: U256::from(1),
-            timestamp: U256::from(1_700_000_000u64),
-            gas_limit: 1 << 50,
-            basefee: 100_000_000,
-            beneficiary: alloy_primitives::address!("A4B000000000000000000073657175656e636572"),
-            ..BlockEnv::default()
-        };
-        Chain {
+        let mut chain = Chain {
             db: CacheDB::new(EmptyDB::default()),
             arbos: Arc::new(ArbOs::new(chain_id, arbos_version)),
-            block,
+            blocks: Vec::new(),
+            tx_index: HashMap::new(),
+            pending: Vec::new(),
+            pending_base: None,
+            time_offset: 0,
+            next_timestamp: None,
+        };
+        chain.seal_block();
+        chain
+    }
+
+    /// Replaces the ArbOS settings (after loading a saved chain).
+    pub fn set_arbos(&mut self, arbos: Arc<ArbOs>) {
+        self.arbos = arbos;
+    }
+
+    /// The chain id.
+    pub fn chain_id(&self) -> u64 {
+        self.arbos.chain_id
+    }
+
+    /// The latest sealed block.
+    pub fn latest(&self) -> &MinedBlock {
+        &self.blocks[self.blocks.len() - 1]
+    }
+
+    /// The number of the latest sealed block.
+    pub fn block_number(&self) -> u64 {
+        self.latest().header.number
+    }
+
+    /// The environment the next block's transactions run in.
+    pub fn next_block_env(&self) -> BlockEnv {
+        let parent = self.blocks.last();
+        let number = parent.map_or(0, |b| b.header.number + 1);
+        let parent_time = parent.map_or(0, |b| b.header.timestamp);
+        let clock = (now() as i64).saturating_add(self.time_offset).max(0) as u64;
+        let timestamp = self.next_timestamp.unwrap_or(clock).max(parent_time);
+        BlockEnv {
+            number: U256::from(number),
+            timestamp: U256::from(timestamp),
+            gas_limit: BLOCK_GAS_LIMIT,
+            basefee: BASE_FEE,
+            beneficiary: COINBASE,
+            ..BlockEnv::default()
         }
     }
+
+    // ---- state ----------------------------------------------------------------------------
 
     /// The account's balance, nonce and code, if it exists.
     pub fn account(&self, address: Address) -> Option<AccountInfo> {
         self.db.cache.accounts.get(&address).and_then(|a| a.info())
     }
 
-    /// Sets an account's ETH balance.
-    pub fn set_balance(&mut self, address: Address, balance: U256) {
-        let mut info = self.account(address).unwrap_or_default();
-        info.balance = balance;
-        self.db.insert_account_info(address, info);
+    /// The account's balance.
+    pub fn balance(&self, address: Address) -> U256 {
+        self.account(address).map(|a| a.balance).unwrap_or_default()
+    }
+
+    /// The account's nonce.
+    pub fn nonce(&self, address: Address) -> u64 {
+        self.account(address).map(|a| a.nonce).unwrap_or_default()
+    }
+
+    /// The account's code.
+    pub fn code(&self, address: Address) -> Bytes {
+        self.account(address)
+            .and_then(|a| a.code)
+            .map(|c| c.original_bytes())
+            .unwrap_or_default()
     }
 
     /// A storage slot.
@@ -70,23 +233,271 @@ impl Chain {
             .unwrap_or_default()
     }
 
-    /// Executes `tx` in the current block; commits its changes when `commit`. Errors are the
-    /// transaction's invalidity (nonce, funds, gas), which changes nothing.
-    pub fn apply(&mut self, tx: TxEnv, commit: bool) -> Result<Applied, String> {
-        let db = std::mem::take(&mut self.db);
-        let mut ctx = executor::context(db, self.arbos.clone());
-        ctx.block = self.block.clone();
-        let mut evm = executor::evm(ctx);
-        let outcome = if commit {
-            evm.transact_commit(tx)
-        } else {
-            evm.transact(tx).map(|r| r.result)
-        };
-        let stylus =
-            std::mem::take(&mut *evm.ctx.chain.tx.lock().unwrap_or_else(|p| p.into_inner()));
-        self.db = std::mem::take(&mut evm.ctx.journaled_state.database);
-        outcome
-            .map(|result| Applied { result, stylus })
-            .map_err(|e| e.to_string())
+    /// Sets an account's ETH balance.
+    pub fn set_balance(&mut self, address: Address, balance: U256) {
+        let mut info = self.account(address).unwrap_or_default();
+        info.balance = balance;
+        self.db.insert_account_info(address, info);
     }
+
+    /// Sets an account's nonce.
+    pub fn set_nonce(&mut self, address: Address, nonce: u64) {
+        let mut info = self.account(address).unwrap_or_default();
+        info.nonce = nonce;
+        self.db.insert_account_info(address, info);
+    }
+
+    /// Replaces an account's code.
+    pub fn set_code(&mut self, address: Address, code: Bytes) {
+        let mut info = self.account(address).unwrap_or_default();
+        let code = Bytecode::new_raw(code);
+        info.code_hash = code.hash_slow();
+        info.code = Some(code);
+        self.db.insert_account_info(address, info);
+    }
+
+    /// Sets a storage slot.
+    pub fn set_storage(&mut self, address: Address, slot: U256, value: U256) {
+        if self.account(address).is_none() {
+            self.db.insert_account_info(address, AccountInfo::default());
+        }
+        let _ = self.db.insert_account_storage(address, slot, value);
+    }
+
+    /// A copy of the state (`evm_snapshot`).
+    pub fn state(&self) -> ChainDb {
+        self.db.clone()
+    }
+
+    /// Puts back a copy of the state and forgets blocks after `block` (`evm_revert`).
+    pub fn restore(&mut self, db: ChainDb, block: u64) {
+        self.db = db;
+        self.pending.clear();
+        self.pending_base = None;
+        self.blocks.truncate(block as usize + 1);
+        self.tx_index.retain(|_, (b, _)| *b <= block);
+    }
+
+    // ---- execution ------------------------------------------------------------------------
+
+    /// Runs `tx` on the current state in the next block's environment; commits its changes
+    /// when `commit`. An `Err` is the transaction's invalidity (nonce, funds, gas), which
+    /// changes nothing.
+    pub fn apply(&mut self, tx: TxEnv, commit: bool) -> Result<Applied, Invalid> {
+        let block = self.next_block_env();
+        let db = std::mem::take(&mut self.db);
+        let (db, outcome) = run(db, self.arbos.clone(), block, tx, commit);
+        self.db = db;
+        outcome
+    }
+
+    /// Runs `tx` against a copy of the state changed by `edit` (state overrides); nothing is
+    /// kept.
+    pub fn apply_with(
+        &self,
+        tx: TxEnv,
+        edit: impl FnOnce(&mut ChainDb),
+    ) -> Result<Applied, Invalid> {
+        let mut db = self.db.clone();
+        edit(&mut db);
+        run(db, self.arbos.clone(), self.next_block_env(), tx, false).1
+    }
+
+    /// Executes a transaction from `from` and adds it to the pending block.
+    pub fn execute(&mut self, envelope: TxEnvelope, from: Address) -> Result<B256, Invalid> {
+        let hash = *envelope.hash();
+        if self.tx_index.contains_key(&hash) || self.pending.iter().any(|t| t.hash == hash) {
+            return Err(Invalid(format!("transaction {hash} is already known")));
+        }
+        if let Some(id) = envelope.chain_id() {
+            if id != self.chain_id() {
+                return Err(Invalid(format!(
+                    "wrong chain id {id}: this chain is {}",
+                    self.chain_id()
+                )));
+            }
+        }
+        let tx = tx_env(&envelope, from, self.chain_id());
+        let base = self.db.clone();
+        let applied = self.apply(tx, true)?;
+        if self.pending_base.is_none() {
+            self.pending_base = Some(base);
+        }
+        let cumulative = self.pending.last().map_or(0, |t| t.cumulative_gas_used);
+        let gas_used = applied.result.tx_gas_used();
+        let (success, logs, output, contract_address) = match applied.result {
+            ExecutionResult::Success { logs, output, .. } => match output {
+                Output::Create(out, address) => (true, logs, out, address),
+                Output::Call(out) => (true, logs, out, None),
+            },
+            ExecutionResult::Revert { output, .. } => (false, Vec::new(), output, None),
+            ExecutionResult::Halt { .. } => (false, Vec::new(), Bytes::new(), None),
+        };
+        self.pending.push(MinedTx {
+            envelope,
+            from,
+            hash,
+            success,
+            gas_used,
+            cumulative_gas_used: cumulative + gas_used,
+            effective_gas_price: u128::from(BASE_FEE),
+            contract_address,
+            logs,
+            output,
+        });
+        Ok(hash)
+    }
+
+    /// Seals the pending transactions into a new block.
+    pub fn seal_block(&mut self) -> &MinedBlock {
+        let env = self.next_block_env();
+        self.next_timestamp = None;
+        let transactions = std::mem::take(&mut self.pending);
+        self.pending_base = None;
+        let receipts: Vec<_> = transactions.iter().map(MinedTx::receipt).collect();
+        let envelopes: Vec<_> = transactions.iter().map(|t| t.envelope.clone()).collect();
+        let logs_bloom = receipts
+            .iter()
+            .fold(Bloom::ZERO, |bloom, r| bloom | r.bloom());
+        let number: u64 = env.number.saturating_to();
+        let parent_hash = self.blocks.last().map_or(B256::ZERO, |b| b.hash);
+        let header = Header {
+            parent_hash,
+            ommers_hash: alloy_consensus::constants::EMPTY_OMMER_ROOT_HASH,
+            beneficiary: COINBASE,
+            state_root: B256::ZERO,
+            transactions_root: proofs::calculate_transaction_root(&envelopes),
+            receipts_root: proofs::calculate_receipt_root(&receipts),
+            logs_bloom,
+            difficulty: U256::from(1),
+            number,
+            gas_limit: BLOCK_GAS_LIMIT,
+            gas_used: transactions.last().map_or(0, |t| t.cumulative_gas_used),
+            timestamp: env.timestamp.saturating_to(),
+            // Arbitrum's mixHash carries the L1 block number (bytes 8..16) and the ArbOS
+            // version (bytes 16..24); locally the L1 block number is the L2 one.
+            mix_hash: arbitrum_mix_hash(number, self.arbos.arbos_version),
+            base_fee_per_gas: Some(BASE_FEE),
+            extra_data: Bytes::new(),
+            ..Header::default()
+        };
+        let hash = header.hash_slow();
+        for (index, tx) in transactions.iter().enumerate() {
+            self.tx_index.insert(tx.hash, (number, index));
+        }
+        self.blocks.push(MinedBlock {
+            header,
+            hash,
+            transactions,
+        });
+        self.latest()
+    }
+
+    /// Drops the pending transactions and their effects.
+    pub fn revert_pending(&mut self) {
+        if let Some(base) = self.pending_base.take() {
+            self.db = base;
+        }
+        self.pending.clear();
+    }
+
+    /// Whether transactions wait to be sealed.
+    pub fn has_pending(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
+    /// A block by number.
+    pub fn block(&self, number: u64) -> Option<&MinedBlock> {
+        self.blocks.get(usize::try_from(number).ok()?)
+    }
+
+    /// A block by hash.
+    pub fn block_by_hash(&self, hash: B256) -> Option<&MinedBlock> {
+        self.blocks.iter().rev().find(|b| b.hash == hash)
+    }
+
+    /// A mined transaction by hash, with its block.
+    pub fn transaction(&self, hash: B256) -> Option<(&MinedBlock, usize)> {
+        let (number, index) = *self.tx_index.get(&hash)?;
+        Some((self.block(number)?, index))
+    }
+}
+
+/// Arbitrum's mixHash layout: send count, L1 block number, ArbOS version.
+fn arbitrum_mix_hash(l1_block: u64, arbos_version: u64) -> B256 {
+    let mut word = [0u8; 32];
+    word[8..16].copy_from_slice(&l1_block.to_be_bytes());
+    word[16..24].copy_from_slice(&arbos_version.to_be_bytes());
+    B256::from(word)
+}
+
+fn run(
+    db: ChainDb,
+    arbos: Arc<ArbOs>,
+    block: BlockEnv,
+    tx: TxEnv,
+    commit: bool,
+) -> (ChainDb, Result<Applied, Invalid>) {
+    let mut ctx = executor::context(db, arbos);
+    ctx.block = block;
+    if !commit {
+        // Calls and estimates run without funds, base fee or nonce checks, as geth's do.
+        ctx.cfg.disable_balance_check = true;
+        ctx.cfg.disable_base_fee = true;
+        ctx.cfg.disable_nonce_check = true;
+    }
+    let mut evm = executor::evm(ctx);
+    let outcome = if commit {
+        evm.transact_commit(tx)
+    } else {
+        evm.transact(tx).map(|r| r.result)
+    };
+    let stylus = std::mem::take(&mut *evm.ctx.chain.tx.lock().unwrap_or_else(|p| p.into_inner()));
+    let db = std::mem::take(&mut evm.ctx.journaled_state.database);
+    let outcome = outcome
+        .map(|result| Applied { result, stylus })
+        .map_err(|e| Invalid(e.to_string()));
+    (db, outcome)
+}
+
+/// revm's transaction for a consensus one from `from`: Arbitrum charges the base fee only, so
+/// the priority fee is dropped and a legacy gas price above the base fee is paid at the base fee.
+pub fn tx_env(envelope: &TxEnvelope, from: Address, chain_id: u64) -> TxEnv {
+    let base_fee = u128::from(BASE_FEE);
+    let gas_price = match envelope.gas_price() {
+        Some(price) if price >= base_fee => base_fee,
+        Some(price) => price,
+        None => envelope.max_fee_per_gas(),
+    };
+    TxEnv {
+        tx_type: envelope.ty(),
+        caller: from,
+        gas_limit: envelope.gas_limit(),
+        gas_price,
+        kind: envelope.kind(),
+        value: envelope.value(),
+        data: envelope.input().clone(),
+        nonce: envelope.nonce(),
+        chain_id: Some(envelope.chain_id().unwrap_or(chain_id)),
+        access_list: envelope.access_list().cloned().unwrap_or_default(),
+        gas_priority_fee: envelope.is_dynamic_fee().then_some(0),
+        ..TxEnv::default()
+    }
+}
+
+/// The sender of a signed transaction.
+pub fn recover(envelope: &TxEnvelope) -> Result<Address, Invalid> {
+    envelope
+        .recover_signer()
+        .map_err(|e| Invalid(format!("bad signature: {e}")))
+}
+
+/// The kind of a transaction request's destination.
+pub fn kind(to: Option<Address>) -> TxKind {
+    to.map_or(TxKind::Create, TxKind::Call)
+}
+
+/// The encoded size of a transaction (for block sizes).
+pub fn encoded_len(envelope: &TxEnvelope) -> usize {
+    envelope.encode_2718_len()
 }
