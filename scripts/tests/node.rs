@@ -1,0 +1,387 @@
+//! `keel node` as its users reach it: the real binary, driven over JSON-RPC by Foundry's
+//! `cast` and by hand-written requests — EVM and Stylus deployments, activation through
+//! `ArbWasm`, bad input, and a restart from the state file.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use alloy_sol_types::SolError;
+use serde_json::Value;
+
+/// The first test-mnemonic account (the node's dev account 1).
+const KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+const SENDER: &str = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
+
+alloy_sol_types::sol! {
+    error ProgramNotActivated();
+    error ProgramInsufficientValue(uint256 have, uint256 want);
+}
+
+/// A `keel node` process, killed when dropped.
+struct NodeProcess {
+    child: Child,
+    url: String,
+    addr: String,
+}
+
+impl NodeProcess {
+    fn start(extra: &[&str]) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_keel"))
+            .args(["node", "--port", "0"])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("keel node starts");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let addr = loop {
+            let line = lines
+                .next()
+                .expect("keel node printed its address before exiting")
+                .expect("readable output");
+            if let Some(rest) = line.strip_prefix("Listening on ") {
+                break rest
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or_default()
+                    .to_string();
+            }
+        };
+        // Keep draining the banner and later lines so the node never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        NodeProcess {
+            child,
+            url: format!("http://{addr}"),
+            addr,
+        }
+    }
+
+    /// Sends SIGTERM and waits for a clean exit.
+    fn terminate(mut self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success());
+        let exit = self.child.wait().expect("the node exits");
+        assert!(exit.success(), "keel node exited with {exit}");
+    }
+
+    /// One raw HTTP POST of `body`; the response body.
+    fn post(&self, body: &str) -> String {
+        let mut stream = TcpStream::connect(&self.addr).expect("the node accepts connections");
+        let request = format!(
+            "POST / HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            self.addr,
+            body.len()
+        );
+        stream.write_all(request.as_bytes()).expect("request sent");
+        let mut response = String::new();
+        stream.read_to_string(&mut response).expect("response read");
+        let (_, body) = response.split_once("\r\n\r\n").unwrap_or(("", &response));
+        body.to_string()
+    }
+
+    fn rpc(&self, method: &str, params: Value) -> Value {
+        let body =
+            serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+        let text = self.post(&body.to_string());
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+    }
+}
+
+impl Drop for NodeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn cast_path() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../abi/node_modules/@foundry-rs");
+    std::fs::read_dir(&dir)
+        .ok()
+        .and_then(|entries| {
+            entries
+                .flatten()
+                .filter(|e| e.file_name().to_string_lossy().starts_with("cast-"))
+                .map(|e| e.path().join("bin/cast"))
+                .find(|p| p.is_file())
+        })
+        .unwrap_or_else(|| panic!("Foundry's cast is not installed under {}", dir.display()))
+}
+
+/// Runs cast; (success, stdout, stderr).
+fn cast(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(cast_path())
+        .args(args)
+        .output()
+        .expect("cast runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).trim().to_string(),
+        String::from_utf8_lossy(&out.stderr).trim().to_string(),
+    )
+}
+
+fn cast_ok(args: &[&str]) -> String {
+    let (ok, stdout, stderr) = cast(args);
+    assert!(ok, "cast {args:?} failed: {stderr}");
+    stdout
+}
+
+fn hex(bytes: impl AsRef<[u8]>) -> String {
+    bytes.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// EVM init code deploying `runtime`.
+fn init_code(runtime: &[u8]) -> String {
+    let len = u16::try_from(runtime.len()).expect("code fits PUSH2");
+    let [hi, lo] = len.to_be_bytes();
+    let mut code = vec![0x61, hi, lo, 0x80, 0x60, 0x0a, 0x5f, 0x39, 0x5f, 0xf3];
+    code.extend_from_slice(runtime);
+    format!("0x{}", hex(code))
+}
+
+/// EVM code that logs its calldata's first word as topic 1 of a LOG1, stores it in slot 0
+/// and returns it.
+fn logger() -> Vec<u8> {
+    vec![
+        0x5f, 0x35, // PUSH0 CALLDATALOAD
+        0x80, 0x5f, 0x55, // DUP1 PUSH0 SSTORE
+        0x80, 0x5f, 0x5f, 0xa1, // DUP1 PUSH0 PUSH0 LOG1
+        0x5f, 0x52, // PUSH0 MSTORE
+        0x60, 0x20, 0x5f, 0xf3, // PUSH1 32 PUSH0 RETURN
+    ]
+}
+
+fn token_init_code() -> String {
+    let dir = keel_cli::contracts::artifact_dir().expect("the test programs build");
+    let wasm = std::fs::read(dir.join("keel_test_token.wasm")).expect("keel_test_token.wasm");
+    let deployable =
+        keel_cli::artifact::deployable_code(&keel_cli::artifact::deployed_module(&wasm));
+    init_code(&deployable)
+}
+
+fn created(receipt_json: &str) -> String {
+    let receipt: Value = serde_json::from_str(receipt_json).expect("a JSON receipt");
+    assert_eq!(receipt["status"], "0x1", "{receipt}");
+    receipt["contractAddress"]
+        .as_str()
+        .expect("a created contract")
+        .to_string()
+}
+
+#[test]
+#[cfg_attr(
+    keel_no_cast,
+    ignore = "Foundry's cast is not installed: run `npm install --no-save --ignore-scripts` in abi/"
+)]
+fn cast_deploys_and_calls_evm_code_and_a_stylus_program_activated_through_arb_wasm() {
+    let node = NodeProcess::start(&[]);
+    let url = node.url.as_str();
+    let rpc = ["--rpc-url", url];
+    let with_key = ["--rpc-url", url, "--private-key", KEY];
+
+    assert_eq!(cast_ok(&["chain-id", "--rpc-url", url]), "412346");
+    assert_eq!(cast_ok(&["block-number", "--rpc-url", url]), "0");
+
+    // EVM code: create, estimate, send, call, receipt, logs, block.
+    let receipt = cast_ok(
+        &[
+            &["send"][..],
+            &with_key,
+            &["--json", "--create", &init_code(&logger())],
+        ]
+        .concat(),
+    );
+    let logger = created(&receipt);
+    let word = format!("0x{:064x}", 0xbeef);
+    let estimate: u64 = cast_ok(&[&["estimate"][..], &rpc, &[&logger, &word]].concat())
+        .parse()
+        .expect("a gas figure");
+    assert!(
+        estimate > 21_000 + 20_000 && estimate < 100_000,
+        "{estimate}"
+    );
+    let sent = cast_ok(&[&["send"][..], &with_key, &["--json", &logger, &word]].concat());
+    let sent: Value = serde_json::from_str(&sent).unwrap();
+    assert_eq!(sent["status"], "0x1");
+    let hash = sent["transactionHash"].as_str().unwrap();
+    let raw = node.rpc("eth_getTransactionReceipt", serde_json::json!([hash]));
+    assert_eq!(raw["result"]["l1BlockNumber"], raw["result"]["blockNumber"]);
+    assert_eq!(raw["result"]["gasUsedForL1"], "0x0");
+    let status = cast_ok(&[&["receipt"][..], &rpc, &[hash, "status"]].concat());
+    assert!(status == "true" || status.starts_with('1'), "{status}");
+    assert_eq!(
+        cast_ok(&[&["call"][..], &rpc, &[&logger, &word]].concat()),
+        word
+    );
+    let logs = cast_ok(
+        &[
+            &["logs"][..],
+            &rpc,
+            &["--json", "--address", &logger, "--from-block", "0"],
+        ]
+        .concat(),
+    );
+    let logs: Value = serde_json::from_str(&logs).unwrap();
+    assert_eq!(logs[0]["topics"][0], word.as_str());
+    let block = cast_ok(&[&["block"][..], &rpc, &["--json", "latest"]].concat());
+    let block: Value = serde_json::from_str(&block).unwrap();
+    assert_eq!(block["transactions"][0], hash);
+    assert_ne!(block["baseFeePerGas"], "0x0");
+
+    // The clock: evm_increaseTime moves the next block's timestamp.
+    let before: u64 =
+        cast_ok(&[&["block"][..], &rpc, &["latest", "--field", "timestamp"]].concat())
+            .parse()
+            .unwrap();
+    cast_ok(&[&["rpc"][..], &rpc, &["evm_increaseTime", "3600"]].concat());
+    cast_ok(&[&["rpc"][..], &rpc, &["evm_mine"]].concat());
+    let after: u64 = cast_ok(&[&["block"][..], &rpc, &["latest", "--field", "timestamp"]].concat())
+        .parse()
+        .unwrap();
+    assert!(after >= before + 3600, "{before} -> {after}");
+
+    // A Stylus program: created by `cast send --create`, refused until activated.
+    let receipt = cast_ok(
+        &[
+            &["send"][..],
+            &with_key,
+            &["--json", "--create", &token_init_code()],
+        ]
+        .concat(),
+    );
+    let token = created(&receipt);
+    let balance_of = ["balanceOf(address)(uint256)", SENDER];
+    let (ok, _, stderr) = cast(&[&["call"][..], &rpc, &[&token], &balance_of].concat());
+    assert!(!ok);
+    let not_activated = hex(ProgramNotActivated {}.abi_encode());
+    assert!(stderr.contains(&not_activated), "{stderr}");
+
+    let activate = [
+        "0x0000000000000000000000000000000000000071",
+        "activateProgram(address)",
+        &token,
+    ];
+    let (ok, _, stderr) =
+        cast(&[&["send"][..], &with_key, &activate, &["--value", "1wei"]].concat());
+    assert!(!ok, "activation without its data fee must fail");
+    let selector = hex(ProgramInsufficientValue::SELECTOR);
+    assert!(stderr.contains(&selector), "{stderr}");
+
+    let activated = cast_ok(
+        &[
+            &["send"][..],
+            &with_key,
+            &activate,
+            &["--value", "1ether", "--json"],
+        ]
+        .concat(),
+    );
+    let activated: Value = serde_json::from_str(&activated).unwrap();
+    assert_eq!(activated["status"], "0x1");
+    cast_ok(
+        &[
+            &["send"][..],
+            &with_key,
+            &[&token, "mint(address,uint256)", SENDER, "1234"],
+        ]
+        .concat(),
+    );
+    let balance = cast_ok(&[&["call"][..], &rpc, &[&token], &balance_of].concat());
+    assert_eq!(balance, "1234");
+}
+
+#[test]
+fn bad_requests_get_json_rpc_errors_and_the_node_keeps_serving() {
+    let node = NodeProcess::start(&[]);
+    let code = |v: &Value| v["error"]["code"].as_i64();
+
+    let malformed: Value = serde_json::from_str(&node.post("{\"jsonrpc\": \"2.0\", ")).unwrap();
+    assert_eq!(code(&malformed), Some(-32700));
+    let unknown = node.rpc("eth_frobnicate", serde_json::json!([]));
+    assert_eq!(code(&unknown), Some(-32601));
+    let wrong = node.rpc("eth_getBalance", serde_json::json!(["not an address"]));
+    assert_eq!(code(&wrong), Some(-32602));
+    assert!(wrong["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("parameter 1 (address)"));
+    let garbage = node.rpc(
+        "eth_sendRawTransaction",
+        serde_json::json!(["0x02deadbeef"]),
+    );
+    assert_eq!(code(&garbage), Some(-32602));
+
+    // A batch answers each call.
+    let batch = node.post(
+        r#"[{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]},{"jsonrpc":"2.0","id":2,"method":"nope","params":[]}]"#,
+    );
+    let batch: Value = serde_json::from_str(&batch).unwrap();
+    assert_eq!(batch.as_array().map(Vec::len), Some(2));
+
+    // Nothing was committed and the node still answers.
+    assert_eq!(
+        node.rpc("eth_blockNumber", serde_json::json!([]))["result"],
+        "0x0"
+    );
+}
+
+#[test]
+#[cfg_attr(
+    keel_no_cast,
+    ignore = "Foundry's cast is not installed: run `npm install --no-save --ignore-scripts` in abi/"
+)]
+fn the_node_saves_its_state_on_sigterm_and_restarts_from_it() {
+    let dir = std::env::temp_dir().join(format!("keel-node-state-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let state = dir.join("chain.json");
+    let state_arg = state.to_str().unwrap();
+
+    let node = NodeProcess::start(&["--state", state_arg]);
+    let with_key = ["--rpc-url", node.url.as_str(), "--private-key", KEY];
+    let receipt = cast_ok(
+        &[
+            &["send"][..],
+            &with_key,
+            &["--json", "--create", &init_code(&logger())],
+        ]
+        .concat(),
+    );
+    let logger = created(&receipt);
+    let word = format!("0x{:064x}", 7);
+    cast_ok(&[&["send"][..], &with_key, &[&logger, &word]].concat());
+    let recipient = "0x000000000000000000000000000000000000dEaD";
+    cast_ok(&[&["send"][..], &with_key, &[recipient, "--value", "3"]].concat());
+    node.terminate();
+    assert!(Path::new(&state).is_file());
+
+    let node = NodeProcess::start(&["--state", state_arg]);
+    let rpc = ["--rpc-url", node.url.as_str()];
+    assert_eq!(cast_ok(&[&["block-number"][..], &rpc].concat()), "3");
+    assert_eq!(
+        cast_ok(&[&["balance"][..], &rpc, &[recipient]].concat()),
+        "3"
+    );
+    assert_eq!(
+        cast_ok(&[&["call"][..], &rpc, &[&logger, &word]].concat()),
+        word
+    );
+    let logs = cast_ok(
+        &[
+            &["logs"][..],
+            &rpc,
+            &["--json", "--address", &logger, "--from-block", "0"],
+        ]
+        .concat(),
+    );
+    let logs: Value = serde_json::from_str(&logs).unwrap();
+    assert_eq!(logs.as_array().map(Vec::len), Some(1));
+    assert_eq!(logs[0]["topics"][0], word.as_str());
+    let _ = std::fs::remove_dir_all(&dir);
+}
