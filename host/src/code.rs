@@ -178,6 +178,7 @@ fn inspect(wasm: &[u8]) -> Result<ProgramCosts, Inspect> {
     let mut local_funcs: Vec<u32> = Vec::new();
     let mut globals = 0u64;
     let mut memories: Vec<wasmparser::MemoryType> = Vec::new();
+    // Encoded bytes of every data segment, and of every element segment.
     let mut data_len = 0u64;
     let mut elem_len = 0u64;
     let mut datas = 0usize;
@@ -247,19 +248,19 @@ fn inspect(wasm: &[u8]) -> Result<ProgramCosts, Inspect> {
                 }
             }
             Payload::StartSection { .. } => return rule("start functions are not allowed"),
+            // Nitro measures both kinds of segment by their whole encoding (wasmparser's
+            // `range`: flags, index, offset expression, length or count prefix and contents),
+            // both in the entry cost and in the element-entries limit.
             Payload::ElementSection(reader) => {
                 for e in reader {
                     elements += 1;
-                    elem_len += u64::from(match e?.items {
-                        wasmparser::ElementItems::Functions(f) => f.count(),
-                        wasmparser::ElementItems::Expressions(_, x) => x.count(),
-                    });
+                    elem_len += e?.range.len() as u64;
                 }
             }
             Payload::DataSection(reader) => {
                 for d in reader {
                     datas += 1;
-                    data_len += d?.data.len() as u64;
+                    data_len += d?.range.len() as u64;
                 }
             }
             Payload::CodeSectionEntry(body) => {
