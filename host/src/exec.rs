@@ -176,7 +176,10 @@ fn run_program(world: &Shared, msg: &Msg, code: &[u8]) -> FrameResult {
         let (open, ever) = w.pages;
         let costs = program.costs;
         let mut cost = memory_gas(costs.footprint, open, ever);
-        let cached = w.cached_programs.contains(&hash) | w.enter_recent(hash);
+        // Before ArbOS 60 Nitro never finds a program in its recent-program cache.
+        let recent =
+            crate::pricing::recent_programs_discounted(w.arbos_version) && w.enter_recent(hash);
+        let cached = w.cached_programs.contains(&hash) | recent;
         cost = cost.saturating_add(costs.cached_gas());
         if !cached {
             cost = cost.saturating_add(costs.init_gas());

@@ -18,7 +18,9 @@ use wasmer::{
 use wasmer_types::TrapCode;
 
 use crate::exec::{self, lock, CallKind, FrameResult, Msg, Shared, Status};
-use crate::meter::{INK_LEFT_GLOBAL, INK_STATUS_GLOBAL, PROFILE_GLOBAL_PREFIX};
+use crate::meter::{
+    StackGauge, INK_LEFT_GLOBAL, INK_STATUS_GLOBAL, OUT_OF_STACK, PROFILE_GLOBAL_PREFIX,
+};
 use crate::pricing::{
     gas, hostio as ink, keccak_price, memory_gas, pow_price, read_price, write_price, INK_PRICE,
 };
@@ -986,6 +988,11 @@ pub(crate) fn run(
     {
         return failed("could not set the ink meter".into());
     }
+    let stack_budget = crate::pricing::max_stack_depth(lock(world).arbos_version);
+    let stack = match StackGauge::arm(&instance, &mut store, stack_budget) {
+        Ok(stack) => stack,
+        Err(why) => return failed(why),
+    };
     {
         let frame = env.as_mut(&mut store);
         frame.memory = Some(memory);
@@ -996,6 +1003,12 @@ pub(crate) fn run(
     let outcome = entry.call(&mut store, args_len);
 
     collect_profile(world, &program.hash, &instance, &mut store);
+    lock(world).note_stack_depth(stack.deepest(&mut store));
+    // Nitro's order: a native stack overflow first, then the depth checker, then ink.
+    let out_of_stack = matches!(
+        &outcome,
+        Err(e) if e.clone().to_trap() != Some(TrapCode::StackOverflow)
+    ) && stack.exhausted(&mut store);
     let exhausted = !matches!(status_g.get(&mut store), Value::I32(0));
     let ink_left = match ink_g.get(&mut store) {
         Value::I64(v) if !exhausted => v as u64,
@@ -1013,6 +1026,7 @@ pub(crate) fn run(
     let mut stack_overflow = false;
     let (status, output) = match outcome {
         Ok(code) => returned(code, outs),
+        Err(_) if out_of_stack => (Status::Failure(OUT_OF_STACK.into()), Vec::new()),
         Err(_) if exhausted => (Status::OutOfGas, Vec::new()),
         Err(e) => {
             let message = e.message();
@@ -1030,9 +1044,14 @@ pub(crate) fn run(
             }
         }
     };
+    // Running out of stack, either stack, takes all the frame's ink, as in Nitro.
+    let ink_left = if stack_overflow || out_of_stack {
+        0
+    } else {
+        ink_left
+    };
     let gas_left = match status {
         Status::OutOfGas => 0,
-        _ if stack_overflow => 0,
         _ => ink_left / INK_PRICE,
     };
     FrameResult {
