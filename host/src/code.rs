@@ -382,12 +382,14 @@ mod tests {
         let mut ranges = Vec::new();
         for payload in Parser::new(0).parse_all(&wasm) {
             match payload.expect("parses") {
-                Payload::DataSection(r) => {
-                    ranges.extend(r.into_iter().map(|d| ("data", d.expect("data").range.len())))
-                }
-                Payload::ElementSection(r) => {
-                    ranges.extend(r.into_iter().map(|e| ("elem", e.expect("elem").range.len())))
-                }
+                Payload::DataSection(r) => ranges.extend(
+                    r.into_iter()
+                        .map(|d| ("data", d.expect("data").range.len())),
+                ),
+                Payload::ElementSection(r) => ranges.extend(
+                    r.into_iter()
+                        .map(|e| ("elem", e.expect("elem").range.len())),
+                ),
                 _ => {}
             }
         }
@@ -396,7 +398,11 @@ mod tests {
         // `i32.const 0; end` = 41 00 0b (3) + count 04 (1) + four function indices 01 (4) = 9.
         ranges.sort();
         assert_eq!(ranges, [("data", 207), ("elem", 9)]);
-        assert!(wasm.len() < 820, "the wasm_len term stays 0: {}", wasm.len());
+        assert!(
+            wasm.len() < 820,
+            "the wasm_len term stays 0: {}",
+            wasm.len()
+        );
 
         // Nitro's cached init cost (prover binary.rs, integer division term by term):
         //   funcs 2            × 13,420 / 100,000 = 0

@@ -841,3 +841,121 @@ impl StackGauge {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasmer::sys::wasmparser::ValType;
+    use Operator::*;
+
+    /// Types: 0 = (i32, i32) → (i32, i32, i32), 1 = (i32) → (); functions 0 and 1 of each.
+    fn types() -> ModuleTypes {
+        ModuleTypes {
+            signatures: vec![
+                Arity {
+                    params: 2,
+                    results: 3,
+                },
+                Arity {
+                    params: 1,
+                    results: 0,
+                },
+            ],
+            functions: vec![0, 1],
+        }
+    }
+
+    fn frame(code: &[Operator<'static>], locals: u32) -> Result<FrameSize, String> {
+        frame_words(code, locals, &types())
+    }
+
+    #[test]
+    fn a_call_pushes_its_results_before_popping_its_arguments() {
+        // Three values, then a call taking two and returning three: Nitro counts 3 + 3 = 6
+        // before the two arguments leave (the real stack never holds more than 4).
+        let code = [
+            I32Const { value: 1 },
+            I32Const { value: 2 },
+            I32Const { value: 3 },
+            Call { function_index: 0 },
+            Drop,
+            Drop,
+            Drop,
+            Drop,
+            End,
+        ];
+        let f = frame(&code, 1).expect("supported");
+        assert_eq!(f.operand_words, 6);
+        // + one declared local + the 4-word overhead.
+        assert_eq!(f.words, 6 + 1 + 4);
+    }
+
+    #[test]
+    fn else_and_end_restore_the_height_their_block_began_at() {
+        let code = [
+            I32Const { value: 1 },
+            If {
+                blockty: BlockType::Empty,
+            },
+            I32Const { value: 1 },
+            I32Const { value: 2 },
+            Drop,
+            Drop,
+            Else,
+            I32Const { value: 1 },
+            I32Const { value: 2 },
+            I32Const { value: 3 },
+            // Three drops stop at zero; the `end` puts the height back to 0 anyway.
+            Drop,
+            Drop,
+            Drop,
+            Drop,
+            End,
+            LocalGet { local_index: 0 },
+            End,
+        ];
+        assert_eq!(frame(&code, 0).map(|f| f.operand_words), Ok(3));
+    }
+
+    #[test]
+    fn block_results_and_indirect_calls_count_as_nitro_counts_them() {
+        let code = [
+            // A block with a result reserves its slot on entry: 1.
+            Block {
+                blockty: BlockType::Type(ValType::I32),
+            },
+            // An argument and the table index: 3; the call pops both (no results).
+            I32Const { value: 7 },
+            I32Const { value: 0 },
+            CallIndirect {
+                type_index: 1,
+                table_index: 0,
+            },
+            I32Const { value: 1 },
+            End,
+            Drop,
+            End,
+        ];
+        assert_eq!(frame(&code, 0).map(|f| f.words), Ok(3 + 4));
+    }
+
+    #[test]
+    fn memory_fill_takes_three_operands() {
+        let code = [
+            I32Const { value: 0 },
+            I32Const { value: 0 },
+            I32Const { value: 8 },
+            MemoryFill { mem: 0 },
+            I32Const { value: 0 },
+            End,
+        ];
+        assert_eq!(frame(&code, 0).map(|f| f.operand_words), Ok(3));
+    }
+
+    #[test]
+    fn operators_nitros_checker_refuses_fail() {
+        let code = [RefIsNull, End];
+        assert!(frame(&code, 0).is_err());
+        assert!(frame(&[End, End], 0).is_err(), "an end too many");
+    }
+}
