@@ -59,6 +59,11 @@ pub trait EvmApi: Send {
         depth: usize,
     ) -> CreateResult;
 
+    /// The ArbOS version the chain runs (decides the stack budget).
+    fn arbos_version(&self) -> u64;
+    /// Records how deep a program frame's stack went, in Nitro's words.
+    fn note_stack_depth(&mut self, words: u32);
+
     /// Stylus pages open now and the most ever open in this transaction.
     fn pages(&self) -> (u16, u16);
     /// Replaces [`EvmApi::pages`].

@@ -178,6 +178,7 @@ fn inspect(wasm: &[u8]) -> Result<ProgramCosts, Inspect> {
     let mut local_funcs: Vec<u32> = Vec::new();
     let mut globals = 0u64;
     let mut memories: Vec<wasmparser::MemoryType> = Vec::new();
+    // Encoded bytes of every data segment, and of every element segment.
     let mut data_len = 0u64;
     let mut elem_len = 0u64;
     let mut datas = 0usize;
@@ -247,19 +248,19 @@ fn inspect(wasm: &[u8]) -> Result<ProgramCosts, Inspect> {
                 }
             }
             Payload::StartSection { .. } => return rule("start functions are not allowed"),
+            // Nitro measures both kinds of segment by their whole encoding (wasmparser's
+            // `range`: flags, index, offset expression, length or count prefix and contents),
+            // both in the entry cost and in the element-entries limit.
             Payload::ElementSection(reader) => {
                 for e in reader {
                     elements += 1;
-                    elem_len += u64::from(match e?.items {
-                        wasmparser::ElementItems::Functions(f) => f.count(),
-                        wasmparser::ElementItems::Expressions(_, x) => x.count(),
-                    });
+                    elem_len += e?.range.len() as u64;
                 }
             }
             Payload::DataSection(reader) => {
                 for d in reader {
                     datas += 1;
-                    data_len += d?.data.len() as u64;
+                    data_len += d?.range.len() as u64;
                 }
             }
             Payload::CodeSectionEntry(body) => {
@@ -400,4 +401,93 @@ pub fn engine(meter: crate::meter::StylusMeter) -> wasmer::Engine {
     let mut compiler = Singlepass::new();
     compiler.push_middleware(std::sync::Arc::new(meter));
     EngineBuilder::new(compiler).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A module with one 200-byte data segment and one 4-entry element segment.
+    fn segments_module() -> Vec<u8> {
+        let payload = "k".repeat(200);
+        let text = format!(
+            r#"(module
+                 (table 4 funcref)
+                 (memory (export "memory") 1 1)
+                 (func $f)
+                 (elem (i32.const 0) $f $f $f $f)
+                 (data (i32.const 1024) "{payload}")
+                 (func (export "user_entrypoint") (param i32) (result i32) i32.const 0))"#
+        );
+        wat::parse_str(text).expect("test WAT parses")
+    }
+
+    #[test]
+    fn segments_are_measured_by_their_encoding() {
+        let wasm = segments_module();
+        // The encodings the arithmetic below relies on, read back with wasmparser.
+        let mut ranges = Vec::new();
+        for payload in Parser::new(0).parse_all(&wasm) {
+            match payload.expect("parses") {
+                Payload::DataSection(r) => ranges.extend(
+                    r.into_iter()
+                        .map(|d| ("data", d.expect("data").range.len())),
+                ),
+                Payload::ElementSection(r) => ranges.extend(
+                    r.into_iter()
+                        .map(|e| ("elem", e.expect("elem").range.len())),
+                ),
+                _ => {}
+            }
+        }
+        // Data: flags 0x00 (1) + offset `i32.const 1024; end` = 41 80 08 0b (4) + length 200
+        // as LEB128 c8 01 (2) + the 200 bytes = 207. Element: flags 0x00 (1) + offset
+        // `i32.const 0; end` = 41 00 0b (3) + count 04 (1) + four function indices 01 (4) = 9.
+        ranges.sort();
+        assert_eq!(ranges, [("data", 207), ("elem", 9)]);
+        assert!(
+            wasm.len() < 820,
+            "the wasm_len term stays 0: {}",
+            wasm.len()
+        );
+
+        // Nitro's cached init cost (prover binary.rs, integer division term by term):
+        //   funcs 2            × 13,420 / 100,000 = 0
+        //   type_len 0 + 2     ×     89 / 100,000 = 0   (`$f` is () → (), the entry (i32) → i32)
+        //   wasm_len < 820     ×    122 / 100,000 = 0
+        //   globals 0 + 4      ×  1,628 / 1,000   = 6   (ink, ink status, scratch, stack left)
+        //   data 207 + 9 = 216 × 75,244 / 100,000 = 162 (162.527…)
+        //   footprint 1 page   × 5                = 5
+        // = 173. Counting the payload and the item count instead (200 + 4 = 204 → 153) gave 164.
+        let costs = validate(&wasm).expect("valid");
+        assert_eq!(costs.cached_init_cost, 173);
+        assert_eq!(costs.footprint, 1);
+        // The init cost does not see segments: 2 × 8,252 / 1,000 = 16, 2 × 1,059 / 1,000 = 2,
+        // wasm_len × 1,286 / 10,000.
+        let len = wasm.len() as u64;
+        assert_eq!(u64::from(costs.init_cost), 16 + 2 + len * 1286 / 10_000);
+    }
+
+    #[test]
+    fn the_element_entries_limit_counts_encoded_bytes() {
+        // 2,100 references to function 129 (two LEB128 bytes each): 2,100 items, under the
+        // 4,096 limit, but 1 + 3 + 2 (count) + 4,200 = 4,206 encoded bytes, over it.
+        let funcs = "(func)".repeat(130);
+        let refs = " 129".repeat(2100);
+        let text = format!(
+            r#"(module
+                 (table 2100 funcref)
+                 (memory (export "memory") 1 1)
+                 {funcs}
+                 (elem (i32.const 0) func {refs})
+                 (func (export "user_entrypoint") (param i32) (result i32) i32.const 0))"#
+        );
+        let wasm = wat::parse_str(text).expect("test WAT parses");
+        assert_eq!(
+            validate(&wasm),
+            Err(CodeError::Stylus(
+                "too many wasm element entries: 4206 > 4096".into()
+            ))
+        );
+    }
 }

@@ -175,7 +175,10 @@ fn run_world_program(world: &Shared, msg: &Msg, code: &[u8]) -> FrameResult {
         let Some(program) = w.programs.get(&hash).cloned() else {
             return FrameResult::fail(Status::Failure("program not activated".into()), 0);
         };
-        let cached = w.cached_programs.contains(&hash) | w.enter_recent(hash);
+        // Before ArbOS 60 Nitro never finds a program in its recent-program cache.
+        let recent =
+            crate::pricing::recent_programs_discounted(w.arbos_version) && w.enter_recent(hash);
+        let cached = w.cached_programs.contains(&hash) | recent;
         let reentrant = w.frames.get(&msg.address).copied().unwrap_or(0) > 1;
         (program, cached, reentrant)
     };

@@ -18,7 +18,9 @@ use wasmer_types::TrapCode;
 use crate::api::{account_gas, EvmApi};
 use crate::code::Program;
 use crate::exec::{CallKind, FrameResult, Msg, Status};
-use crate::meter::{INK_LEFT_GLOBAL, INK_STATUS_GLOBAL, PROFILE_GLOBAL_PREFIX};
+use crate::meter::{
+    StackGauge, INK_LEFT_GLOBAL, INK_STATUS_GLOBAL, OUT_OF_STACK, PROFILE_GLOBAL_PREFIX,
+};
 use crate::pricing::{
     gas, hostio as ink, keccak_price, memory_gas, pow_price, read_price, write_price, INK_PRICE,
 };
@@ -1013,6 +1015,16 @@ fn execute(
     {
         return failed("could not set the ink meter".into());
     }
+    let arbos_version = env
+        .as_ref(&store)
+        .api
+        .as_ref()
+        .map_or(0, |api| api.arbos_version());
+    let stack_budget = crate::pricing::max_stack_depth(arbos_version);
+    let stack = match StackGauge::arm(&instance, store, stack_budget) {
+        Ok(stack) => stack,
+        Err(why) => return failed(why),
+    };
     {
         let frame = env.as_mut(&mut store);
         frame.memory = Some(memory);
@@ -1023,6 +1035,15 @@ fn execute(
     let outcome = entry.call(&mut store, args_len);
 
     collect_profile(env, &program.hash, &instance, store);
+    let deepest = stack.deepest(store);
+    if let Some(api) = env.as_mut(&mut store).api.as_deref_mut() {
+        api.note_stack_depth(deepest);
+    }
+    // Nitro's order: a native stack overflow first, then the depth checker, then ink.
+    let out_of_stack = matches!(
+        &outcome,
+        Err(e) if e.clone().to_trap() != Some(TrapCode::StackOverflow)
+    ) && stack.exhausted(store);
     let exhausted = !matches!(status_g.get(&mut store), Value::I32(0));
     let ink_left = match ink_g.get(&mut store) {
         Value::I64(v) if !exhausted => v as u64,
@@ -1040,6 +1061,7 @@ fn execute(
     let mut stack_overflow = false;
     let (status, output) = match outcome {
         Ok(code) => returned(code, outs),
+        Err(_) if out_of_stack => (Status::Failure(OUT_OF_STACK.into()), Vec::new()),
         Err(_) if exhausted => (Status::OutOfGas, Vec::new()),
         Err(e) => {
             let message = e.message();
@@ -1057,9 +1079,14 @@ fn execute(
             }
         }
     };
+    // Running out of stack, either stack, takes all the frame's ink, as in Nitro.
+    let ink_left = if stack_overflow || out_of_stack {
+        0
+    } else {
+        ink_left
+    };
     let gas_left = match status {
         Status::OutOfGas => 0,
-        _ if stack_overflow => 0,
         _ => ink_left / INK_PRICE,
     };
     FrameResult {

@@ -17,9 +17,12 @@
 //!   plain EVM init code ([`evm`]); [`native`] stand-ins answer calls to non-Stylus contracts.
 //!
 //! Every [`Host::call`] is one transaction in its own block: fresh access list, transient
-//! storage, refunds, page counts and recent-program cache. Not modelled: L1 data (poster) gas,
-//! the EIP-7623 calldata floor, precompiles, Nitro's stack-depth metering (wasmer's native stack
-//! guard stands in), and general EVM bytecode (only the interpreter's few opcodes run).
+//! storage, refunds, page counts and recent-program cache. The rules are those of one ArbOS
+//! version ([`Host::set_arbos_version`], default [`pricing::DEFAULT_ARBOS_VERSION`]): it sets
+//! whether a program re-entered in a block skips its init cost (from ArbOS 60) and each
+//! frame's stack-depth budget for Nitro's depth checker (22,000 words from ArbOS 50; see
+//! [`meter`]). Not modelled: L1 data (poster) gas, the EIP-7623 calldata floor, precompiles,
+//! and general EVM bytecode (only the interpreter's few opcodes run).
 
 pub mod api;
 pub mod code;
@@ -78,6 +81,9 @@ pub struct Outcome {
     pub logs: Vec<Log>,
     /// Where the gas went besides the programs' own computation: storage, calls, entries.
     pub tally: GasTally,
+    /// The deepest stack, in Nitro's words, any program frame of the transaction reached
+    /// (each frame's budget is [`pricing::max_stack_depth`] of the host's ArbOS version).
+    pub deepest_stack: u32,
 }
 
 impl Outcome {
@@ -196,6 +202,7 @@ impl Host {
         copy.cached_programs = w.cached_programs.clone();
         copy.block = w.block.clone();
         copy.max_code_size = w.max_code_size;
+        copy.arbos_version = w.arbos_version;
         copy.profile = w.profile.as_ref().map(|_| HashMap::new());
         Host {
             world: Arc::new(Mutex::new(copy)),
@@ -368,6 +375,7 @@ impl Host {
             ink_used: 0,
             logs: Vec::new(),
             tally: GasTally::default(),
+            deepest_stack: 0,
         };
         if gas_limit < intrinsic {
             return failed(Status::Failure("intrinsic gas too low".into()));
@@ -405,6 +413,7 @@ impl Host {
             Vec::new()
         };
         let tally = w.tally;
+        let deepest_stack = w.deepest_stack_tx;
         w.end_tx();
         Outcome {
             success,
@@ -417,6 +426,7 @@ impl Host {
             ink_used: result.ink_used,
             logs,
             tally,
+            deepest_stack,
         }
     }
 
@@ -506,6 +516,23 @@ impl Host {
     /// Sets the block number programs see.
     pub fn set_block_number(&mut self, number: u64) {
         self.world().block.number = number;
+    }
+
+    /// The ArbOS version whose rules the host follows.
+    pub fn arbos_version(&self) -> u64 {
+        self.world().arbos_version
+    }
+
+    /// Follows the rules of ArbOS `version` from the next transaction on (see the crate docs
+    /// for what it changes; versions below 32 are not modelled).
+    pub fn set_arbos_version(&mut self, version: u64) {
+        self.world().arbos_version = version;
+    }
+
+    /// The deepest stack, in Nitro's words, any program frame reached on this host (a fork
+    /// starts again from 0): compare with [`pricing::max_stack_depth`].
+    pub fn deepest_stack(&self) -> u32 {
+        self.world().deepest_stack
     }
 
     /// Sets the largest code a creation may deploy (default 24,576 bytes).

@@ -3,7 +3,10 @@
 //!
 //! Figures are those of Stylus v2 under ArbOS ≥ 32 (the charging fixes) with the chain's
 //! initial parameters: ink price 10,000, 2 free pages, 1,000 gas per page, minimum init gas
-//! 69 × 128, minimum cached gas 11 × 32, both cost scalars 100 %.
+//! 69 × 128, minimum cached gas 11 × 32, both cost scalars 100 %. What later ArbOS versions
+//! changed is keyed on the host's ArbOS version ([`DEFAULT_ARBOS_VERSION`] unless set): the
+//! stack-depth budget ([`max_stack_depth`]) and the recent-program entry discount
+//! ([`ARBOS_VERSION_RECENT_PROGRAMS`]).
 
 /// Ink per unit of EVM gas.
 pub const INK_PRICE: u64 = 10_000;
@@ -185,5 +188,45 @@ pub fn memory_gas(new: u16, open: u16, ever: u16) -> u64 {
 pub const MIN_INIT_GAS: u64 = 69 * 128;
 /// Minimum gas to enter any program (11 × 32).
 pub const MIN_CACHED_GAS: u64 = 11 * 32;
-/// Programs a block's recent-program cache holds.
+/// Programs a block's recent-program cache holds (from ArbOS 60: see
+/// [`ARBOS_VERSION_RECENT_PROGRAMS`]).
 pub const RECENT_PROGRAMS: usize = 32;
+
+/// The ArbOS version a host follows unless told otherwise: 51 ("Dia"), the version Arbitrum
+/// One and Nova run. Nitro v3.10 (April 2026) supports at most ArbOS 51 on production chains
+/// (geth's `MaxArbosVersionSupported`); 60 is enabled only on debug chains so far. Versions
+/// below 32 (before Stylus's charging fixes) are not modelled.
+pub const DEFAULT_ARBOS_VERSION: u64 = 51;
+
+/// From this ArbOS version a program entered earlier in the same block (Nitro's
+/// `RecentWasms`, [`RECENT_PROGRAMS`] programs) pays only its cached entry cost. Before it the
+/// cache was never filled (geth's `RecentWasms.Insert` had a value receiver, so every insert
+/// went to a copy): every entry of a program not in ArbOS's init cache paid its init cost,
+/// re-entries within one transaction included. Nitro fixed the cache and gated it on
+/// ArbOS 60 together (`CallProgram`, nitro PR #4035).
+pub const ARBOS_VERSION_RECENT_PROGRAMS: u64 = 60;
+
+/// From this ArbOS version (50, "Dia") the Stylus stack-depth budget `MaxStackDepth` is at
+/// most [`DIA_MAX_STACK_DEPTH`] words (`StylusParams.UpgradeToArbosVersion`).
+pub const ARBOS_VERSION_STACK_DEPTH_CAP: u64 = 50;
+
+/// `MaxStackDepth` as Stylus started: 4 × 65,536 words.
+pub const INITIAL_MAX_STACK_DEPTH: u32 = 4 * 65_536;
+
+/// `MaxStackDepth` from ArbOS 50: 22,000 words.
+pub const DIA_MAX_STACK_DEPTH: u32 = 22_000;
+
+/// The stack-depth budget, in Nitro's words, each program frame starts with under
+/// `arbos_version` (the chain's initial parameter, capped at ArbOS 50).
+pub fn max_stack_depth(arbos_version: u64) -> u32 {
+    if arbos_version >= ARBOS_VERSION_STACK_DEPTH_CAP {
+        DIA_MAX_STACK_DEPTH
+    } else {
+        INITIAL_MAX_STACK_DEPTH
+    }
+}
+
+/// Whether a program entered earlier in the block skips its init cost under `arbos_version`.
+pub fn recent_programs_discounted(arbos_version: u64) -> bool {
+    arbos_version >= ARBOS_VERSION_RECENT_PROGRAMS
+}

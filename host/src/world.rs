@@ -137,6 +137,10 @@ pub(crate) struct World {
     pub engine: wasmer::Engine,
     pub block: BlockEnv,
     pub max_code_size: usize,
+    /// The ArbOS version whose rules apply (see `crate::pricing::DEFAULT_ARBOS_VERSION`).
+    pub arbos_version: u64,
+    /// The deepest stack, in Nitro's words, any program frame reached since the host began.
+    pub deepest_stack: u32,
     // Per transaction:
     pub origin: Address,
     pub logs: Vec<Log>,
@@ -151,6 +155,8 @@ pub(crate) struct World {
     pub pages: (u16, u16),
     /// Programs entered in this transaction (Nitro's recent-program cache).
     pub recent: Vec<B256>,
+    /// The deepest stack, in Nitro's words, any program frame reached in this transaction.
+    pub deepest_stack_tx: u32,
     pub console: Vec<String>,
     /// With a profiling host: ink per function index, by program code hash, summed over
     /// every entry since the host was made (or the profile taken).
@@ -169,6 +175,8 @@ impl World {
             engine,
             block: BlockEnv::default(),
             max_code_size: crate::pricing::gas::MAX_CODE_SIZE,
+            arbos_version: crate::pricing::DEFAULT_ARBOS_VERSION,
+            deepest_stack: 0,
             origin: Address::ZERO,
             logs: Vec::new(),
             refund: 0,
@@ -179,6 +187,7 @@ impl World {
             frames: HashMap::new(),
             pages: (0, 0),
             recent: Vec::new(),
+            deepest_stack_tx: 0,
             console: Vec::new(),
             profile: None,
             tally: GasTally::default(),
@@ -199,6 +208,7 @@ impl World {
         self.frames.clear();
         self.pages = (0, 0);
         self.recent.clear();
+        self.deepest_stack_tx = 0;
         self.journal.clear();
         self.tally = GasTally::default();
         self.warm_addresses.insert(origin);
@@ -447,6 +457,12 @@ impl World {
         self.logs.push(log);
     }
 
+    /// Records how deep a program frame's stack went (Nitro's words).
+    pub fn note_stack_depth(&mut self, words: u32) {
+        self.deepest_stack_tx = self.deepest_stack_tx.max(words);
+        self.deepest_stack = self.deepest_stack.max(words);
+    }
+
     /// Records that a program was entered; true if it was already in the recent cache.
     pub fn enter_recent(&mut self, hash: B256) -> bool {
         if self.recent.contains(&hash) {
@@ -538,6 +554,14 @@ impl EvmApi for WorldApi {
         depth: usize,
     ) -> CreateResult {
         crate::exec::create(&self.0, caller, init_code, value, salt, gas, depth)
+    }
+
+    fn arbos_version(&self) -> u64 {
+        self.world().arbos_version
+    }
+
+    fn note_stack_depth(&mut self, words: u32) {
+        self.world().note_stack_depth(words)
     }
 
     fn pages(&self) -> (u16, u16) {

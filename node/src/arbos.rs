@@ -40,12 +40,8 @@ pub const ACTIVATION_GAS: u64 = 1_659_168;
 /// data fee. (Nitro prices the compiled module with a demand-driven data pricer; a local chain
 /// has no demand, so a fixed price stands in, large enough that a missing fee is noticed.)
 pub const DATA_FEE_PER_BYTE: u64 = 10_000_000_000;
-/// The deepest WASM stack a program may use, in words (ArbOS 50 and later).
-pub const MAX_STACK_DEPTH: u32 = 22_000;
 /// The most WASM pages a program may allocate.
 pub const PAGE_LIMIT: u16 = 128;
-/// The first ArbOS version with the recent-program entry discount.
-pub const RECENT_PROGRAMS_FROM: u64 = 60;
 
 const DAY: u64 = 24 * 60 * 60;
 
@@ -190,7 +186,7 @@ impl ArbOs {
 
     /// Whether re-entering a program in the same transaction skips its init cost.
     pub fn recent_discount(&self) -> bool {
-        self.arbos_version >= RECENT_PROGRAMS_FROM
+        pricing::recent_programs_discounted(self.arbos_version)
     }
 
     fn modules(&self) -> std::sync::MutexGuard<'_, HashMap<B256, Arc<Program>>> {
@@ -354,9 +350,9 @@ fn arb_wasm(arbos: &ArbOs, call: &mut NativeCall<'_>) -> Answer {
                     ArbWasm::programTimeLeftCall::abi_encode_returns(&left)
                 }
                 C::inkPrice(_) => ArbWasm::inkPriceCall::abi_encode_returns(&(INK_PRICE as u32)),
-                C::maxStackDepth(_) => {
-                    ArbWasm::maxStackDepthCall::abi_encode_returns(&MAX_STACK_DEPTH)
-                }
+                C::maxStackDepth(_) => ArbWasm::maxStackDepthCall::abi_encode_returns(
+                    &pricing::max_stack_depth(arbos.arbos_version),
+                ),
                 C::freePages(_) => ArbWasm::freePagesCall::abi_encode_returns(&pricing::FREE_PAGES),
                 C::pageGas(_) => {
                     ArbWasm::pageGasCall::abi_encode_returns(&(pricing::PAGE_GAS as u16))

@@ -62,6 +62,8 @@ pub struct StylusTx {
     pub tally: GasTally,
     /// Lines printed through the debug `console` imports.
     pub console: Vec<String>,
+    /// The deepest any program frame's stack went, in Nitro's words.
+    pub deepest_stack: u32,
 }
 
 /// The `chain` part of [`ArbContext`]: ArbOS settings, the compiled programs and the running
@@ -601,6 +603,17 @@ impl EvmApi for RevmApi {
             },
             gas_left: result.gas.remaining(),
         }
+    }
+
+    fn arbos_version(&self) -> u64 {
+        self.ctx(|c| c.chain.arbos.arbos_version)
+    }
+
+    fn note_stack_depth(&mut self, words: u32) {
+        self.ctx(|c| {
+            let mut tx = c.chain.stylus_tx();
+            tx.deepest_stack = tx.deepest_stack.max(words);
+        });
     }
 
     fn pages(&self) -> (u16, u16) {

@@ -21,7 +21,7 @@ pub mod rpc;
 pub const DEFAULT_CHAIN_ID: u64 = 412_346;
 /// The Nitro dev node's RPC port.
 pub const DEFAULT_PORT: u16 = 8547;
-/// The ArbOS version the node runs unless told otherwise: 51, what Arbitrum One and Sepolia
-/// run today, so local gas figures match the chains Keel deploys to (below 60 there is no
+/// The ArbOS version the node runs unless told otherwise: the host's default, what Arbitrum
+/// One runs, so local gas figures match the chains Keel deploys to (below 60 there is no
 /// recent-program entry discount).
-pub const DEFAULT_ARBOS_VERSION: u64 = 51;
+pub const DEFAULT_ARBOS_VERSION: u64 = keel_stylus_host::pricing::DEFAULT_ARBOS_VERSION;

@@ -19,7 +19,7 @@ use alloy_signer::SignerSync;
 use alloy_signer_local::{coins_bip39::English, MnemonicBuilder, PrivateKeySigner};
 use revm::context::result::{ExecutionResult, HaltReason};
 use revm::context::TxEnv;
-use revm::state::{AccountInfo, Bytecode};
+use revm::state::Bytecode;
 use serde::{Deserialize, Serialize};
 
 use crate::chain::{self, Chain, Invalid, MinedBlock, MinedTx, BASE_FEE};
@@ -669,7 +669,7 @@ fn apply_overrides(db: &mut ChainDb, overrides: &StateOverride) -> Result<(), St
             .accounts
             .get(address)
             .and_then(|a| a.info())
-            .unwrap_or_else(AccountInfo::default);
+            .unwrap_or_default();
         if let Some(balance) = account.balance {
             info.balance = balance;
         }

@@ -70,7 +70,7 @@ struct Harness {
 
 impl Harness {
     fn new() -> Self {
-        let mut chain = Chain::new(412_346, 60);
+        let mut chain = Chain::new(412_346, keel_node::DEFAULT_ARBOS_VERSION);
         for who in [ALICE, BOB] {
             chain.set_balance(who, U256::from(10u128.pow(24)));
         }

@@ -16,9 +16,18 @@
 //! calldata gas, before refunds). Every transaction starts with a cold access list, as on
 //! chain; "warm vault" means the storage the call touches already holds non-zero values
 //! (e.g. a second deposit of an asset the account already holds). Programs are not in
-//! ArbOS's init cache unless a figure says so (`*_cached`): the first entry of each program
-//! in a transaction pays its init cost. Margin checks are split into storage reads, call
-//! access, program entries and the rest (WASM execution and host I/O ink, all programs).
+//! ArbOS's init cache unless a figure says so (`*_cached`): an entry pays the program's init
+//! cost (under ArbOS 60 only its first in the transaction; see below). Margin checks are
+//! split into storage reads, call access, program entries and the rest (WASM execution and
+//! host I/O ink, all programs).
+//!
+//! Everything is measured twice, under two ArbOS versions ([`arbos_versions`]): the host's
+//! default (51, what Arbitrum One runs), where every entry of a program not in ArbOS's init
+//! cache pays its init cost, and 60, from which a program already entered in the block pays
+//! only its cached cost. The table shows both columns; the JSON has every figure under its
+//! name for the default version and, but for sizes, again as `<name>_arbos60`. The deepest
+//! stack any program frame reached (Nitro's words, against the 22,000-word budget per frame)
+//! is reported per flow and overall (`stack_depth_max`).
 //!
 //! The set-up ([`load`], [`set_up`], [`Vault`] and the actors and constants) is public so
 //! the end-to-end tests (`scripts/tests/e2e.rs`) drive the same wired vault — there with the
@@ -32,6 +41,9 @@ use std::sync::{Arc, Mutex};
 use alloy_sol_types::{sol, SolCall};
 use anyhow::{anyhow, bail, Context};
 use keel_stylus_host::alloy_primitives::{keccak256, Address, I256, U256};
+use keel_stylus_host::pricing::{
+    max_stack_depth, ARBOS_VERSION_RECENT_PROGRAMS, DEFAULT_ARBOS_VERSION,
+};
 use keel_stylus_host::{Host, NativeCall, NativeHandler, Outcome};
 
 use crate::artifact::{deployable_code, deployed_module};
@@ -114,13 +126,22 @@ pub const ORACLE_REAL: &str = "oracle: the real keel_oracle_adapter, over native
 pub const ORACLE_STAND_IN: &str = "oracle: native stand-in for keel_oracle_adapter (getPrice, \
      getExpiryData, settlementPrice as abi/IOracleAdapter.sol; one SLOAD per word read)";
 
+/// The ArbOS versions `keel bench` measures under: the host's default and the first with the
+/// recent-program entry discount.
+pub fn arbos_versions() -> [u64; 2] {
+    [DEFAULT_ARBOS_VERSION, ARBOS_VERSION_RECENT_PROGRAMS]
+}
+
 /// One measured figure.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Figure {
     /// Its key, e.g. `deposit` or `size_keel_vault`.
     pub name: String,
-    /// Gas or bytes.
+    /// Gas, bytes or words, under the first of [`arbos_versions`].
     pub value: u64,
+    /// The same under the second of [`arbos_versions`] (`None` for what no version changes:
+    /// sizes, which oracle answered).
+    pub later: Option<u64>,
     /// What was measured, for the table.
     pub note: String,
 }
@@ -130,6 +151,8 @@ pub struct Figure {
 pub struct Bench {
     /// The figures.
     pub figures: Vec<Figure>,
+    /// The ArbOS versions of [`Figure::value`] and [`Figure::later`].
+    pub versions: [u64; 2],
     /// Which oracle adapter answered (see [`ORACLE_REAL`], [`ORACLE_STAND_IN`]).
     pub oracle: &'static str,
     /// Figures left out, and why.
@@ -141,8 +164,20 @@ impl Bench {
         self.figures.push(Figure {
             name: name.into(),
             value,
+            later: None,
             note: note.into(),
         });
+    }
+
+    /// Puts the figures of `later` (the same flows under the second ArbOS version) beside
+    /// these, but for those no version changes.
+    fn merge_later(&mut self, later: &Bench) {
+        for figure in &mut self.figures {
+            let constant = figure.name.starts_with("size_") || figure.name == "oracle_adapter_real";
+            if !constant {
+                figure.later = later.get(&figure.name);
+            }
+        }
     }
 
     /// The figure named `name`.
@@ -153,23 +188,40 @@ impl Bench {
             .map(|f| f.value)
     }
 
-    /// One JSON object mapping every name to its number.
-    pub fn json(&self) -> String {
-        let map: BTreeMap<&str, u64> = self
-            .figures
+    /// The figure named `name` under the second ArbOS version.
+    pub fn get_later(&self, name: &str) -> Option<u64> {
+        self.figures
             .iter()
-            .map(|f| (f.name.as_str(), f.value))
-            .collect();
+            .find(|f| f.name == name)
+            .and_then(|f| f.later)
+    }
+
+    /// One JSON object mapping every name to its number under the first ArbOS version and,
+    /// suffixed `_arbos<V>`, under the second (`arbos_version` and `arbos_version_later` say
+    /// which).
+    pub fn json(&self) -> String {
+        let [first, second] = self.versions;
+        let mut map: BTreeMap<String, u64> = BTreeMap::new();
+        map.insert("arbos_version".into(), first);
+        map.insert("arbos_version_later".into(), second);
+        for f in &self.figures {
+            map.insert(f.name.clone(), f.value);
+            if let Some(later) = f.later {
+                map.insert(format!("{}_arbos{second}", f.name), later);
+            }
+        }
         serde_json::to_string_pretty(&map).unwrap_or_default()
     }
 
-    /// The table `keel bench` prints.
+    /// The table `keel bench` prints: each figure under both ArbOS versions.
     pub fn table(&self) -> String {
         let width = self.figures.iter().map(|f| f.name.len()).max().unwrap_or(0);
-        let mut out = String::new();
+        let [first, second] = self.versions.map(|v| format!("ArbOS {v}"));
+        let mut out = format!("{:<width$}  {first:>10}  {second:>10}  what\n", "figure");
         for f in &self.figures {
+            let later = f.later.map_or_else(|| "-".to_string(), |v| v.to_string());
             out.push_str(&format!(
-                "{:<width$}  {:>10}  {}\n",
+                "{:<width$}  {:>10}  {later:>10}  {}\n",
                 f.name, f.value, f.note
             ));
         }
@@ -509,7 +561,7 @@ fn tallied(note: &str, out: &Outcome) -> String {
     let t = out.tally;
     format!(
         "{note} [{} SLOAD {} gas, {} SSTORE {} gas, {} calls {} gas, {} entries {} gas; \
-         refund {}]",
+         refund {}; stack {} words]",
         t.sloads,
         t.sload_gas,
         t.sstores,
@@ -518,7 +570,8 @@ fn tallied(note: &str, out: &Outcome) -> String {
         t.access_gas,
         t.entries,
         t.entry_gas,
-        out.refund
+        out.refund,
+        out.deepest_stack
     )
 }
 
@@ -1425,7 +1478,7 @@ fn function_names(wasm: &[u8]) -> Vec<Option<String>> {
 /// `black76`: the ink of one `black76_with_greeks` (price and delta) in the test-only
 /// program, less the same call doing everything but the pricing, in gas. Skipped with a note
 /// when the program is not built; the program's answer is checked against keel-risk natively.
-fn measure_black76(bench: &mut Bench, dir: &Path) -> anyhow::Result<()> {
+fn measure_black76(bench: &mut Bench, dir: &Path, arbos_version: u64) -> anyhow::Result<()> {
     use keel_risk::math::black76_with_greeks;
     use keel_risk::Wad;
     let path = dir.join(format!("{BLACK76}.wasm"));
@@ -1437,6 +1490,7 @@ fn measure_black76(bench: &mut Bench, dir: &Path) -> anyhow::Result<()> {
         return Ok(());
     };
     let mut host = Host::new();
+    host.set_arbos_version(arbos_version);
     let program = host
         .deploy(&deployable_code(&deployed_module(&wasm)))
         .map_err(|e| anyhow!("{BLACK76} does not deploy: {e}"))?;
@@ -1516,11 +1570,24 @@ fn measure_black76(bench: &mut Bench, dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Deploys the artifacts in `dir`, sets up a vault and measures every figure.
+/// Deploys the artifacts in `dir`, sets up a vault and measures every figure under each of
+/// [`arbos_versions`].
 pub fn measure(dir: &Path) -> anyhow::Result<Bench> {
+    let [first, second] = arbos_versions();
+    let mut bench = measure_at(dir, first)?;
+    let later = measure_at(dir, second)?;
+    bench.versions = [first, second];
+    bench.merge_later(&later);
+    Ok(bench)
+}
+
+/// Every figure with the host following ArbOS `arbos_version` (the vault's set-up runs
+/// under the host's default; every measured flow under `arbos_version`).
+pub fn measure_at(dir: &Path, arbos_version: u64) -> anyhow::Result<Bench> {
     let codes = load(dir)?;
     let mut bench = Bench {
         figures: Vec::new(),
+        versions: [arbos_version; 2],
         oracle: ORACLE_STAND_IN,
         skipped: Vec::new(),
     };
@@ -1532,14 +1599,15 @@ pub fn measure(dir: &Path) -> anyhow::Result<Bench> {
         );
     }
     let mut v = set_up(&codes)?;
+    v.host.set_arbos_version(arbos_version);
     for (name, at) in v.programs.clone() {
         if let Some(costs) = v.host.program_costs(at) {
             bench.push(
                 format!("entry_{name}"),
                 costs.init_gas() + costs.cached_gas(),
                 format!(
-                    "gas of its first entry in a transaction, uncached ({} when in ArbOS's \
-                     init cache or entered before), memory not included",
+                    "gas of an entry when not in ArbOS's init cache ({} when in it, or from \
+                     ArbOS 60 when entered earlier in the block), memory not included",
                     costs.cached_gas()
                 ),
             );
@@ -1556,7 +1624,7 @@ pub fn measure(dir: &Path) -> anyhow::Result<Bench> {
         "1: the real keel_oracle_adapter answered; 0: the native stand-in",
     );
 
-    measure_black76(&mut bench, dir)?;
+    measure_black76(&mut bench, dir, arbos_version)?;
 
     // deposit / withdraw on a warm account: ALICE's portfolio account already holds USDC.
     let a = v.funded_account(ALICE, 10_000, 0)?;
@@ -1718,6 +1786,25 @@ pub fn measure(dir: &Path) -> anyhow::Result<Bench> {
             probe.engine_gas,
             "the engine call as made from the vault (call cost + entry + execution)",
         );
+        bench.push(
+            format!("{key}_stack_depth"),
+            u64::from(out.deepest_stack),
+            "deepest stack any program frame of the check reached, in Nitro's words",
+        );
     }
+    bench.push(
+        "stack_depth_max",
+        u64::from(v.host.deepest_stack()),
+        format!(
+            "deepest stack any program frame reached in the vault's set-up and every flow \
+             above, in Nitro's words (each frame may use up to {} words: stack_depth_budget)",
+            max_stack_depth(arbos_version)
+        ),
+    );
+    bench.push(
+        "stack_depth_budget",
+        u64::from(max_stack_depth(arbos_version)),
+        "Nitro's MaxStackDepth: the words each program frame starts with (ArbOS 50 on)",
+    );
     Ok(bench)
 }

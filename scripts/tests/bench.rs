@@ -112,6 +112,48 @@ fn bench_json_reports_every_figure_and_sizes_match_keel_artifact() {
 }
 
 #[test]
+fn bench_reports_both_arbos_versions_and_the_deepest_stack() {
+    let dir = built();
+    let figures = bench_json(&dir);
+    assert_eq!(figures.get("arbos_version"), Some(&51));
+    assert_eq!(figures.get("arbos_version_later"), Some(&60));
+    // Sizes do not depend on the version and are reported once.
+    assert!(!figures
+        .keys()
+        .any(|k| k.starts_with("size_") && k.ends_with("_arbos60")));
+    let large = format!("portfolio_margin_{LARGE_OPTIONS}");
+    for key in [
+        "deposit",
+        "settle_trade",
+        "bid",
+        "portfolio_margin_16",
+        large.as_str(),
+    ] {
+        let (now, later) = (figures[key], figures[&format!("{key}_arbos60")]);
+        // From ArbOS 60 a program re-entered in the block skips its init cost; before, it
+        // pays it again. Nothing else differs.
+        assert!(later <= now, "{key}: {later} > {now}");
+        let compute = format!("{key}_compute_gas");
+        if let Some(c) = figures.get(&compute) {
+            assert_eq!(*c, figures[&format!("{compute}_arbos60")], "{key}");
+        }
+    }
+    // A margin check enters the oracle adapter more than once.
+    assert!(figures[&format!("{large}_arbos60")] < figures[&large]);
+    // Programs in the init cache pay the cached cost on every entry under both versions.
+    assert_eq!(
+        figures[&format!("{large}_cached")],
+        figures[&format!("{large}_cached_arbos60")]
+    );
+    // The deepest stack: reached, and within Nitro's 22,000-word budget per frame.
+    let budget = figures["stack_depth_budget"];
+    assert_eq!(budget, 22_000);
+    let deepest = figures["stack_depth_max"];
+    assert!(deepest > 0 && deepest < budget, "{deepest}");
+    assert!(figures[&format!("{large}_stack_depth")] <= deepest);
+}
+
+#[test]
 fn the_table_names_every_figure_and_the_oracle() {
     let dir = built();
     let out = keel(&["bench", "--wasm-dir", dir.to_str().expect("UTF-8")]);
