@@ -43,6 +43,9 @@ pub trait EvmApi: Send {
     /// EXTCODEHASH: zero for an empty account, else the keccak of its code.
     fn code_hash(&mut self, account: Address) -> B256;
 
+    /// Moves `value` wei from `from` to `to` without running code (ArbOS's balance transfers);
+    /// false, changing nothing, when `from` is short.
+    fn transfer(&mut self, from: Address, to: Address, value: U256) -> bool;
     /// Appends a log to the transaction's (rolled back with its frame).
     fn emit_log(&mut self, log: Log);
     /// Runs a message call from inside the frame; gas is already net of the caller's costs.

@@ -187,6 +187,46 @@ impl NativeCall<'_> {
         self.sub_call(CallKind::Static, to, data, U256::ZERO)
     }
 
+    /// Moves `value` wei from the contract to `to` without running `to`'s code (as ArbOS's
+    /// precompiles pay); false when the contract is short or the call is static.
+    pub fn transfer(&mut self, to: Address, value: U256) -> bool {
+        if self.msg.read_only {
+            self.static_violation = true;
+            return false;
+        }
+        self.api.transfer(self.msg.address, to, value)
+    }
+
+    /// Creates a contract from `init_code` with `value` (CREATE, or CREATE2 with `salt`),
+    /// charging the EVM's creation base cost and passing all but 1/64 of the gas left: the new
+    /// address, or `Err(revert data)` (empty when creation failed without reverting).
+    pub fn create(
+        &mut self,
+        init_code: &[u8],
+        value: U256,
+        salt: Option<B256>,
+    ) -> Result<Address, Vec<u8>> {
+        if self.msg.read_only {
+            self.static_violation = true;
+            return Err(Vec::new());
+        }
+        let mut base = gas::CREATE;
+        if salt.is_some() {
+            base += crate::exec::word_gas(init_code.len(), gas::KECCAK_WORD);
+        }
+        if !self.charge(base) {
+            return Err(Vec::new());
+        }
+        let child_gas = self.gas - self.gas / 64;
+        self.gas -= child_gas;
+        let depth = self.msg.depth + 1;
+        let result = self
+            .api
+            .create(self.msg.address, init_code, value, salt, child_gas, depth);
+        self.gas = self.gas.saturating_add(result.gas_left);
+        result.address.ok_or(result.output)
+    }
+
     fn sub_call(&mut self, kind: CallKind, to: Address, data: &[u8], value: U256) -> SubCall {
         let failed = SubCall {
             success: false,

@@ -536,6 +536,10 @@ impl EvmApi for WorldApi {
         self.world().code_hash(&account)
     }
 
+    fn transfer(&mut self, from: Address, to: Address, value: U256) -> bool {
+        self.world().transfer(from, to, value)
+    }
+
     fn emit_log(&mut self, log: Log) {
         self.world().push_log(log)
     }

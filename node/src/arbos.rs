@@ -234,13 +234,15 @@ impl ArbOs {
         check_active(ProgramRecord::decode(word), now)
     }
 
-    /// The precompile answering calls to `address`, if any.
+    /// The precompile (or natively answered predeploy) answering calls to `address`, if any.
     pub fn precompile(self: &Arc<Self>, address: Address) -> Option<NativeHandler> {
         let arbos = self.clone();
         let handler: NativeHandler = match address {
             ARB_WASM => Arc::new(move |call| arb_wasm(&arbos, call)),
             ARB_SYS => Arc::new(move |call| arb_sys(&arbos, call)),
             ARB_GAS_INFO => Arc::new(arb_gas_info),
+            crate::predeploys::STYLUS_DEPLOYER => Arc::new(crate::predeploys::stylus_deployer),
+            crate::predeploys::MULTICALL3 => Arc::new(crate::predeploys::multicall3),
             _ => return None,
         };
         Some(handler)
@@ -441,12 +443,12 @@ fn activate(arbos: &ArbOs, call: &mut NativeCall<'_>, program: Address, now: u64
 /// to the caller.
 fn pay_fee_and_refund(call: &mut NativeCall<'_>, fee: U256, paid: U256) -> Result<(), Vec<u8>> {
     let coinbase = call.coinbase();
-    if !fee.is_zero() && !call.call(coinbase, &[], fee).success {
+    if !fee.is_zero() && !call.transfer(coinbase, fee) {
         return Err(revert_string("ArbWasm: could not pay the data fee"));
     }
     let excess = paid - fee;
     let caller = call.caller();
-    if !excess.is_zero() && !call.call(caller, &[], excess).success {
+    if !excess.is_zero() && !call.transfer(caller, excess) {
         return Err(revert_string("ArbWasm: could not refund the excess value"));
     }
     Ok(())

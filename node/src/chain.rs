@@ -157,6 +157,16 @@ impl Chain {
             time_offset: 0,
             next_timestamp: None,
         };
+        for predeploy in [
+            crate::predeploys::STYLUS_DEPLOYER,
+            crate::predeploys::MULTICALL3,
+        ] {
+            chain.set_code(
+                predeploy,
+                Bytes::from_static(&crate::predeploys::MARKER_CODE),
+            );
+            chain.set_nonce(predeploy, 1);
+        }
         chain.seal_block();
         chain
     }

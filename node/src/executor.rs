@@ -515,6 +515,14 @@ impl EvmApi for RevmApi {
         })
     }
 
+    fn transfer(&mut self, from: Address, to: Address, value: U256) -> bool {
+        self.ctx(|c| {
+            let _ = c.journaled_state.load_account(from);
+            let _ = c.journaled_state.load_account(to);
+            matches!(c.journaled_state.transfer(from, to, value), Ok(None))
+        })
+    }
+
     fn emit_log(&mut self, log: StylusLog) {
         self.ctx(|c| {
             c.journaled_state.log(Log {

@@ -4,6 +4,7 @@
 //! * [`executor`]: revm executes EVM bytecode and owns the state and journal; Stylus frames are
 //!   handed to the embedded Stylus host, which reaches the state through revm's journal.
 //! * [`arbos`]: ArbOS settings, the Stylus program table and Arbitrum's precompiles.
+//! * [`predeploys`]: the StylusDeployer and Multicall3 at their canonical addresses.
 //! * [`chain`]: accounts, transactions and blocks on top of the executor.
 //! * [`node`]: the dev node — dev accounts, impersonation, mining, clock, snapshots, filters,
 //!   state file.
@@ -15,6 +16,7 @@ pub mod chain;
 pub mod executor;
 pub mod launch;
 pub mod node;
+pub mod predeploys;
 pub mod rpc;
 
 /// The Nitro dev node's chain id, so scripts run unchanged against either.

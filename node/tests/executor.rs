@@ -3,6 +3,7 @@
 
 use alloy_primitives::{address, keccak256, Address, Bytes, TxKind, U256};
 use alloy_sol_types::{sol, SolCall, SolError, SolEvent};
+
 use keel_node::arbos::{ArbWasm, ARB_WASM, DATA_FEE_PER_BYTE};
 use keel_node::chain::Chain;
 use revm::context::result::{ExecutionResult, Output};
@@ -316,4 +317,148 @@ fn a_stylus_call_costs_the_same_gas_on_revm_as_on_the_embedded_host() {
     let on_host = host.call(ALICE, address, &pay_bob, U256::ZERO, 30_000_000);
     assert!(on_host.success);
     assert_eq!(on_node, on_host.gas_used);
+}
+
+sol! {
+    interface Token {
+        function decimals() external view returns (uint8);
+    }
+}
+
+fn constructor_data(decimals: u8) -> Vec<u8> {
+    let mut data = keel_stylus_host::constructor_selector().to_vec();
+    data.extend_from_slice(&U256::from(decimals).to_be_bytes::<32>());
+    data
+}
+
+#[test]
+fn the_stylus_deployer_deploys_activates_and_constructs_in_one_transaction_or_not_at_all() {
+    use keel_node::predeploys::{init_salt, StylusDeployer, STYLUS_DEPLOYER};
+    let mut h = Harness::new();
+    // The deployer takes init code, as cargo-stylus sends it.
+    let program = token_deployable();
+    let bytecode = init_code(&program);
+    let salt = alloy_primitives::B256::repeat_byte(7);
+    let init_data = constructor_data(6);
+    let deploy = StylusDeployer::deployCall {
+        bytecode: bytecode.clone().into(),
+        initData: init_data.clone().into(),
+        initValue: U256::ZERO,
+        salt,
+    };
+    let paid = U256::from(10u128.pow(18));
+    let alice_before = h.chain.balance(ALICE);
+    let deployed = h.send(
+        ALICE,
+        TxKind::Call(STYLUS_DEPLOYER),
+        deploy.abi_encode(),
+        paid,
+    );
+    let gas = U256::from(deployed.tx_gas_used()) * U256::from(100_000_000u64);
+    let ExecutionResult::Success { output, logs, .. } = &deployed else {
+        panic!("deployment failed: {deployed:?}");
+    };
+    let token = StylusDeployer::deployCall::abi_decode_returns(output.data()).unwrap();
+    let expected = STYLUS_DEPLOYER.create2(init_salt(salt, &init_data), keccak256(&bytecode));
+    assert_eq!(token, expected);
+    let announced = logs
+        .iter()
+        .find_map(|l| StylusDeployer::ContractDeployed::decode_log_data(&l.data).ok())
+        .expect("ContractDeployed");
+    assert_eq!(announced.deployedContract, token);
+    // Constructed, active, and only the data fee kept.
+    let decimals = h.view(token, Token::decimalsCall {}.abi_encode());
+    assert_eq!(
+        Token::decimalsCall::abi_decode_returns(&decimals).unwrap(),
+        6
+    );
+    let wasm_size = keel_stylus_host::code::decompress(&program).unwrap().len();
+    let fee = U256::from(DATA_FEE_PER_BYTE) * U256::from(wasm_size);
+    assert_eq!(alice_before - h.chain.balance(ALICE), fee + gas);
+    assert_eq!(h.chain.code(token), Bytes::from(program.clone()));
+
+    // The same salt and data again: the address is taken; nothing happens, nothing is paid
+    // but gas.
+    let again = h.send(
+        ALICE,
+        TxKind::Call(STYLUS_DEPLOYER),
+        deploy.abi_encode(),
+        paid,
+    );
+    let error = StylusDeployer::ContractDeploymentError {
+        bytecode: bytecode.clone().into(),
+    };
+    assert_eq!(revert_data(&again), Bytes::from(error.abi_encode()));
+
+    // A constructor that reverts undoes the creation and the activation.
+    let bad = StylusDeployer::deployCall {
+        bytecode: bytecode.clone().into(),
+        initData: keel_stylus_host::constructor_selector().to_vec().into(),
+        initValue: U256::ZERO,
+        salt: alloy_primitives::B256::repeat_byte(8),
+    };
+    let failed = h.send(ALICE, TxKind::Call(STYLUS_DEPLOYER), bad.abi_encode(), paid);
+    let data = revert_data(&failed);
+    assert_eq!(
+        &data[..4],
+        &StylusDeployer::ContractInitializationError::SELECTOR[..]
+    );
+    let would_be =
+        STYLUS_DEPLOYER.create2(init_salt(bad.salt, &bad.initData), keccak256(&bytecode));
+    assert!(h.chain.code(would_be).is_empty());
+}
+
+#[test]
+fn multicall3_batches_calls_and_fails_only_where_not_allowed() {
+    use keel_node::predeploys::{Multicall3, MULTICALL3};
+    let mut h = Harness::new();
+    let token = deployed_token(&mut h);
+    let balance_of = |who| Multicall3::Call3 {
+        target: token,
+        allowFailure: false,
+        callData: TestToken::balanceOfCall { account: who }
+            .abi_encode()
+            .into(),
+    };
+    let bad = Multicall3::Call3 {
+        target: token,
+        allowFailure: true,
+        callData: Bytes::from_static(&[1, 2, 3, 4]),
+    };
+    let batch = Multicall3::aggregate3Call {
+        calls: vec![balance_of(ALICE), bad.clone(), balance_of(BOB)],
+    };
+    let out = h.view(MULTICALL3, batch.abi_encode());
+    let results = Multicall3::aggregate3Call::abi_decode_returns(&out).unwrap();
+    let balances: Vec<_> = results
+        .iter()
+        .map(|r| {
+            (
+                r.success,
+                r.success.then(|| U256::from_be_slice(&r.returnData)),
+            )
+        })
+        .collect();
+    assert_eq!(
+        balances,
+        vec![
+            (true, Some(U256::from(1_000))),
+            (false, None),
+            (true, Some(U256::ZERO))
+        ]
+    );
+    let strict = Multicall3::aggregate3Call {
+        calls: vec![Multicall3::Call3 {
+            allowFailure: false,
+            ..bad
+        }],
+    };
+    let refused = h.send(
+        BOB,
+        TxKind::Call(MULTICALL3),
+        strict.abi_encode(),
+        U256::ZERO,
+    );
+    assert!(matches!(refused, ExecutionResult::Revert { .. }));
+    assert!(!h.chain.code(MULTICALL3).is_empty());
 }
