@@ -100,18 +100,27 @@ impl Drop for NodeProcess {
     }
 }
 
-fn cast_path() -> PathBuf {
+/// A Foundry tool (`cast`, `forge`) installed from npm in abi/.
+fn foundry(tool: &str) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../abi/node_modules/@foundry-rs");
     std::fs::read_dir(&dir)
         .ok()
         .and_then(|entries| {
             entries
                 .flatten()
-                .filter(|e| e.file_name().to_string_lossy().starts_with("cast-"))
-                .map(|e| e.path().join("bin/cast"))
+                .filter(|e| {
+                    e.file_name()
+                        .to_string_lossy()
+                        .starts_with(&format!("{tool}-"))
+                })
+                .map(|e| e.path().join("bin").join(tool))
                 .find(|p| p.is_file())
         })
-        .unwrap_or_else(|| panic!("Foundry's cast is not installed under {}", dir.display()))
+        .unwrap_or_else(|| panic!("Foundry's {tool} is not installed under {}", dir.display()))
+}
+
+fn cast_path() -> PathBuf {
+    foundry("cast")
 }
 
 /// Runs cast; (success, stdout, stderr).
@@ -384,4 +393,123 @@ fn the_node_saves_its_state_on_sigterm_and_restarts_from_it() {
     assert_eq!(logs.as_array().map(Vec::len), Some(1));
     assert_eq!(logs[0]["topics"][0], word.as_str());
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Deploys a Stylus token with cast and activates it; its address.
+fn activated_token(url: &str) -> String {
+    let with_key = ["--rpc-url", url, "--private-key", KEY];
+    let receipt = cast_ok(
+        &[
+            &["send"][..],
+            &with_key,
+            &["--json", "--create", &token_init_code()],
+        ]
+        .concat(),
+    );
+    let token = created(&receipt);
+    let activate = [
+        "0x0000000000000000000000000000000000000071",
+        "activateProgram(address)",
+        &token,
+    ];
+    cast_ok(&[&["send"][..], &with_key, &activate, &["--value", "1ether"]].concat());
+    token
+}
+
+#[test]
+#[cfg_attr(
+    any(keel_no_cast, keel_no_solc),
+    ignore = "Foundry or solc-js is not installed: run `npm install --no-save --ignore-scripts` in abi/"
+)]
+fn forge_creates_solidity_that_calls_a_stylus_program_that_calls_back_and_a_revert_undoes_all() {
+    let node = NodeProcess::start(&[]);
+    let url = node.url.as_str();
+    let rpc = ["--rpc-url", url];
+    let with_key = ["--rpc-url", url, "--private-key", KEY];
+    let token = activated_token(url);
+
+    // forge create, compiling with the pinned solc-js, in a scratch project.
+    let root = std::env::temp_dir().join(format!("keel-forge-{}", std::process::id()));
+    std::fs::create_dir_all(root.join("src")).unwrap();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/solidity/Relay.sol");
+    std::fs::copy(&fixture, root.join("src/Relay.sol")).unwrap();
+    let solc = Path::new(env!("CARGO_MANIFEST_DIR")).join("../abi/tools/solc");
+    let out = Command::new(foundry("forge"))
+        .args(["create", "--root"])
+        .arg(&root)
+        .arg("--use")
+        .arg(&solc)
+        .args(["--offline", "--broadcast", "--json", "src/Relay.sol:Relay"])
+        .args(with_key)
+        .output()
+        .expect("forge runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "forge create failed: {}{}",
+        stdout,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json = stdout.find('{').map_or("", |at| &stdout[at..]);
+    let deployed: Value = serde_json::from_str(json)
+        .unwrap_or_else(|e| panic!("no deployment in forge's output ({e}): {stdout}"));
+    let relay = deployed["deployedTo"].as_str().unwrap().to_string();
+    let _ = std::fs::remove_dir_all(&root);
+
+    let poke = cast_ok(&["calldata", "poke()"]);
+    cast_ok(
+        &[
+            &["send"][..],
+            &with_key,
+            &[&token, "setHook(address,bytes)", &relay, &poke],
+        ]
+        .concat(),
+    );
+    cast_ok(
+        &[
+            &["send"][..],
+            &with_key,
+            &[&token, "mint(address,uint256)", &relay, "100"],
+        ]
+        .concat(),
+    );
+    let bob = "0x0000000000000000000000000000000000000B0b";
+    let read = |contract: &str, sig: &str, args: &[&str]| {
+        cast_ok(&[&["call"][..], &rpc, &[contract, sig], args].concat())
+    };
+    let relay_call = |revert_after: &str| {
+        cast(
+            &[
+                &["send"][..],
+                &with_key,
+                &[
+                    &relay,
+                    "relay(address,address,uint256,bool)",
+                    &token,
+                    bob,
+                    "10",
+                    revert_after,
+                ],
+            ]
+            .concat(),
+        )
+    };
+
+    let (ok, _, stderr) = relay_call("false");
+    assert!(ok, "{stderr}");
+    assert_eq!(read(&token, "balanceOf(address)(uint256)", &[bob]), "10");
+    assert_eq!(read(&relay, "poked()(uint256)", &[]), "1");
+    assert_eq!(read(&relay, "relayed()(uint256)", &[]), "1");
+    assert_eq!(read(&token, "hookCalls()(uint256)", &[]), "1");
+
+    // The outermost Solidity frame reverts: the Stylus transfer, its hook's call back into
+    // Solidity and every write in between are undone.
+    let (ok, _, stderr) = relay_call("true");
+    assert!(!ok);
+    assert!(stderr.contains("Relay: asked to revert"), "{stderr}");
+    assert_eq!(read(&token, "balanceOf(address)(uint256)", &[bob]), "10");
+    assert_eq!(read(&token, "balanceOf(address)(uint256)", &[&relay]), "90");
+    assert_eq!(read(&relay, "poked()(uint256)", &[]), "1");
+    assert_eq!(read(&relay, "relayed()(uint256)", &[]), "1");
+    assert_eq!(read(&token, "hookCalls()(uint256)", &[]), "1");
 }
