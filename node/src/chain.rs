@@ -291,7 +291,7 @@ impl Chain {
     // ---- execution ------------------------------------------------------------------------
 
     /// Runs `tx` on the current state in the next block's environment; commits its changes
-    /// when `commit`. An `Err` is the transaction's invalidity (nonce, funds, gas), which
+    /// when `commit` (else the state is left as it was, without being copied). An `Err` is the transaction's invalidity (nonce, funds, gas), which
     /// changes nothing.
     pub fn apply(&mut self, tx: TxEnv, commit: bool) -> Result<Applied, Invalid> {
         let block = self.next_block_env();

@@ -307,14 +307,14 @@ impl Node {
     }
 
     fn simulate(
-        &self,
+        &mut self,
         request: &TransactionRequest,
         gas: u64,
         overrides: Option<&StateOverride>,
     ) -> Answer<ExecutionResult> {
         let tx = self.call_env(request, gas);
         let applied = match overrides {
-            None => self.chain.apply_with(tx, |_| {}),
+            None => self.chain.apply(tx, false),
             Some(overrides) => {
                 let mut failure = None;
                 let applied = self.chain.apply_with(tx, |db| {
@@ -331,7 +331,7 @@ impl Node {
 
     /// `eth_call`: the output, or the revert data as geth and Nitro report it.
     pub fn call(
-        &self,
+        &mut self,
         request: &TransactionRequest,
         block: Option<BlockId>,
         overrides: Option<&StateOverride>,
@@ -348,7 +348,7 @@ impl Node {
     /// `eth_estimateGas`: the least gas limit with which the transaction succeeds, found by
     /// bisection as anvil does (not the gas it uses: refunds and the 63/64 rule need more).
     pub fn estimate_gas(
-        &self,
+        &mut self,
         request: &TransactionRequest,
         block: Option<BlockId>,
         overrides: Option<&StateOverride>,
