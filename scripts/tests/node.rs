@@ -513,3 +513,78 @@ fn forge_creates_solidity_that_calls_a_stylus_program_that_calls_back_and_a_reve
     assert_eq!(read(&relay, "relayed()(uint256)", &[]), "1");
     assert_eq!(read(&token, "hookCalls()(uint256)", &[]), "1");
 }
+
+#[test]
+fn dev_methods_snapshot_revert_impersonate_and_poll_filters() {
+    let node = NodeProcess::start(&[]);
+    let result = |v: Value| v["result"].clone();
+    let whale = "0x00000000000000000000000000000000000f1a7e";
+    let to = "0x0000000000000000000000000000000000000abc";
+    let block_filter = result(node.rpc("eth_newBlockFilter", serde_json::json!([])));
+    let snapshot = result(node.rpc("evm_snapshot", serde_json::json!([])));
+
+    // An impersonated account with a balance set by anvil_setBalance sends without a key.
+    node.rpc(
+        "anvil_setBalance",
+        serde_json::json!([whale, "0xde0b6b3a7640000"]),
+    );
+    let refused = node.rpc(
+        "eth_sendTransaction",
+        serde_json::json!([{"from": whale, "to": to, "value": "0x1"}]),
+    );
+    assert_eq!(refused["error"]["code"], -32000, "{refused}");
+    node.rpc("anvil_impersonateAccount", serde_json::json!([whale]));
+    let sent = node.rpc(
+        "eth_sendTransaction",
+        serde_json::json!([{"from": whale, "to": to, "value": "0x5"}]),
+    );
+    let hash = result(sent);
+    let tx = result(node.rpc("eth_getTransactionByHash", serde_json::json!([hash])));
+    assert_eq!(tx["from"], whale);
+    assert_eq!(
+        result(node.rpc("eth_getBalance", serde_json::json!([to, "latest"]))),
+        "0x5"
+    );
+    let changes = result(node.rpc("eth_getFilterChanges", serde_json::json!([block_filter])));
+    assert_eq!(changes.as_array().map(Vec::len), Some(1));
+
+    // A transfer to an account needs exactly the intrinsic 21,000 gas.
+    let estimate = result(node.rpc(
+        "eth_estimateGas",
+        serde_json::json!([{"from": whale, "to": to, "value": "0x1"}]),
+    ));
+    assert_eq!(estimate, "0x5208");
+
+    // Back to the snapshot: the block, the balance and the transaction are gone.
+    assert_eq!(
+        result(node.rpc("evm_revert", serde_json::json!([snapshot]))),
+        true
+    );
+    assert_eq!(
+        result(node.rpc("eth_blockNumber", serde_json::json!([]))),
+        "0x0"
+    );
+    assert_eq!(
+        result(node.rpc("eth_getBalance", serde_json::json!([to, "latest"]))),
+        "0x0"
+    );
+    assert_eq!(
+        result(node.rpc("eth_getTransactionByHash", serde_json::json!([hash]))),
+        Value::Null
+    );
+    assert_eq!(
+        result(node.rpc("evm_revert", serde_json::json!([snapshot]))),
+        false
+    );
+
+    // Old states are not kept: a readable refusal, not a wrong answer.
+    node.rpc("evm_mine", serde_json::json!([]));
+    let old = node.rpc("eth_getBalance", serde_json::json!([to, "0x0"]));
+    assert!(
+        old["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not kept"),
+        "{old}"
+    );
+}
