@@ -25,8 +25,10 @@ pub const ARB_SYS: Address = address!("0000000000000000000000000000000000000064"
 pub const ARB_GAS_INFO: Address = address!("000000000000000000000000000000000000006c");
 /// `ArbWasm`: Stylus activation and program queries.
 pub const ARB_WASM: Address = address!("0000000000000000000000000000000000000071");
+/// `ArbWasmCache`: ArbOS's init cache of programs, managed by cache managers.
+pub const ARB_WASM_CACHE: Address = address!("0000000000000000000000000000000000000072");
 /// Every ArbOS precompile the chain answers (warm from the start, as precompiles are).
-pub const PRECOMPILES: [Address; 3] = [ARB_SYS, ARB_GAS_INFO, ARB_WASM];
+pub const PRECOMPILES: [Address; 4] = [ARB_SYS, ARB_GAS_INFO, ARB_WASM, ARB_WASM_CACHE];
 
 /// The Stylus version programs are activated at (Nitro's current `stylusVersion`).
 pub const STYLUS_VERSION: u16 = 2;
@@ -76,6 +78,23 @@ sol! {
         error ProgramUpToDate();
         error ProgramKeepaliveTooSoon(uint64 ageInSeconds);
         error ProgramInsufficientValue(uint256 have, uint256 want);
+    }
+
+    /// ArbOS-internal calls between Keel's precompiles (ArbOS keeps the program table in one
+    /// state; here `ArbWasm` owns it and `ArbWasmCache` asks it): not part of Nitro's ABI.
+    interface ArbOsInternal {
+        function setProgramCached(bytes32 codehash, bool cached) external;
+        function programCached(bytes32 codehash) external view returns (bool);
+    }
+
+    /// Arbitrum's `ArbWasmCache` precompile.
+    interface ArbWasmCache {
+        function isCacheManager(address manager) external view returns (bool);
+        function allCacheManagers() external view returns (address[] memory managers);
+        function cacheProgram(address addr) external;
+        function evictCodehash(bytes32 codehash) external;
+        function codehashIsCached(bytes32 codehash) external view returns (bool);
+        event UpdateProgramCache(address indexed manager, bytes32 indexed codehash, bool cached);
     }
 
     /// Arbitrum's `ArbSys` precompile (the parts a local chain can answer).
@@ -241,6 +260,8 @@ impl ArbOs {
             ARB_WASM => Arc::new(move |call| arb_wasm(&arbos, call)),
             ARB_SYS => Arc::new(move |call| arb_sys(&arbos, call)),
             ARB_GAS_INFO => Arc::new(arb_gas_info),
+            ARB_WASM_CACHE => Arc::new(arb_wasm_cache),
+            crate::predeploys::CACHE_MANAGER => Arc::new(crate::predeploys::cache_manager),
             crate::predeploys::STYLUS_DEPLOYER => Arc::new(crate::predeploys::stylus_deployer),
             crate::predeploys::MULTICALL3 => Arc::new(crate::predeploys::multicall3),
             _ => return None,
@@ -291,6 +312,9 @@ fn code_hash_of(call: &mut NativeCall<'_>, program: Address) -> B256 {
 /// `ArbWasm`: activation and program queries.
 fn arb_wasm(arbos: &ArbOs, call: &mut NativeCall<'_>) -> Answer {
     use ArbWasm::ArbWasmCalls as C;
+    if let Ok(internal) = ArbOsInternal::ArbOsInternalCalls::abi_decode(call.calldata()) {
+        return arbos_internal(call, internal);
+    }
     let Ok(decoded) = ArbWasm::ArbWasmCalls::abi_decode(call.calldata()) else {
         return Err(revert_string(
             "ArbWasm: unknown selector or malformed arguments",
@@ -551,4 +575,99 @@ fn arb_gas_info(call: &mut NativeCall<'_>) -> Answer {
         }
         C::getGasBacklog(_) => ArbGasInfo::getGasBacklogCall::abi_encode_returns(&0u64),
     })
+}
+
+/// `ArbWasm`'s side of the program cache: only `ArbWasmCache` may set it.
+fn arbos_internal(
+    call: &mut NativeCall<'_>,
+    internal: ArbOsInternal::ArbOsInternalCalls,
+) -> Answer {
+    use ArbOsInternal::ArbOsInternalCalls as C;
+    match internal {
+        C::programCached(p) => {
+            let cached = record_of(call, p.codehash).is_some_and(|r| r.cached);
+            Ok(ArbOsInternal::programCachedCall::abi_encode_returns(
+                &cached,
+            ))
+        }
+        C::setProgramCached(s) => {
+            if call.caller() != ARB_WASM_CACHE {
+                return Err(revert_string(
+                    "ArbWasm: only ArbWasmCache sets the program cache",
+                ));
+            }
+            let Some(record) = record_of(call, s.codehash) else {
+                return Err(ArbWasm::ProgramNotActivated {}.abi_encode());
+            };
+            let updated = ProgramRecord {
+                cached: s.cached,
+                ..record
+            };
+            if !call.sstore(program_slot(s.codehash), updated.encode()) {
+                return Err(Vec::new());
+            }
+            Ok(Vec::new())
+        }
+    }
+}
+
+/// `ArbWasmCache`: the chain's cache managers (its CacheManager contract) put active programs in
+/// ArbOS's init cache and take them out; a cached program pays only its cached entry cost.
+fn arb_wasm_cache(call: &mut NativeCall<'_>) -> Answer {
+    use ArbWasmCache::ArbWasmCacheCalls as C;
+    let Ok(decoded) = C::abi_decode(call.calldata()) else {
+        return Err(revert_string(
+            "ArbWasmCache: unknown selector or malformed arguments",
+        ));
+    };
+    let managers = [crate::predeploys::CACHE_MANAGER];
+    let set = |call: &mut NativeCall<'_>, hash: B256, cached: bool| -> Answer {
+        let manager = call.caller();
+        if !managers.contains(&manager) {
+            return Err(revert_string("ArbWasmCache: caller is not a cache manager"));
+        }
+        let update = ArbOsInternal::setProgramCachedCall {
+            codehash: hash,
+            cached,
+        }
+        .abi_encode();
+        let done = call.call(ARB_WASM, &update, U256::ZERO);
+        if !done.success {
+            return Err(done.data);
+        }
+        let log = ArbWasmCache::UpdateProgramCache {
+            manager,
+            codehash: hash,
+            cached,
+        }
+        .encode_log_data();
+        if !call.log(log.topics(), &log.data) {
+            return Err(Vec::new());
+        }
+        Ok(Vec::new())
+    };
+    match decoded {
+        C::isCacheManager(m) => Ok(ArbWasmCache::isCacheManagerCall::abi_encode_returns(
+            &managers.contains(&m.manager),
+        )),
+        C::allCacheManagers(_) => Ok(ArbWasmCache::allCacheManagersCall::abi_encode_returns(
+            &managers.to_vec(),
+        )),
+        C::cacheProgram(p) => {
+            let hash = code_hash_of(call, p.addr);
+            set(call, hash, true)
+        }
+        C::evictCodehash(e) => set(call, e.codehash, false),
+        C::codehashIsCached(c) => {
+            let query = ArbOsInternal::programCachedCall {
+                codehash: c.codehash,
+            }
+            .abi_encode();
+            let answer = call.static_call(ARB_WASM, &query);
+            if !answer.success {
+                return Err(answer.data);
+            }
+            Ok(answer.data)
+        }
+    }
 }

@@ -1,6 +1,7 @@
 //! Contracts every Arbitrum chain already has at canonical addresses, answered in Rust with
 //! their public ABI and behaviour: the StylusDeployer (deploy, activate and construct a Stylus
-//! program in one transaction) and Multicall3 (batched calls).
+//! program in one transaction), the CacheManager (bids for ArbOS's program cache) and
+//! Multicall3 (batched calls).
 //!
 //! Their addresses hold a one-byte marker code (`INVALID`) so `eth_getCode` shows a contract;
 //! calls never reach it. Gas is what the native implementation charges for its own storage,
@@ -16,6 +17,8 @@ use crate::arbos::{ArbWasm, ARB_WASM};
 pub const STYLUS_DEPLOYER: Address = address!("cEcba2F1DC234f70Dd89F2041029807F8D03A990");
 /// Multicall3's address on every chain.
 pub const MULTICALL3: Address = address!("cA11bde05977b3631167028862bE2a173976CA11");
+/// The CacheManager, at the address the Nitro dev node (nitro-testnode) gives it.
+pub const CACHE_MANAGER: Address = address!("0f1f89aaf1c6fdb7ff9d361e4388f5f3997f12a8");
 /// What the predeploys' addresses hold: `INVALID`, so only the native code answers.
 pub const MARKER_CODE: [u8; 1] = [0xfe];
 
@@ -31,6 +34,17 @@ sol! {
         function deploy(bytes bytecode, bytes initData, uint256 initValue, bytes32 salt) external payable returns (address);
         function requiresActivation(address addr) external view returns (bool);
         function initSalt(bytes32 salt, bytes initData) external pure returns (bytes32);
+    }
+
+    /// Arbitrum's CacheManager: bids for a place in ArbOS's program cache.
+    interface CacheManager {
+        event InsertBid(bytes32 indexed codehash, address program, uint192 bid, uint64 size);
+        error AlreadyCached(bytes32 codehash);
+        error BidTooSmall(uint192 bid, uint192 min);
+        function placeBid(address program) external payable;
+        function getMinBid(address program) external view returns (uint192 min);
+        function cacheSize() external view returns (uint64);
+        function queueSize() external view returns (uint64);
     }
 
     /// Multicall3.
@@ -244,4 +258,59 @@ pub fn multicall3(call: &mut NativeCall<'_>) -> Answer {
         }
         C::getBasefee(_) => Multicall3::getBasefeeCall::abi_encode_returns(&call.basefee()),
     })
+}
+
+/// The CacheManager: a bid of at least the minimum (zero while the cache has room, which a
+/// local chain's always has) puts an active program in ArbOS's init cache through
+/// `ArbWasmCache`; the bid stays with the manager.
+pub fn cache_manager(call: &mut NativeCall<'_>) -> Answer {
+    use CacheManager::CacheManagerCalls as C;
+    let Ok(decoded) = C::abi_decode(call.calldata()) else {
+        return Err(revert_string(
+            "CacheManager: unknown selector or malformed arguments",
+        ));
+    };
+    let min_bid = alloy_primitives::aliases::U192::ZERO;
+    match decoded {
+        C::getMinBid(_) => Ok(CacheManager::getMinBidCall::abi_encode_returns(&min_bid)),
+        C::cacheSize(_) => Ok(CacheManager::cacheSizeCall::abi_encode_returns(
+            &(512u64 << 20),
+        )),
+        C::queueSize(_) => Ok(CacheManager::queueSizeCall::abi_encode_returns(&0u64)),
+        C::placeBid(p) => {
+            let code = call.code(p.program);
+            let hash = keccak256(&code);
+            let cached_query = crate::arbos::ArbWasmCache::codehashIsCachedCall { codehash: hash };
+            let cached = call.static_call(crate::arbos::ARB_WASM_CACHE, &cached_query.abi_encode());
+            if !cached.success {
+                return Err(cached.data);
+            }
+            if crate::arbos::ArbWasmCache::codehashIsCachedCall::abi_decode_returns(&cached.data)
+                .unwrap_or(false)
+            {
+                return Err(CacheManager::AlreadyCached { codehash: hash }.abi_encode());
+            }
+            let bid = alloy_primitives::aliases::U192::saturating_from(call.value());
+            let insert = crate::arbos::ArbWasmCache::cacheProgramCall { addr: p.program };
+            let done = call.call(
+                crate::arbos::ARB_WASM_CACHE,
+                &insert.abi_encode(),
+                U256::ZERO,
+            );
+            if !done.success {
+                return Err(done.data);
+            }
+            let log = CacheManager::InsertBid {
+                codehash: hash,
+                program: p.program,
+                bid,
+                size: code.len() as u64,
+            }
+            .encode_log_data();
+            if !call.log(log.topics(), &log.data) {
+                return Err(Vec::new());
+            }
+            Ok(Vec::new())
+        }
+    }
 }

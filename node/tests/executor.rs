@@ -462,3 +462,65 @@ fn multicall3_batches_calls_and_fails_only_where_not_allowed() {
     assert!(matches!(refused, ExecutionResult::Revert { .. }));
     assert!(!h.chain.code(MULTICALL3).is_empty());
 }
+
+#[test]
+fn a_bid_at_the_cache_manager_caches_a_program_so_its_entry_costs_only_the_cached_gas() {
+    use keel_node::arbos::{ArbWasmCache, ARB_WASM_CACHE};
+    use keel_node::predeploys::{CacheManager, CACHE_MANAGER};
+    let mut h = Harness::new();
+    let token = deployed_token(&mut h);
+    let costs = h.view(
+        ARB_WASM,
+        ArbWasm::programInitGasCall { program: token }.abi_encode(),
+    );
+    let costs = ArbWasm::programInitGasCall::abi_decode_returns(&costs).unwrap();
+    let pay = |to: Address| {
+        TestToken::transferCall {
+            to,
+            amount: U256::from(1),
+        }
+        .abi_encode()
+    };
+    let uncached = h.call(
+        ALICE,
+        token,
+        pay(address!("00000000000000000000000000000000000c4401")),
+    );
+    assert!(uncached.is_success());
+
+    let direct = h.call(
+        ALICE,
+        ARB_WASM_CACHE,
+        ArbWasmCache::cacheProgramCall { addr: token }.abi_encode(),
+    );
+    assert!(
+        matches!(direct, ExecutionResult::Revert { .. }),
+        "only cache managers cache"
+    );
+
+    let bid = CacheManager::placeBidCall { program: token }.abi_encode();
+    assert!(h
+        .send(BOB, TxKind::Call(CACHE_MANAGER), bid.clone(), U256::from(1))
+        .is_success());
+    let is_cached = ArbWasmCache::codehashIsCachedCall {
+        codehash: keccak256(h.chain.code(token)),
+    };
+    let answer = h.view(ARB_WASM_CACHE, is_cached.abi_encode());
+    assert!(ArbWasmCache::codehashIsCachedCall::abi_decode_returns(&answer).unwrap());
+    let again = h.send(BOB, TxKind::Call(CACHE_MANAGER), bid, U256::from(1));
+    assert_eq!(
+        &revert_data(&again)[..4],
+        &CacheManager::AlreadyCached::SELECTOR[..]
+    );
+
+    let cached = h.call(
+        ALICE,
+        token,
+        pay(address!("00000000000000000000000000000000000c4402")),
+    );
+    assert!(cached.is_success());
+    assert_eq!(
+        uncached.tx_gas_used() - cached.tx_gas_used(),
+        costs.gas - costs.gasWhenCached
+    );
+}
