@@ -1,0 +1,116 @@
+//! An alloy 2.x provider with a wallet driving keel node, as Keel's tools and users' scripts
+//! do: deploying and activating a Stylus program, sending through `#[sol(rpc)]` bindings,
+//! reading logs, and following new blocks over WebSocket (`eth_subscribe`).
+
+use alloy::network::TransactionBuilder;
+use alloy::primitives::{Address, U256};
+use alloy::providers::{Provider, ProviderBuilder, WsConnect};
+use alloy::rpc::types::{Filter, TransactionRequest};
+use alloy::signers::local::PrivateKeySigner;
+use alloy::sol;
+use alloy::sol_types::SolEvent;
+use keel_node::launch::{launch, NodeConfig};
+
+sol! {
+    #[sol(rpc)]
+    interface TestToken {
+        function mint(address to, uint256 amount) external;
+        function balanceOf(address account) external view returns (uint256);
+        event Transfer(address indexed from, address indexed to, uint256 value);
+    }
+
+    #[sol(rpc)]
+    interface ArbWasm {
+        function activateProgram(address program) external payable returns (uint16 version, uint256 dataFee);
+        function stylusVersion() external view returns (uint16 version);
+    }
+}
+
+fn token_init_code() -> Vec<u8> {
+    let dir = keel_cli::contracts::artifact_dir().expect("the test programs build");
+    let wasm = std::fs::read(dir.join("keel_test_token.wasm")).expect("keel_test_token.wasm");
+    let deployable =
+        keel_cli::artifact::deployable_code(&keel_cli::artifact::deployed_module(&wasm));
+    let [hi, lo] = u16::try_from(deployable.len()).unwrap().to_be_bytes();
+    let mut init = vec![0x61, hi, lo, 0x80, 0x60, 0x0a, 0x5f, 0x39, 0x5f, 0xf3];
+    init.extend_from_slice(&deployable);
+    init
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_alloy_wallet_deploys_activates_and_calls_a_stylus_program_and_follows_blocks() {
+    let node = launch(NodeConfig {
+        port: 0,
+        ..NodeConfig::default()
+    })
+    .await
+    .expect("the node starts");
+    let signer: PrivateKeySigner = node.shared.node().signers()[1].clone();
+    let me = signer.address();
+    let http = format!("http://{}", node.addr);
+    let provider = ProviderBuilder::new()
+        .wallet(signer)
+        .connect_http(http.parse().unwrap());
+    assert_eq!(provider.get_chain_id().await.unwrap(), 412_346);
+
+    let ws = ProviderBuilder::new()
+        .connect_ws(WsConnect::new(format!("ws://{}", node.addr)))
+        .await
+        .expect("a WebSocket connection");
+    let mut heads = ws.subscribe_blocks().await.expect("newHeads").into_stream();
+
+    let deploy = TransactionRequest::default().with_deploy_code(token_init_code());
+    let receipt = provider
+        .send_transaction(deploy)
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    let token: Address = receipt.contract_address.expect("a created program");
+
+    use futures_util::StreamExt;
+    let head = tokio::time::timeout(std::time::Duration::from_secs(10), heads.next())
+        .await
+        .expect("a new head within 10 s")
+        .expect("a header");
+    assert_eq!(Some(head.number), receipt.block_number);
+
+    let arb_wasm = ArbWasm::new(keel_node::arbos::ARB_WASM, &provider);
+    assert_eq!(arb_wasm.stylusVersion().call().await.unwrap(), 2);
+    let activated = arb_wasm
+        .activateProgram(token)
+        .value(U256::from(10u128.pow(18)))
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    assert!(activated.status());
+
+    let token = TestToken::new(token, &provider);
+    let minted = token
+        .mint(me, U256::from(77))
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    assert!(minted.status());
+    assert_eq!(token.balanceOf(me).call().await.unwrap(), U256::from(77));
+
+    let filter = Filter::new()
+        .address(*token.address())
+        .event_signature(TestToken::Transfer::SIGNATURE_HASH)
+        .from_block(0);
+    let logs = provider.get_logs(&filter).await.unwrap();
+    assert_eq!(logs.len(), 1);
+    let transfer = logs[0].log_decode::<TestToken::Transfer>().unwrap();
+    assert_eq!(
+        (transfer.inner.to, transfer.inner.value),
+        (me, U256::from(77))
+    );
+    let _ = node.handle.stop();
+}
