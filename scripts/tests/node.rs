@@ -588,3 +588,87 @@ fn dev_methods_snapshot_revert_impersonate_and_poll_filters() {
         "{old}"
     );
 }
+
+#[test]
+#[cfg_attr(
+    keel_no_cast,
+    ignore = "Foundry's cast is not installed: run `npm install --no-save --ignore-scripts` in abi/"
+)]
+fn invalid_transactions_are_refused_with_a_reason_and_a_reverting_one_is_mined_with_status_0() {
+    let node = NodeProcess::start(&[]);
+    let url = node.url.as_str();
+    let to = "0x000000000000000000000000000000000000bEEF";
+    let signed = |extra: &[&str], key: &str| {
+        cast_ok(
+            &[
+                &[
+                    "mktx",
+                    "--rpc-url",
+                    url,
+                    "--private-key",
+                    key,
+                    to,
+                    "--value",
+                    "1",
+                ][..],
+                extra,
+            ]
+            .concat(),
+        )
+    };
+    let refusal = |raw: String| {
+        let answer = node.rpc("eth_sendRawTransaction", serde_json::json!([raw]));
+        assert_eq!(answer["error"]["code"], -32000, "{answer}");
+        answer["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_lowercase()
+    };
+    let nonce_high = refusal(signed(&["--nonce", "7", "--gas-limit", "21000"], KEY));
+    assert!(nonce_high.contains("nonce"), "{nonce_high}");
+    let wrong_chain = refusal(signed(
+        &["--chain", "1", "--nonce", "0", "--gas-limit", "21000"],
+        KEY,
+    ));
+    assert!(wrong_chain.contains("chain id"), "{wrong_chain}");
+    let low_gas = refusal(signed(&["--nonce", "0", "--gas-limit", "20000"], KEY));
+    assert!(low_gas.contains("gas"), "{low_gas}");
+    let unfunded = "0x0000000000000000000000000000000000000000000000000000000000000001";
+    let broke = refusal(signed(&["--nonce", "0", "--gas-limit", "21000"], unfunded));
+    assert!(broke.contains("funds"), "{broke}");
+    // None of it was mined.
+    assert_eq!(
+        node.rpc("eth_blockNumber", serde_json::json!([]))["result"],
+        "0x0"
+    );
+
+    // A transaction that reverts is mined, with status 0: code that always reverts.
+    let receipt = cast_ok(&[
+        "send",
+        "--rpc-url",
+        url,
+        "--private-key",
+        KEY,
+        "--json",
+        "--create",
+        &init_code(&[0x5f, 0x5f, 0xfd]),
+    ]);
+    let reverter = created(&receipt);
+    let (_, stdout, stderr) = cast(&[
+        "send",
+        "--rpc-url",
+        url,
+        "--private-key",
+        KEY,
+        "--gas-limit",
+        "100000",
+        "--json",
+        &reverter,
+    ]);
+    let mined: Value = serde_json::from_str(&stdout).unwrap_or_else(|_| panic!("{stdout}{stderr}"));
+    assert_eq!(mined["status"], "0x0");
+    assert_eq!(
+        node.rpc("eth_blockNumber", serde_json::json!([]))["result"],
+        "0x2"
+    );
+}
