@@ -78,9 +78,7 @@ fn main() {
     let wasm = std::fs::read(dir.join("keel_test_token.wasm")).expect("keel_test_token.wasm");
     let deployable =
         keel_cli::artifact::deployable_code(&keel_cli::artifact::deployed_module(&wasm));
-    let [hi, lo] = (deployable.len() as u16).to_be_bytes();
-    let mut init = vec![0x61, hi, lo, 0x80, 0x60, 0x0a, 0x5f, 0x39, 0x5f, 0xf3];
-    init.extend_from_slice(&deployable);
+    let init = keel_cli::artifact::init_code(&deployable).expect("code fits PUSH2");
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

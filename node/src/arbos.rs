@@ -424,15 +424,7 @@ fn activate(arbos: &ArbOs, call: &mut NativeCall<'_>, program: Address, now: u64
     let wasm_size = keel_stylus_host::code::decompress(&code)
         .map(|w| w.len() as u32)
         .unwrap_or_default();
-    let data_fee = U256::from(DATA_FEE_PER_BYTE) * U256::from(wasm_size);
-    let paid = call.value();
-    if paid < data_fee {
-        return Err(ArbWasm::ProgramInsufficientValue {
-            have: paid,
-            want: data_fee,
-        }
-        .abi_encode());
-    }
+    let (data_fee, paid) = data_fee(call, wasm_size)?;
     let record = ProgramRecord {
         version: STYLUS_VERSION,
         costs: compiled.costs,
@@ -463,6 +455,21 @@ fn activate(arbos: &ArbOs, call: &mut NativeCall<'_>, program: Address, now: u64
     ))
 }
 
+/// The data fee of a program of `wasm_size` bytes and the value the call brought, or
+/// `ProgramInsufficientValue` when it brought less.
+fn data_fee(call: &NativeCall<'_>, wasm_size: u32) -> Result<(U256, U256), Vec<u8>> {
+    let fee = U256::from(DATA_FEE_PER_BYTE) * U256::from(wasm_size);
+    let paid = call.value();
+    if paid < fee {
+        return Err(ArbWasm::ProgramInsufficientValue {
+            have: paid,
+            want: fee,
+        }
+        .abi_encode());
+    }
+    Ok((fee, paid))
+}
+
 /// Sends `fee` to the network fee account (the coinbase locally) and the rest of `paid` back
 /// to the caller.
 fn pay_fee_and_refund(call: &mut NativeCall<'_>, fee: U256, paid: U256) -> Result<(), Vec<u8>> {
@@ -487,15 +494,7 @@ fn keepalive(call: &mut NativeCall<'_>, code_hash: B256, now: u64) -> Answer {
         }
         .abi_encode());
     }
-    let data_fee = U256::from(DATA_FEE_PER_BYTE) * U256::from(record.wasm_size);
-    let paid = call.value();
-    if paid < data_fee {
-        return Err(ArbWasm::ProgramInsufficientValue {
-            have: paid,
-            want: data_fee,
-        }
-        .abi_encode());
-    }
+    let (data_fee, paid) = data_fee(call, record.wasm_size)?;
     let renewed = ProgramRecord {
         activated_at: now,
         ..record

@@ -32,12 +32,7 @@ fn token_deployable() -> Vec<u8> {
 
 /// EVM init code that deploys `runtime` as the contract's code.
 fn init_code(runtime: &[u8]) -> Vec<u8> {
-    let len = u16::try_from(runtime.len()).expect("code fits PUSH2");
-    let [hi, lo] = len.to_be_bytes();
-    // PUSH2 len, DUP1, PUSH1 10, PUSH0, CODECOPY, PUSH0, RETURN
-    let mut code = vec![0x61, hi, lo, 0x80, 0x60, 0x0a, 0x5f, 0x39, 0x5f, 0xf3];
-    code.extend_from_slice(runtime);
-    code
+    keel_cli::artifact::init_code(runtime).expect("code fits PUSH2")
 }
 
 /// EVM code that forwards its calldata to `target`, stores the call's success flag in slot 1,

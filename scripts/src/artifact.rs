@@ -409,6 +409,15 @@ pub fn deployed_module(wasm: &[u8]) -> Vec<u8> {
     out
 }
 
+/// EVM init code that deploys `code` as it is (e.g. Stylus deployable code): `PUSH2 len,
+/// DUP1, PUSH1 10, PUSH0, CODECOPY, PUSH0, RETURN`, then the code. `None` beyond 65,535 bytes.
+pub fn init_code(code: &[u8]) -> Option<Vec<u8>> {
+    let [hi, lo] = u16::try_from(code.len()).ok()?.to_be_bytes();
+    let mut init = vec![0x61, hi, lo, 0x80, 0x60, 0x0a, 0x5f, 0x39, 0x5f, 0xf3];
+    init.extend_from_slice(code);
+    Some(init)
+}
+
 /// Deployable contract code for a module: [`STYLUS_PREFIX`], [`DICTIONARY_NONE`], then
 /// Brotli at [`BROTLI_QUALITY`] with a 2^[`BROTLI_WINDOW_BITS`] window.
 pub fn deployable_code(module: &[u8]) -> Vec<u8> {

@@ -148,10 +148,7 @@ fn hex(bytes: impl AsRef<[u8]>) -> String {
 
 /// EVM init code deploying `runtime`.
 fn init_code(runtime: &[u8]) -> String {
-    let len = u16::try_from(runtime.len()).expect("code fits PUSH2");
-    let [hi, lo] = len.to_be_bytes();
-    let mut code = vec![0x61, hi, lo, 0x80, 0x60, 0x0a, 0x5f, 0x39, 0x5f, 0xf3];
-    code.extend_from_slice(runtime);
+    let code = keel_cli::artifact::init_code(runtime).expect("code fits PUSH2");
     format!("0x{}", hex(code))
 }
 
