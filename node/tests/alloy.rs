@@ -111,3 +111,64 @@ async fn an_alloy_wallet_deploys_activates_and_calls_a_stylus_program_and_follow
     );
     let _ = node.handle.stop();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_a_block_time_transactions_wait_for_the_next_block_and_log_subscribers_hear_them() {
+    use futures_util::StreamExt;
+    let node = launch(NodeConfig {
+        port: 0,
+        block_time: Some(std::time::Duration::from_secs(2)),
+        ..NodeConfig::default()
+    })
+    .await
+    .expect("the node starts");
+    let signer: PrivateKeySigner = node.shared.node().signers()[1].clone();
+    let provider = ProviderBuilder::new()
+        .wallet(signer)
+        .connect_http(format!("http://{}", node.addr).parse().unwrap());
+    let ws = ProviderBuilder::new()
+        .connect_ws(WsConnect::new(format!("ws://{}", node.addr)))
+        .await
+        .expect("a WebSocket connection");
+    let mut transfers = ws
+        .subscribe_logs(&Filter::new().event_signature(TestToken::Transfer::SIGNATURE_HASH))
+        .await
+        .expect("a logs subscription")
+        .into_stream();
+
+    let pending = provider
+        .send_transaction(TransactionRequest::default().with_deploy_code(token_init_code()))
+        .await
+        .unwrap();
+    // Not mined until the block timer fires: the chain is still at genesis.
+    assert_eq!(provider.get_block_number().await.unwrap(), 0);
+    let receipt = pending.get_receipt().await.unwrap();
+    assert!(receipt.block_number.unwrap() >= 1);
+    let token = receipt.contract_address.unwrap();
+    let activate = ArbWasm::new(keel_node::arbos::ARB_WASM, &provider);
+    activate
+        .activateProgram(token)
+        .value(U256::from(10u128.pow(18)))
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    let to = Address::with_last_byte(9);
+    TestToken::new(token, &provider)
+        .mint(to, U256::from(5))
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    let log = tokio::time::timeout(std::time::Duration::from_secs(10), transfers.next())
+        .await
+        .expect("a Transfer log within 10 s")
+        .expect("a log");
+    let transfer = log.log_decode::<TestToken::Transfer>().unwrap();
+    assert_eq!((log.address(), transfer.inner.to), (token, to));
+    let _ = node.handle.stop();
+}
