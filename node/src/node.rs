@@ -449,11 +449,11 @@ impl Node {
                     .map_err(|e| NodeError::Invalid(format!("signing failed: {e}")))?;
                 TxEnvelope::from(typed.into_signed(signature))
             }
-            // An impersonated sender has no key: a placeholder signature gives the
-            // transaction its hash.
+            // An impersonated sender has no key: a placeholder signature carrying the sender's
+            // address gives the transaction its hash, distinct from any other sender's.
             None => TxEnvelope::from(typed.into_signed(Signature::new(
+                U256::from_be_slice(from.as_slice()) + U256::from(1),
                 U256::from(1),
-                U256::from(from.0 .0[0]) + U256::from(1),
                 false,
             ))),
         };
