@@ -3,14 +3,95 @@
 //! Nitro splits a Stylus call the same way: the Rust runtime meters and runs the WASM and
 //! asks the node's EVM (geth) for storage, accounts, calls, creation and logs through an
 //! `EvmApi`, which answers with the value and the EVM gas it cost. Here [`EvmApi`] is that
-//! boundary: [`crate::Host`]'s own world implements it for the offline host, and `keel node`
-//! implements it over revm's journal, so one runtime ([`crate::hostio`], [`crate::meter`])
-//! serves both.
+//! boundary; `keel-chain` implements it over revm's journal, which holds the one state of both
+//! runtimes. Also the values that cross it: [`Log`], [`BlockEnv`], [`GasTally`].
 
 use alloy_primitives::{Address, Bytes, B256, U256};
 
 use crate::exec::{CreateResult, FrameResult, Msg};
-use crate::world::{BlockEnv, GasTally, Log};
+
+/// One EVM log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Log {
+    /// The contract that emitted it (for a delegate call, the caller's address).
+    pub address: Address,
+    /// Up to four topics.
+    pub topics: Vec<B256>,
+    /// Unindexed data.
+    pub data: Vec<u8>,
+}
+
+/// Block and transaction context, as the host I/Os report it.
+#[derive(Clone, Debug)]
+pub struct BlockEnv {
+    /// `block_number` (on Arbitrum: an estimate of the L1 block number).
+    pub number: u64,
+    /// `block_timestamp`, Unix seconds.
+    pub timestamp: u64,
+    /// `block_basefee`, wei.
+    pub basefee: U256,
+    /// `tx_gas_price`, wei (equals the basefee on Arbitrum).
+    pub gas_price: U256,
+    /// `block_coinbase`.
+    pub coinbase: Address,
+    /// `block_gas_limit`.
+    pub gas_limit: u64,
+    /// `chainid`.
+    pub chain_id: u64,
+}
+
+impl Default for BlockEnv {
+    fn default() -> Self {
+        BlockEnv {
+            number: 1,
+            timestamp: 1_700_000_000,
+            basefee: U256::from(10_000_000u64),
+            gas_price: U256::from(10_000_000u64),
+            coinbase: Address::new([
+                0xA4, 0xB0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x73, 0x65, 0x71, 0x75, 0x65, 0x6e, 0x63,
+                0x65,
+            ]),
+            gas_limit: 1 << 50,
+            chain_id: 42_161,
+        }
+    }
+}
+
+/// Where one transaction's gas went besides the programs' own ink, as charged (EVM costs
+/// and program entry), summed over every frame. Gas spent in frames that later reverted
+/// counts too, as it is spent.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct GasTally {
+    /// Storage reads that went to the state (SLOAD gas paid; cache hits are not counted).
+    pub sloads: u64,
+    /// Gas of those reads (cold 2,100 / warm 100 each).
+    pub sload_gas: u64,
+    /// Storage writes flushed (SSTORE gas paid).
+    pub sstores: u64,
+    /// Gas of those writes (before refunds).
+    pub sstore_gas: u64,
+    /// Calls made by programs and stand-ins (call, delegate call, static call).
+    pub calls: u64,
+    /// Account-access gas of calls and account reads (cold 2,600 / warm 100, value transfer).
+    pub access_gas: u64,
+    /// Program entries (every call into a Stylus program, the top one included).
+    pub entries: u64,
+    /// Gas of entering programs: init or cached cost plus memory footprint.
+    pub entry_gas: u64,
+}
+
+impl std::ops::AddAssign for GasTally {
+    fn add_assign(&mut self, more: GasTally) {
+        self.sloads += more.sloads;
+        self.sload_gas += more.sload_gas;
+        self.sstores += more.sstores;
+        self.sstore_gas += more.sstore_gas;
+        self.calls += more.calls;
+        self.access_gas += more.access_gas;
+        self.entries += more.entries;
+        self.entry_gas += more.entry_gas;
+    }
+}
 
 /// The state a Stylus frame runs against. Every method that touches an account or a slot
 /// also warms it (EIP-2929) and reports the warmth or the gas the way geth's Stylus API does.

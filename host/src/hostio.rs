@@ -24,7 +24,7 @@ use crate::meter::{
 use crate::pricing::{
     gas, hostio as ink, keccak_price, memory_gas, pow_price, read_price, write_price, INK_PRICE,
 };
-use crate::world::{GasTally, Log};
+use crate::api::{GasTally, Log};
 
 /// How a host I/O leaves the program early.
 #[derive(Debug)]
@@ -743,7 +743,7 @@ fn account_codehash(mut ctx: Ctx<'_>, address: u32, dest: u32) -> Hr<()> {
 
 // ---- context --------------------------------------------------------------------------------
 
-fn block(ctx: &mut Ctx<'_>) -> Hr<crate::world::BlockEnv> {
+fn block(ctx: &mut Ctx<'_>) -> Hr<crate::api::BlockEnv> {
     Ok(ctx.data_mut().api()?.block())
 }
 

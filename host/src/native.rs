@@ -13,7 +13,7 @@ use alloy_primitives::{Address, B256, U256};
 use crate::api::{account_gas, EvmApi};
 use crate::exec::{CallKind, FrameResult, Msg, Status};
 use crate::pricing::gas;
-use crate::world::{GasTally, Log};
+use crate::api::{GasTally, Log};
 
 /// A native contract: returns its output, or `Err(revert data)`.
 pub type NativeHandler = Arc<dyn Fn(&mut NativeCall<'_>) -> Result<Vec<u8>, Vec<u8>> + Send + Sync>;

@@ -22,8 +22,8 @@ use revm::context::TxEnv;
 use revm::state::Bytecode;
 use serde::{Deserialize, Serialize};
 
-use crate::chain::{self, Chain, Invalid, MinedBlock, MinedTx, BASE_FEE};
-use crate::executor::ChainDb;
+use keel_chain::chain::{self, Chain, Invalid, MinedBlock, MinedTx, BASE_FEE};
+use keel_chain::executor::ChainDb;
 
 /// The Nitro dev node's funded key (public: it exists only on dev chains).
 pub const NITRO_DEV_KEY: &str = "b6b15c8cb491557369f3c7d2c287b053eb229daa9c22138887752191c9520659";
@@ -152,7 +152,7 @@ impl Node {
         let saved: SavedNode = serde_json::from_slice(&text)
             .map_err(|e| anyhow::anyhow!("{}: not a keel node state file: {e}", path.display()))?;
         let mut chain = saved.chain;
-        chain.set_arbos(std::sync::Arc::new(crate::arbos::ArbOs::new(
+        chain.set_arbos(std::sync::Arc::new(keel_chain::arbos::ArbOs::new(
             chain_id,
             arbos_version,
         )));

@@ -73,7 +73,7 @@ async fn an_alloy_wallet_deploys_activates_and_calls_a_stylus_program_and_follow
         .expect("a header");
     assert_eq!(Some(head.number), receipt.block_number);
 
-    let arb_wasm = ArbWasm::new(keel_node::arbos::ARB_WASM, &provider);
+    let arb_wasm = ArbWasm::new(keel_chain::arbos::ARB_WASM, &provider);
     assert_eq!(arb_wasm.stylusVersion().call().await.unwrap(), 2);
     let activated = arb_wasm
         .activateProgram(token)
@@ -145,7 +145,7 @@ async fn with_a_block_time_transactions_wait_for_the_next_block_and_log_subscrib
     let receipt = pending.get_receipt().await.unwrap();
     assert!(receipt.block_number.unwrap() >= 1);
     let token = receipt.contract_address.unwrap();
-    let activate = ArbWasm::new(keel_node::arbos::ARB_WASM, &provider);
+    let activate = ArbWasm::new(keel_chain::arbos::ARB_WASM, &provider);
     activate
         .activateProgram(token)
         .value(U256::from(10u128.pow(18)))

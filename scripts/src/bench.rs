@@ -1,7 +1,7 @@
 //! `keel bench`: gas figures of Keel's real contracts, measured on the embedded Stylus host
 //! (`keel-stylus-host`: Nitro's ink pricing, EVM storage and call costs).
 //!
-//! Every built artifact is deployed as cargo-stylus would deploy it into one [`Host`]: the
+//! Every built artifact is deployed as cargo-stylus would deploy it into one [`TestChain`]: the
 //! vault core and its three modules (margin, trading, liquidation) over one storage, the
 //! portfolio engine (`keel_risk_engine`), the cross engine and, when its artifact is there,
 //! the real oracle adapter (`keel_oracle_adapter`, over Chainlink-style feeds, expiry data
@@ -44,7 +44,8 @@ use keel_stylus_host::alloy_primitives::{keccak256, Address, I256, U256};
 use keel_stylus_host::pricing::{
     max_stack_depth, ARBOS_VERSION_RECENT_PROGRAMS, DEFAULT_ARBOS_VERSION,
 };
-use keel_stylus_host::{Host, NativeCall, NativeHandler, Outcome};
+use keel_stylus_host::{NativeCall, NativeHandler};
+use keel_chain::{TestChain, Outcome};
 
 use crate::artifact::{deployable_code, deployed_module};
 
@@ -532,7 +533,7 @@ fn engine_probe(engine: Address, seen: Arc<Mutex<Probe>>) -> NativeHandler {
 /// A deployed, wired vault on one host (see [`set_up`]).
 pub struct Vault {
     /// The host everything runs in.
-    pub host: Host,
+    pub host: TestChain,
     /// The vault core.
     pub vault: Address,
     /// The portfolio engine.
@@ -595,7 +596,7 @@ impl Vault {
     ) -> anyhow::Result<Outcome> {
         let out = self
             .host
-            .call(from, to, &call.abi_encode(), U256::ZERO, Host::GAS_LIMIT);
+            .call(from, to, &call.abi_encode(), U256::ZERO, TestChain::GAS_LIMIT);
         if !out.success {
             bail!("{} failed: {}", C::SIGNATURE, revert_text(&out));
         }
@@ -606,7 +607,7 @@ impl Vault {
     pub fn view<C: SolCall>(&mut self, call: C) -> anyhow::Result<(C::Return, Outcome)> {
         let out = self
             .host
-            .static_call(DAVE, self.vault, &call.abi_encode(), Host::GAS_LIMIT);
+            .static_call(DAVE, self.vault, &call.abi_encode(), TestChain::GAS_LIMIT);
         if !out.success {
             bail!("{} failed: {}", C::SIGNATURE, revert_text(&out));
         }
@@ -671,7 +672,7 @@ impl Vault {
     pub fn view_of<C: SolCall>(&mut self, to: Address, call: C) -> anyhow::Result<C::Return> {
         let out = self
             .host
-            .static_call(DAVE, to, &call.abi_encode(), Host::GAS_LIMIT);
+            .static_call(DAVE, to, &call.abi_encode(), TestChain::GAS_LIMIT);
         if !out.success {
             bail!("{} failed: {}", C::SIGNATURE, revert_text(&out));
         }
@@ -929,7 +930,7 @@ pub fn load_test_programs(dir: &Path) -> BTreeMap<&'static str, Vec<u8>> {
 
 /// Deploys the program `name` at `at` and runs its constructor with one ABI word `arg`.
 fn deploy_test_program(
-    host: &mut Host,
+    host: &mut TestChain,
     codes: &BTreeMap<&str, Vec<u8>>,
     name: &str,
     at: Address,
@@ -945,7 +946,7 @@ fn deploy_test_program(
         at,
         &arg.to_be_bytes::<32>(),
         U256::ZERO,
-        Host::GAS_LIMIT,
+        TestChain::GAS_LIMIT,
     );
     if !out.success {
         bail!("the {name} constructor failed: {}", revert_text(&out));
@@ -955,7 +956,7 @@ fn deploy_test_program(
 
 /// Deploys the test-only token (`keel_test_token`) with `decimals` at `at`.
 pub fn deploy_test_token(
-    host: &mut Host,
+    host: &mut TestChain,
     codes: &BTreeMap<&str, Vec<u8>>,
     at: Address,
     decimals: u8,
@@ -965,7 +966,7 @@ pub fn deploy_test_token(
 
 /// Deploys the test-only feed (`keel_test_feed`) with `decimals` at `at` (no round yet).
 pub fn deploy_test_feed(
-    host: &mut Host,
+    host: &mut TestChain,
     codes: &BTreeMap<&str, Vec<u8>>,
     at: Address,
     decimals: u8,
@@ -973,7 +974,7 @@ pub fn deploy_test_feed(
     deploy_test_program(host, codes, TEST_FEED, at, U256::from(decimals))
 }
 
-fn deploy(host: &mut Host, codes: &BTreeMap<&str, Vec<u8>>, name: &str) -> anyhow::Result<Address> {
+fn deploy(host: &mut TestChain, codes: &BTreeMap<&str, Vec<u8>>, name: &str) -> anyhow::Result<Address> {
     let code = codes
         .get(name)
         .ok_or_else(|| anyhow!("{name}.wasm missing: build with `{BUILD_COMMAND}`"))?;
@@ -1002,7 +1003,7 @@ pub fn set_up_with(
     if stylus && !codes.contains_key("keel_oracle_adapter") {
         bail!("Stylus counterparts need the real oracle adapter: build with `{BUILD_COMMAND}`");
     }
-    let mut host = Host::new();
+    let mut host = TestChain::new();
     host.set_timestamp(T0);
     let core = codes
         .get("keel_vault")
@@ -1318,7 +1319,7 @@ fn margin_check(v: &mut Vault, id: u64) -> anyhow::Result<MarginCheck> {
     for (_, p) in &v.programs {
         cached_host.set_program_cached(*p, true);
     }
-    let cached = cached_host.static_call(DAVE, v.vault, &calldata, Host::GAS_LIMIT);
+    let cached = cached_host.static_call(DAVE, v.vault, &calldata, TestChain::GAS_LIMIT);
     if !cached.success {
         bail!("cached margin check failed: {}", revert_text(&cached));
     }
@@ -1335,7 +1336,7 @@ fn margin_check(v: &mut Vault, id: u64) -> anyhow::Result<MarginCheck> {
         }
         .abi_encode(),
         U256::ZERO,
-        Host::GAS_LIMIT,
+        TestChain::GAS_LIMIT,
     );
     if !set.success {
         bail!("setEngine(probe) failed: {}", revert_text(&set));
@@ -1348,14 +1349,14 @@ fn margin_check(v: &mut Vault, id: u64) -> anyhow::Result<MarginCheck> {
             initial: true,
         }
         .abi_encode(),
-        Host::GAS_LIMIT,
+        TestChain::GAS_LIMIT,
     );
     if !probed.success {
         bail!("probed margin check failed: {}", revert_text(&probed));
     }
     let probe = seen.lock().map(|p| p.clone()).unwrap_or_default();
     // The engine alone, called directly with the same snapshot.
-    let alone = fork.static_call(DAVE, v.engine, &probe.snapshot_calldata, Host::GAS_LIMIT);
+    let alone = fork.static_call(DAVE, v.engine, &probe.snapshot_calldata, TestChain::GAS_LIMIT);
     if !alone.success {
         bail!("engine margin(bytes) failed: {}", revert_text(&alone));
     }
@@ -1369,7 +1370,7 @@ fn margin_check(v: &mut Vault, id: u64) -> anyhow::Result<MarginCheck> {
 
 /// `keel bench --profile`: where the portfolio engine's ink goes in the `portfolio_margin_16`
 /// check — the same snapshot the vault streams to it, run on a profiling host
-/// ([`Host::profiling`]), each function's own ink (its basic blocks, callees excluded; host
+/// ([`TestChain::profiling`]), each function's own ink (its basic blocks, callees excluded; host
 /// I/O is the rest of the call's ink), largest first. The contract profile strips function
 /// names, so for names build once more with `CARGO_PROFILE_CONTRACT_STRIP=false` into another
 /// target directory and pass its artifact directory as `names`: that build of the engine is
@@ -1387,7 +1388,7 @@ pub fn engine_profile(dir: &Path, names: &Path) -> anyhow::Result<String> {
     } else {
         codes["keel_risk_engine"].clone()
     };
-    let mut host = Host::profiling();
+    let mut host = TestChain::profiling();
     let engine = host
         .deploy(&code)
         .map_err(|e| anyhow!("keel_risk_engine does not deploy: {e}"))?;
@@ -1395,7 +1396,7 @@ pub fn engine_profile(dir: &Path, names: &Path) -> anyhow::Result<String> {
         DAVE,
         engine,
         &check.probe.snapshot_calldata,
-        Host::GAS_LIMIT,
+        TestChain::GAS_LIMIT,
     );
     if !out.success {
         bail!("the engine refused the snapshot: {}", revert_text(&out));
@@ -1489,7 +1490,7 @@ fn measure_black76(bench: &mut Bench, dir: &Path, arbos_version: u64) -> anyhow:
         ));
         return Ok(());
     };
-    let mut host = Host::new();
+    let mut host = TestChain::new();
     host.set_arbos_version(arbos_version);
     let program = host
         .deploy(&deployable_code(&deployed_module(&wasm)))
@@ -1502,12 +1503,12 @@ fn measure_black76(bench: &mut Bench, dir: &Path, arbos_version: u64) -> anyhow:
         800_000_000_000_000_000,
         999_000_000_000_000_000,
     ];
-    let run = |host: &mut Host, mode: u8| -> anyhow::Result<Outcome> {
+    let run = |host: &mut TestChain, mode: u8| -> anyhow::Result<Outcome> {
         let mut data = vec![mode];
         for x in inputs {
             data.extend_from_slice(&x.to_be_bytes());
         }
-        let out = host.call(DAVE, program, &data, U256::ZERO, Host::GAS_LIMIT);
+        let out = host.call(DAVE, program, &data, U256::ZERO, TestChain::GAS_LIMIT);
         if !out.success {
             bail!("{BLACK76} mode {mode} failed: {}", revert_text(&out));
         }

@@ -33,7 +33,7 @@ use keel_risk::model::snapshot::{decode, encode, evaluate, MarginOutcome, Margin
 use keel_risk::{RiskError, Wad};
 use keel_risk_probe::wire::{answer, Wire};
 use keel_stylus_host::alloy_primitives::{keccak256, Address, I256, U256};
-use keel_stylus_host::Host;
+use keel_chain::TestChain;
 
 sol!(
     #[sol(all_derives)]
@@ -150,7 +150,7 @@ fn native_answer(native: &Result<MarginOutcome, RiskError>) -> Answer {
 /// also that the native result equals `direct`, the case's own model evaluation (IM, MM,
 /// MtM, or the same refusal).
 fn check(
-    host: &mut Host,
+    host: &mut TestChain,
     engine: Address,
     name: &str,
     snapshot: &MarginSnapshot,
@@ -179,7 +179,7 @@ fn check(
         snapshot: bytes.into(),
     }
     .abi_encode();
-    let out = host.static_call(CALLER, engine, &calldata, Host::GAS_LIMIT);
+    let out = host.static_call(CALLER, engine, &calldata, TestChain::GAS_LIMIT);
     let wasm = if out.success {
         let r = marginCall::abi_decode_returns(&out.return_data)
             .unwrap_or_else(|e| panic!("{name}: margin returned undecodable data: {e}"));
@@ -208,7 +208,7 @@ fn check(
 }
 
 /// Deploys an engine as the chain would (an engine over the 24,576-byte limit fails here).
-fn deploy(host: &mut Host, name: &str, code: &[u8]) -> Address {
+fn deploy(host: &mut TestChain, name: &str, code: &[u8]) -> Address {
     host.deploy(code)
         .unwrap_or_else(|e| panic!("{name} activates: {e}"))
 }
@@ -228,7 +228,7 @@ fn conformance_cases_are_bit_identical_in_wasm() {
     let (pm2_dir, srm_dir) = (case_dir("derive-pm2"), case_dir("derive-srm"));
     let portfolio_code = engine_code("keel_risk_engine");
     let cross_code = engine_code("keel_cross_engine");
-    let mut host = Host::new();
+    let mut host = TestChain::new();
     let portfolio_engine = deploy(&mut host, "keel_risk_engine", &portfolio_code);
     let cross_engine = deploy(&mut host, "keel_cross_engine", &cross_code);
 
@@ -356,7 +356,7 @@ fn conformance_cases_are_bit_identical_in_wasm() {
 fn every_srm_case_is_bit_identical_through_the_wasm_risk_probe() {
     let srm_dir = case_dir("derive-srm");
     let probe_code = engine_code("keel_risk_probe");
-    let mut host = Host::new();
+    let mut host = TestChain::new();
     let probe = deploy(&mut host, "keel_risk_probe", &probe_code);
     let (mut cases, mut refused, mut total_gas) = (0usize, 0usize, 0u64);
     for path in case_files(&srm_dir).expect("SRM case folder") {
@@ -366,7 +366,7 @@ fn every_srm_case_is_bit_identical_through_the_wasm_risk_probe() {
         let native = cross_margin(&case.account);
         refused += usize::from(native.is_err());
         let expected = answer(&native);
-        let out = host.call(CALLER, probe, &input, U256::ZERO, Host::GAS_LIMIT);
+        let out = host.call(CALLER, probe, &input, U256::ZERO, TestChain::GAS_LIMIT);
         assert!(out.success, "{name}: the probe failed ({:?})", out.status);
         assert_eq!(
             out.return_data, expected,
@@ -384,13 +384,13 @@ fn every_srm_case_is_bit_identical_through_the_wasm_risk_probe() {
         probe,
         &altered.encode(),
         U256::ZERO,
-        Host::GAS_LIMIT,
+        TestChain::GAS_LIMIT,
     );
     let original = answer(&cross_margin(&case.account));
     assert!(out.success && out.return_data != original);
     assert_eq!(out.return_data, answer(&cross_margin(&altered)));
     // Undecodable input is refused, not margined.
-    let bad = host.call(CALLER, probe, &[0xff; 3], U256::ZERO, Host::GAS_LIMIT);
+    let bad = host.call(CALLER, probe, &[0xff; 3], U256::ZERO, TestChain::GAS_LIMIT);
     assert!(!bad.success);
     assert!(cases >= 53, "the 53 published SRM cases, found {cases}");
     println!(

@@ -43,7 +43,7 @@ use keel_cli::bench::{
     CONTRACTS, DAVE, DAY, ETH, MARKET, ONE, OWNER, SPOT, T0, TEST_PROGRAMS, USDC, WETH,
 };
 use keel_stylus_host::alloy_primitives::{aliases::U80, Address, Bytes, I256, U256};
-use keel_stylus_host::{Host, Outcome};
+use keel_chain::{TestChain, Outcome};
 
 use bench::IMarginVault as I;
 
@@ -110,7 +110,7 @@ fn gas(step: &str, out: &Outcome) {
 fn call<C: SolCall>(v: &mut Vault, from: Address, c: C) -> Outcome {
     let to = v.vault;
     v.host
-        .call(from, to, &c.abi_encode(), U256::ZERO, Host::GAS_LIMIT)
+        .call(from, to, &c.abi_encode(), U256::ZERO, TestChain::GAS_LIMIT)
 }
 
 /// A transaction to the vault that must succeed; its gas printed.
@@ -167,7 +167,7 @@ fn trade(v: &mut Vault, instrument: U256, taker: u64, maker: u64, size: i128) ->
         MARKET,
         &trade_call(instrument, taker, maker, size).abi_encode(),
         U256::ZERO,
-        Host::GAS_LIMIT,
+        TestChain::GAS_LIMIT,
     )
 }
 
@@ -258,7 +258,7 @@ fn a_reduction_carries_no_value_out_and_a_cured_account_is_not_auctioned() {
         MARKET,
         &dear.abi_encode(),
         U256::ZERO,
-        Host::GAS_LIMIT,
+        TestChain::GAS_LIMIT,
     );
     match error_of(&out) {
         I::IMarginVaultErrors::BelowInitialMargin(e) => assert_eq!(e.id, U256::from(short)),
@@ -406,7 +406,7 @@ fn deposit_trade_margin_shock_auction_bad_debt_and_rollback() {
         DAVE,
         oracle,
         &IOracleAdapter::getPriceCall { asset: ETH }.abi_encode(),
-        Host::GAS_LIMIT,
+        TestChain::GAS_LIMIT,
     );
     let quote = IOracleAdapter::getPriceCall::abi_decode_returns(quote.result().expect("getPrice"))
         .expect("getPrice returns");
@@ -533,7 +533,7 @@ fn pause_blocks_trades_and_withdrawals_only() {
         }
         .abi_encode(),
         U256::ZERO,
-        Host::GAS_LIMIT,
+        TestChain::GAS_LIMIT,
     );
     assert!(out.success, "option trade: {}", bench::revert_text(&out));
     gas("settleTrade 1 call option", &out);
@@ -614,7 +614,7 @@ fn pause_blocks_trades_and_withdrawals_only() {
         oracle,
         &settle(before_expiry).abi_encode(),
         U256::ZERO,
-        Host::GAS_LIMIT,
+        TestChain::GAS_LIMIT,
     );
     assert!(
         matches!(
@@ -629,7 +629,7 @@ fn pause_blocks_trades_and_withdrawals_only() {
         oracle,
         &settle(after_expiry).abi_encode(),
         U256::ZERO,
-        Host::GAS_LIMIT,
+        TestChain::GAS_LIMIT,
     );
     assert!(out.success, "adapter settle: {}", bench::revert_text(&out));
     gas("adapter settle(ETH, expiry, first round after)", &out);
@@ -747,7 +747,7 @@ fn cast_calldata_runs_and_cast_abi_decode_agrees_with_alloy() {
     assert_eq!(data, alloy, "cast and alloy encode deposit alike");
     let out = v
         .host
-        .call(ALICE, v.vault, &data, U256::ZERO, Host::GAS_LIMIT);
+        .call(ALICE, v.vault, &data, U256::ZERO, TestChain::GAS_LIMIT);
     assert!(out.success, "deposit: {}", bench::revert_text(&out));
     gas("deposit (cast calldata)", &out);
     assert_eq!(
@@ -761,7 +761,7 @@ fn cast_calldata_runs_and_cast_abi_decode_agrees_with_alloy() {
         &["calldata", "margin(uint256)", &a.to_string()],
     ));
     assert_eq!(data, I::marginCall { id: U256::from(a) }.abi_encode());
-    let out = v.host.static_call(DAVE, v.vault, &data, Host::GAS_LIMIT);
+    let out = v.host.static_call(DAVE, v.vault, &data, TestChain::GAS_LIMIT);
     assert!(out.success, "margin: {}", bench::revert_text(&out));
     gas("margin (cast calldata)", &out);
     let m = I::marginCall::abi_decode_returns(&out.return_data).expect("alloy decodes");
@@ -1035,7 +1035,7 @@ fn reentrant_token_gets_reentrant_and_only_the_outer_operation_happens() {
         vault_address,
         &reenter_withdraw,
         U256::ZERO,
-        Host::GAS_LIMIT,
+        TestChain::GAS_LIMIT,
     );
     assert!(direct.success, "{}", bench::revert_text(&direct));
     let held = balance(&mut v, USDC, vault_address);
@@ -1444,7 +1444,7 @@ fn lst_depeg_through_the_real_guard_reprices_and_makes_the_asset_reduce_only() {
         DAVE,
         guard,
         &ILstDepegGuard::assessCall { asset: WSTETH }.abi_encode(),
-        Host::GAS_LIMIT,
+        TestChain::GAS_LIMIT,
     );
     assert!(matches!(
         ILstDepegGuard::ILstDepegGuardErrors::abi_decode(&out.return_data),

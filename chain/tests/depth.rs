@@ -8,7 +8,8 @@ use common::*;
 use keel_stylus_host::alloy_primitives::U256;
 use keel_stylus_host::meter::OUT_OF_STACK;
 use keel_stylus_host::pricing::{max_stack_depth, DEFAULT_ARBOS_VERSION};
-use keel_stylus_host::{CodeError, DeployError, Host, Status};
+use keel_stylus_host::{CodeError, Status};
+use keel_chain::{DeployError, TestChain};
 
 /// Recurses as deep as the calldata is long: `rec(n)` calls `rec(n − 1)` down to `rec(0)`,
 /// so calldata of `n` bytes makes `n + 1` frames of `rec` under the entry point's.
@@ -46,10 +47,10 @@ const REC_FRAME: u32 = 9;
 const DEEPEST_FITTING: usize = 2_442;
 
 fn recurse(
-    host: &mut Host,
+    host: &mut TestChain,
     program: keel_stylus_host::alloy_primitives::Address,
     n: usize,
-) -> keel_stylus_host::Outcome {
+) -> keel_chain::Outcome {
     host.call(ALICE, program, &vec![0u8; n], U256::ZERO, GAS)
 }
 
@@ -68,7 +69,7 @@ fn the_budget_is_22000_words_from_arbos_50() {
 
 #[test]
 fn recursion_within_the_budget_succeeds_and_reports_its_depth() {
-    let mut host = Host::new();
+    let mut host = TestChain::new();
     let program = host.deploy(&wat(RECURSE)).expect("deploys");
     let out = recurse(&mut host, program, DEEPEST_FITTING);
     assert!(out.success, "{:?}", out.status);
@@ -84,7 +85,7 @@ fn recursion_within_the_budget_succeeds_and_reports_its_depth() {
 
 #[test]
 fn one_frame_more_runs_out_of_stack_and_consumes_all_gas() {
-    let mut host = Host::new();
+    let mut host = TestChain::new();
     let program = host.deploy(&wat(RECURSE)).expect("deploys");
     let out = recurse(&mut host, program, DEEPEST_FITTING + 1);
     assert_eq!(out.status, Status::Failure(OUT_OF_STACK.into()));
@@ -98,7 +99,7 @@ fn one_frame_more_runs_out_of_stack_and_consumes_all_gas() {
 
 #[test]
 fn before_arbos_50_the_budget_is_larger() {
-    let mut host = Host::new();
+    let mut host = TestChain::new();
     host.set_arbos_version(49);
     assert_eq!(host.arbos_version(), 49);
     let program = host.deploy(&wat(RECURSE)).expect("deploys");
@@ -112,7 +113,7 @@ fn before_arbos_50_the_budget_is_larger() {
 
 #[test]
 fn profiling_does_not_change_the_frames() {
-    let mut host = Host::profiling();
+    let mut host = TestChain::profiling();
     let program = host.deploy(&wat(RECURSE)).expect("deploys");
     assert!(recurse(&mut host, program, DEEPEST_FITTING).success);
     let out = recurse(&mut host, program, DEEPEST_FITTING + 1);
@@ -134,7 +135,7 @@ fn pushes(n: usize) -> String {
 
 #[test]
 fn more_than_4096_values_at_once_fail_activation() {
-    let mut host = Host::new();
+    let mut host = TestChain::new();
     assert!(host.deploy(&wat(&pushes(4096))).is_ok());
     match host.deploy(&wat(&pushes(4097))) {
         Err(DeployError::Code(CodeError::Compile(why))) => {
@@ -150,7 +151,7 @@ fn more_than_4096_values_at_once_fail_activation() {
 #[test]
 fn a_reentered_program_skips_its_init_cost_only_from_arbos_60() {
     let measure = |version: u64| {
-        let mut host = Host::new();
+        let mut host = TestChain::new();
         host.set_arbos_version(version);
         let counter = host.deploy(&wat(COUNTER)).expect("deploys");
         let caller = host.deploy(&wat(CALLER)).expect("deploys");

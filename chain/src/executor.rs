@@ -34,11 +34,86 @@ use revm::interpreter::{
 };
 use revm::primitives::hardfork::SpecId;
 use revm::primitives::{AddressSet, Log, LogData};
+use revm::state::{AccountInfo, Bytecode};
 
 use crate::arbos::{self, ArbOs};
 
 /// The chain's state database: accounts, code and storage in memory.
 pub type ChainDb = CacheDB<EmptyDB>;
+/// Reading and writing accounts and storage of a [`ChainDb`] directly, outside any
+/// transaction (genesis, dev methods, tests).
+pub trait StateAccess {
+    /// The account's balance, nonce and code, if it exists.
+    fn account(&self, address: Address) -> Option<AccountInfo>;
+    /// Sets the account's balance, nonce and code (its storage stays).
+    fn put_account(&mut self, address: Address, info: AccountInfo);
+    /// A storage slot.
+    fn storage(&self, address: Address, slot: U256) -> U256;
+    /// Sets a storage slot.
+    fn set_storage(&mut self, address: Address, slot: U256, value: U256);
+
+    /// The account's balance.
+    fn balance(&self, address: Address) -> U256 {
+        self.account(address).map(|a| a.balance).unwrap_or_default()
+    }
+    /// The account's nonce.
+    fn nonce(&self, address: Address) -> u64 {
+        self.account(address).map(|a| a.nonce).unwrap_or_default()
+    }
+    /// The account's code.
+    fn code(&self, address: Address) -> Bytes {
+        self.account(address)
+            .and_then(|a| a.code)
+            .map(|c| c.original_bytes())
+            .unwrap_or_default()
+    }
+    /// Sets the account's ETH balance.
+    fn set_balance(&mut self, address: Address, balance: U256) {
+        let mut info = self.account(address).unwrap_or_default();
+        info.balance = balance;
+        self.put_account(address, info);
+    }
+    /// Sets the account's nonce.
+    fn set_nonce(&mut self, address: Address, nonce: u64) {
+        let mut info = self.account(address).unwrap_or_default();
+        info.nonce = nonce;
+        self.put_account(address, info);
+    }
+    /// Replaces the account's code.
+    fn set_code(&mut self, address: Address, code: Bytes) {
+        let mut info = self.account(address).unwrap_or_default();
+        let code = Bytecode::new_raw(code);
+        info.code_hash = code.hash_slow();
+        info.code = Some(code);
+        self.put_account(address, info);
+    }
+}
+
+impl StateAccess for ChainDb {
+    fn account(&self, address: Address) -> Option<AccountInfo> {
+        self.cache.accounts.get(&address).and_then(|a| a.info())
+    }
+
+    fn put_account(&mut self, address: Address, info: AccountInfo) {
+        self.insert_account_info(address, info);
+    }
+
+    fn storage(&self, address: Address, slot: U256) -> U256 {
+        self.cache
+            .accounts
+            .get(&address)
+            .and_then(|a| a.storage.get(&slot).copied())
+            .unwrap_or_default()
+    }
+
+    fn set_storage(&mut self, address: Address, slot: U256, value: U256) {
+        if self.account(address).is_none() {
+            self.insert_account_info(address, AccountInfo::default());
+        }
+        let _ = self.insert_account_storage(address, slot, value);
+    }
+}
+
 /// revm's context with the per-transaction Arbitrum state in its `chain` slot.
 pub type ArbContext = Context<BlockEnv, TxEnv, CfgEnv, ChainDb, Journal<ChainDb>, ArbChain>;
 /// The EVM over a context `C` (owned at the top, borrowed in nested executions).
@@ -64,6 +139,9 @@ pub struct StylusTx {
     pub console: Vec<String>,
     /// The deepest any program frame's stack went, in Nitro's words.
     pub deepest_stack: u32,
+    /// How the transaction's top frame ended and the ink it used, when it was a Stylus
+    /// program (revm sees only return or revert; a trap's reason is kept here).
+    pub top_frame: Option<(Status, u64)>,
 }
 
 /// The `chain` part of [`ArbContext`]: ArbOS settings, the compiled programs and the running
@@ -99,6 +177,9 @@ pub fn context(db: ChainDb, arbos: Arc<ArbOs>) -> ArbContext {
             cfg.chain_id = chain_id;
             // Stylus code starts with 0xEF; Arbitrum accepts it (EIP-3541 does not apply).
             cfg.disable_eip3541 = true;
+            // Nitro applies EIP-7623's calldata floor only when the chain owner turns on
+            // ArbOS's calldata-price-increase feature, which is off by default.
+            cfg.disable_eip7623 = true;
         })
 }
 
@@ -233,6 +314,9 @@ fn run_stylus(ctx: &mut ArbContext, msg: &Msg, code_hash: B256) -> (FrameResult,
     let result = with_api(ctx, |_| {
         run_program(Box::new(RevmApi), msg, &program, cached, reentrant).0
     });
+    if msg.depth == 0 {
+        ctx.chain.stylus_tx().top_frame = Some((result.0.status.clone(), result.0.ink_used));
+    }
     if msg.kind != CallKind::Delegate {
         if let Some(open) = ctx.chain.stylus_tx().frames.get_mut(&msg.address) {
             *open = open.saturating_sub(1);
@@ -330,6 +414,39 @@ impl RevmApi {
         LENT.with_borrow_mut(|lent| lent.push(ctx));
         result
     }
+}
+
+/// Runs a read-only call from the transaction's caller to `to` as the top frame, after the
+/// warming revm's handler does before a transaction (precompiles, coinbase, caller, target);
+/// nothing is committed. (revm's handler has no static transactions.)
+pub fn static_frame(ctx: &mut ArbContext, to: Address, input: Bytes, gas: u64) -> RevmFrame {
+    let precompiles = ArbPrecompiles::new();
+    ctx.journaled_state.warm_precompiles(&precompiles.warm);
+    let coinbase = ctx.block.beneficiary;
+    ctx.journaled_state.warm_coinbase_account(coinbase);
+    let caller = ctx.tx.caller;
+    let _ = ctx.journaled_state.load_account(caller);
+    let code = ctx
+        .journaled_state
+        .load_account_with_code(to)
+        .ok()
+        .and_then(|l| l.data.info.code.clone())
+        .unwrap_or_default();
+    let inputs = CallInputs {
+        input: CallInput::Bytes(input),
+        return_memory_offset: 0..0,
+        gas_limit: gas,
+        reservoir: 0,
+        bytecode_address: to,
+        known_bytecode: (code.hash_slow(), code),
+        target_address: to,
+        caller,
+        value: CallValue::Transfer(U256::ZERO),
+        scheme: CallScheme::StaticCall,
+        is_static: true,
+        charged_new_account_state_gas: false,
+    };
+    run_frame(ctx, FrameInput::Call(Box::new(inputs)), 0)
 }
 
 /// Runs one frame (and everything it calls) to completion on `ctx`.
@@ -641,10 +758,24 @@ impl EvmApi for RevmApi {
     }
 
     fn profiling(&self) -> bool {
-        false
+        self.ctx(|c| c.chain.arbos.profile().is_some())
     }
 
-    fn record_profile(&mut self, _program: B256, _ink_by_function: &[(usize, u64)]) {}
+    fn record_profile(&mut self, program: B256, ink_by_function: &[(usize, u64)]) {
+        self.ctx(|c| {
+            let Some(profile) = c.chain.arbos.profile() else {
+                return;
+            };
+            let mut profile = profile.lock().unwrap_or_else(|p| p.into_inner());
+            let spent = profile.entry(program).or_default();
+            for &(index, ink) in ink_by_function {
+                if spent.len() <= index {
+                    spent.resize(index + 1, 0);
+                }
+                spent[index] += ink;
+            }
+        });
+    }
 }
 
 /// The host's view of a finished revm frame.

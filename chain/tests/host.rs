@@ -5,9 +5,10 @@ mod common;
 
 use common::*;
 use keel_stylus_host::alloy_primitives::{keccak256, Address, B256, U256};
-use keel_stylus_host::{create2_address, create_address, Host, Status};
+use keel_stylus_host::{create2_address, create_address, Status};
+use keel_chain::TestChain;
 
-fn deploy(host: &mut Host, text: &str) -> Address {
+fn deploy(host: &mut TestChain, text: &str) -> Address {
     host.deploy(&wat(text)).expect("test contract deploys")
 }
 
@@ -21,7 +22,7 @@ fn via(target: Address, mode: u8, inner: &[u8]) -> Vec<u8> {
 
 #[test]
 fn storage_persists_across_calls() {
-    let mut host = Host::new();
+    let mut host = TestChain::new();
     let counter = deploy(&mut host, COUNTER);
     for expected in 1..=3u8 {
         let out = call(&mut host, counter, &[]);
@@ -33,7 +34,7 @@ fn storage_persists_across_calls() {
 
 #[test]
 fn a_reverted_transaction_keeps_nothing() {
-    let mut host = Host::new();
+    let mut host = TestChain::new();
     let counter = deploy(&mut host, COUNTER);
     assert!(call(&mut host, counter, &[]).success);
     let out = call(&mut host, counter, &[0xff]);
@@ -47,7 +48,7 @@ fn a_reverted_transaction_keeps_nothing() {
 
 #[test]
 fn a_reverted_inner_call_rolls_back_only_the_callee() {
-    let mut host = Host::new();
+    let mut host = TestChain::new();
     let counter = deploy(&mut host, COUNTER);
     let caller = deploy(&mut host, CALLER);
     let out = call(&mut host, caller, &via(counter, 0, &[0xff]));
@@ -65,7 +66,7 @@ fn a_reverted_inner_call_rolls_back_only_the_callee() {
 
 #[test]
 fn nested_calls_return_data_and_keep_both_writes() {
-    let mut host = Host::new();
+    let mut host = TestChain::new();
     let counter = deploy(&mut host, COUNTER);
     let caller = deploy(&mut host, CALLER);
     let out = call(&mut host, caller, &via(counter, 0, &[]));
@@ -81,7 +82,7 @@ fn nested_calls_return_data_and_keep_both_writes() {
 
 #[test]
 fn delegate_call_runs_callee_code_on_caller_storage() {
-    let mut host = Host::new();
+    let mut host = TestChain::new();
     let counter = deploy(&mut host, COUNTER);
     let caller = deploy(&mut host, CALLER);
     let out = call(&mut host, caller, &via(counter, 1, &[]));
@@ -98,7 +99,7 @@ fn delegate_call_runs_callee_code_on_caller_storage() {
 
 #[test]
 fn static_call_refuses_writes() {
-    let mut host = Host::new();
+    let mut host = TestChain::new();
     let counter = deploy(&mut host, COUNTER);
     let caller = deploy(&mut host, CALLER);
     let out = call(&mut host, caller, &via(counter, 2, &[]));
@@ -113,7 +114,7 @@ fn static_call_refuses_writes() {
 
 #[test]
 fn reentrancy_flag_counts_open_frames_of_the_same_contract() {
-    let mut host = Host::new();
+    let mut host = TestChain::new();
     let x = deploy(&mut host, CALLER);
     let y = deploy(&mut host, CALLER);
     // Direct: not reentrant.
@@ -135,7 +136,7 @@ fn reentrancy_flag_counts_open_frames_of_the_same_contract() {
 
 #[test]
 fn logs_carry_topics_in_order() {
-    let mut host = Host::new();
+    let mut host = TestChain::new();
     let counter = deploy(&mut host, COUNTER);
     let out = call(&mut host, counter, &[]);
     assert_eq!(out.logs.len(), 1);
@@ -149,7 +150,7 @@ fn logs_carry_topics_in_order() {
 
 #[test]
 fn out_of_gas_reverts_and_charges_everything() {
-    let mut host = Host::new();
+    let mut host = TestChain::new();
     let burner = deploy(&mut host, BURNER);
     let out = call(&mut host, burner, &[]);
     assert!(!out.success);
@@ -166,7 +167,7 @@ fn out_of_gas_reverts_and_charges_everything() {
 
 #[test]
 fn an_inner_out_of_gas_leaves_the_caller_its_sixty_fourth() {
-    let mut host = Host::new();
+    let mut host = TestChain::new();
     let burner = deploy(&mut host, BURNER);
     let caller = deploy(&mut host, CALLER);
     let out = call(&mut host, caller, &via(burner, 0, &[]));
@@ -182,7 +183,7 @@ fn an_inner_out_of_gas_leaves_the_caller_its_sixty_fourth() {
 
 #[test]
 fn too_little_gas_for_the_intrinsic_cost_fails_cleanly() {
-    let mut host = Host::new();
+    let mut host = TestChain::new();
     let counter = deploy(&mut host, COUNTER);
     let out = host.call(ALICE, counter, &[], U256::ZERO, 20_000);
     assert!(!out.success);
@@ -195,7 +196,7 @@ fn too_little_gas_for_the_intrinsic_cost_fails_cleanly() {
 
 #[test]
 fn value_moves_between_accounts_and_returns_on_failure() {
-    let mut host = Host::new();
+    let mut host = TestChain::new();
     let counter = deploy(&mut host, COUNTER);
     let caller = deploy(&mut host, CALLER);
     host.set_balance(ALICE, U256::from(5_000));
@@ -222,17 +223,18 @@ fn value_moves_between_accounts_and_returns_on_failure() {
 
 #[test]
 fn context_reports_the_block_clock_and_the_message() {
-    let mut host = Host::new();
+    let mut host = TestChain::new();
     let ctx = deploy(&mut host, CONTEXT);
     let caller = deploy(&mut host, CALLER);
-    host.set_timestamp(1_800_000_123);
+    // Within a year of activation (programs expire after 365 days, as on Arbitrum).
+    host.set_timestamp(1_710_000_123);
     host.set_block_number(77);
     host.set_balance(ALICE, U256::from(9));
     let out = host.call(ALICE, ctx, &[], U256::from(9), GAS);
     assert!(out.success, "{:?}", out.status);
     let r = &out.return_data;
     let le = |i: usize| u64::from_le_bytes(r[i..i + 8].try_into().unwrap());
-    assert_eq!(le(0), 1_800_000_123);
+    assert_eq!(le(0), 1_710_000_123);
     assert_eq!(le(8), 77);
     assert_eq!(le(16), 42_161);
     assert_eq!(&r[24..44], ALICE.as_slice());
@@ -245,7 +247,7 @@ fn context_reports_the_block_clock_and_the_message() {
     let r = &out.return_data[1..];
     assert_eq!(
         u64::from_le_bytes(r[0..8].try_into().unwrap()),
-        1_800_000_183
+        1_710_000_183
     );
     assert_eq!(u64::from_le_bytes(r[8..16].try_into().unwrap()), 78);
     assert_eq!(&r[24..44], caller.as_slice());
@@ -292,7 +294,7 @@ const DATA_INIT_PREFIX: [u8; 13] = [
 
 #[test]
 fn create1_deploys_a_data_contract_readable_by_account_code() {
-    let mut host = Host::new();
+    let mut host = TestChain::new();
     let creator = deploy(&mut host, CREATOR);
     let reader = deploy(&mut host, CODE_READER);
     let runtime: Vec<u8> = [vec![0x00], (1..=200u8).collect()].concat();
@@ -316,17 +318,21 @@ fn create1_deploys_a_data_contract_readable_by_account_code() {
 }
 
 #[test]
-fn create1_refuses_unsupported_init_code_clearly() {
-    let mut host = Host::new();
+fn create1_runs_evm_init_code_and_hands_back_revert_data() {
+    let mut host = TestChain::new();
     let creator = deploy(&mut host, CREATOR);
-    // CALLER (0x33) is outside the interpreter's opcodes: creation fails, address zero.
+    // CALLER STOP: any EVM init code runs (revm's interpreter); it deploys empty code.
     let out = call(&mut host, creator, &[0x33, 0x00]);
     assert!(out.success);
-    assert_eq!(&out.return_data[..20], Address::ZERO.as_slice());
-    // Init code that reverts hands its data back.
-    let revert = [0x60, 0x00, 0x60, 0x00, 0xfd]; // PUSH1 0 PUSH1 0 REVERT
+    let created = Address::from_slice(&out.return_data[..20]);
+    assert_eq!(created, create_address(creator, 1));
+    assert!(host.code(created).is_empty());
+    assert_eq!(host.nonce(created), 1);
+    // Init code that reverts with 4 bytes: no address, the revert data's length reported.
+    let revert = [0x60, 0x04, 0x60, 0x00, 0xfd]; // PUSH1 4 PUSH1 0 REVERT
     let out = call(&mut host, creator, &revert);
     assert_eq!(&out.return_data[..20], Address::ZERO.as_slice());
+    assert_eq!(u32::from_le_bytes(out.return_data[20..24].try_into().unwrap()), 4);
     assert_eq!(
         host.nonce(creator),
         3,
@@ -338,7 +344,7 @@ fn create1_refuses_unsupported_init_code_clearly() {
 fn a_native_stand_in_answers_calls_and_rolls_back_with_its_caller() {
     use keel_stylus_host::NativeCall;
     use std::sync::Arc;
-    let mut host = Host::new();
+    let mut host = TestChain::new();
     let native = addr(0x77);
     // Stores the calldata's first byte in slot 5, logs, and echoes keccak(calldata);
     // reverts when the byte is 0xff.
@@ -383,7 +389,7 @@ fn a_native_stand_in_answers_calls_and_rolls_back_with_its_caller() {
 fn a_native_stand_in_can_call_back_reentrantly() {
     use keel_stylus_host::NativeCall;
     use std::sync::Arc;
-    let mut host = Host::new();
+    let mut host = TestChain::new();
     let x = deploy(&mut host, CALLER);
     let native = addr(0x79);
     // Calls back into x asking for its reentrancy flag, returns x's answer.
@@ -405,7 +411,7 @@ fn a_native_stand_in_can_call_back_reentrantly() {
 
 #[test]
 fn a_fork_evolves_independently() {
-    let mut host = Host::new();
+    let mut host = TestChain::new();
     let counter = deploy(&mut host, COUNTER);
     assert!(call(&mut host, counter, &[]).success);
     let mut fork = host.fork();
@@ -419,7 +425,7 @@ fn a_fork_evolves_independently() {
 
 #[test]
 fn the_gas_tally_counts_storage_calls_and_entries() {
-    let mut host = Host::new();
+    let mut host = TestChain::new();
     let counter = deploy(&mut host, COUNTER);
     let caller = deploy(&mut host, CALLER);
     let first = call(&mut host, caller, &via(counter, 0, &[]));

@@ -17,7 +17,7 @@ use common::*;
 use keel_risk::model::portfolio::WorstCase;
 use keel_risk::model::snapshot::{encode, evaluate, MarginMode, MarginSnapshot};
 use keel_stylus_host::alloy_primitives::{keccak256, Address, I256, U256};
-use keel_stylus_host::Host;
+use keel_chain::TestChain;
 
 sol!(
     #[sol(all_derives)]
@@ -28,12 +28,12 @@ use IRiskEngine::marginCall;
 
 /// Calls `margin(bytes)` on `engine` and checks the answer against keel-risk run natively;
 /// returns (execution gas, ink).
-fn check_margin(host: &mut Host, engine: Address, s: &MarginSnapshot) -> (u64, u64) {
+fn check_margin(host: &mut TestChain, engine: Address, s: &MarginSnapshot) -> (u64, u64) {
     let calldata = marginCall {
         snapshot: encode(s).into(),
     }
     .abi_encode();
-    let out = host.static_call(ALICE, engine, &calldata, Host::GAS_LIMIT);
+    let out = host.static_call(ALICE, engine, &calldata, TestChain::GAS_LIMIT);
     assert!(out.success, "{:?} {:?}", out.status, out.return_data);
     let r = marginCall::abi_decode_returns(&out.return_data).expect("margin returns");
     let native = evaluate(s).expect("native margin");
@@ -52,7 +52,7 @@ fn check_margin(host: &mut Host, engine: Address, s: &MarginSnapshot) -> (u64, u
 #[test]
 fn portfolio_engine_margins_exactly_as_keel_risk() {
     let code = contract_code("keel_risk_engine");
-    let mut host = Host::new();
+    let mut host = TestChain::new();
     let engine = host.deploy(&code).expect("the risk engine activates");
     for (name, s) in [
         ("straddle", fixtures::straddle(MarginMode::Portfolio)),
@@ -69,7 +69,7 @@ fn portfolio_engine_margins_exactly_as_keel_risk() {
 #[test]
 fn cross_engine_margins_exactly_as_keel_risk() {
     let code = contract_code("keel_cross_engine");
-    let mut host = Host::new();
+    let mut host = TestChain::new();
     let engine = host.deploy(&code).expect("the cross engine activates");
     let mut cases = vec![
         fixtures::straddle(MarginMode::Cross),
@@ -88,7 +88,7 @@ fn cross_engine_margins_exactly_as_keel_risk() {
 #[test]
 fn oracle_adapter_constructor_runs_once() {
     let code = contract_code("keel_oracle_adapter");
-    let mut host = Host::new();
+    let mut host = TestChain::new();
     let owner = addr(0x0e);
     let mut args = [0u8; 32];
     args[12..].copy_from_slice(owner.as_slice());
@@ -97,13 +97,13 @@ fn oracle_adapter_constructor_runs_once() {
         .expect("the adapter activates");
     assert!(out.success, "{:?} {:?}", out.status, out.return_data);
     let owner_call = keccak256("owner()")[..4].to_vec();
-    let got = host.static_call(ALICE, adapter, &owner_call, Host::GAS_LIMIT);
+    let got = host.static_call(ALICE, adapter, &owner_call, TestChain::GAS_LIMIT);
     assert!(got.success);
     assert_eq!(&got.return_data[12..32], owner.as_slice());
     // The SDK's constructor guard refuses a second run, and the owner stays.
-    let again = host.construct(ALICE, adapter, &[0u8; 32], U256::ZERO, Host::GAS_LIMIT);
+    let again = host.construct(ALICE, adapter, &[0u8; 32], U256::ZERO, TestChain::GAS_LIMIT);
     assert!(!again.success);
-    let got = host.static_call(ALICE, adapter, &owner_call, Host::GAS_LIMIT);
+    let got = host.static_call(ALICE, adapter, &owner_call, TestChain::GAS_LIMIT);
     assert_eq!(&got.return_data[12..32], owner.as_slice());
     println!(
         "keel-oracle-adapter constructor: {} gas ({} ink in the program)",
@@ -124,7 +124,7 @@ fn every_built_contract_activates() {
         "keel_vault_liquidation",
     ] {
         let code = contract_code(name);
-        let mut host = Host::new();
+        let mut host = TestChain::new();
         let at = host.deploy(&code).unwrap_or_else(|e| panic!("{name}: {e}"));
         let costs = host.program_costs(at).unwrap();
         println!(

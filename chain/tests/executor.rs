@@ -4,8 +4,8 @@
 use alloy_primitives::{address, keccak256, Address, Bytes, TxKind, U256};
 use alloy_sol_types::{sol, SolCall, SolError, SolEvent};
 
-use keel_node::arbos::{ArbWasm, ARB_WASM, DATA_FEE_PER_BYTE};
-use keel_node::chain::Chain;
+use keel_chain::arbos::{ArbWasm, ARB_WASM, DATA_FEE_PER_BYTE};
+use keel_chain::chain::Chain;
 use revm::context::result::{ExecutionResult, Output};
 use revm::context::TxEnv;
 
@@ -66,7 +66,7 @@ struct Harness {
 
 impl Harness {
     fn new() -> Self {
-        let mut chain = Chain::new(412_346, keel_node::DEFAULT_ARBOS_VERSION);
+        let mut chain = Chain::new(412_346, keel_chain::DEFAULT_ARBOS_VERSION);
         for who in [ALICE, BOB] {
             chain.set_balance(who, U256::from(10u128.pow(24)));
         }
@@ -297,7 +297,7 @@ fn a_stylus_call_costs_the_same_gas_on_revm_as_on_the_embedded_host() {
     .abi_encode();
     let on_node = node.call(ALICE, token, pay_bob.clone()).tx_gas_used();
 
-    let mut host = keel_stylus_host::Host::new();
+    let mut host = keel_chain::TestChain::new();
     let address = host
         .deploy(&token_deployable())
         .expect("the token activates");
@@ -328,7 +328,7 @@ fn constructor_data(decimals: u8) -> Vec<u8> {
 
 #[test]
 fn the_stylus_deployer_deploys_activates_and_constructs_in_one_transaction_or_not_at_all() {
-    use keel_node::predeploys::{init_salt, StylusDeployer, STYLUS_DEPLOYER};
+    use keel_chain::predeploys::{init_salt, StylusDeployer, STYLUS_DEPLOYER};
     let mut h = Harness::new();
     // The deployer takes init code, as cargo-stylus sends it.
     let program = token_deployable();
@@ -405,7 +405,7 @@ fn the_stylus_deployer_deploys_activates_and_constructs_in_one_transaction_or_no
 
 #[test]
 fn multicall3_batches_calls_and_fails_only_where_not_allowed() {
-    use keel_node::predeploys::{Multicall3, MULTICALL3};
+    use keel_chain::predeploys::{Multicall3, MULTICALL3};
     let mut h = Harness::new();
     let token = deployed_token(&mut h);
     let balance_of = |who| Multicall3::Call3 {
@@ -460,8 +460,8 @@ fn multicall3_batches_calls_and_fails_only_where_not_allowed() {
 
 #[test]
 fn a_bid_at_the_cache_manager_caches_a_program_so_its_entry_costs_only_the_cached_gas() {
-    use keel_node::arbos::{ArbWasmCache, ARB_WASM_CACHE};
-    use keel_node::predeploys::{CacheManager, CACHE_MANAGER};
+    use keel_chain::arbos::{ArbWasmCache, ARB_WASM_CACHE};
+    use keel_chain::predeploys::{CacheManager, CACHE_MANAGER};
     let mut h = Harness::new();
     let token = deployed_token(&mut h);
     let costs = h.view(

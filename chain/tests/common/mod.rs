@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use keel_stylus_host::alloy_primitives::{Address, U256};
-use keel_stylus_host::{Host, Outcome};
+use keel_chain::{TestChain, Outcome};
 
 /// Deployable code for a module: `0xEFF000`, dictionary `0x00`, Brotli quality 11 (the
 /// same pipeline `keel artifact` measures).
@@ -23,7 +23,7 @@ pub fn addr(n: u8) -> Address {
 pub const ALICE: Address = Address::new([0xa1; 20]);
 pub const GAS: u64 = 10_000_000;
 
-pub fn call(host: &mut Host, to: Address, data: &[u8]) -> Outcome {
+pub fn call(host: &mut TestChain, to: Address, data: &[u8]) -> Outcome {
     host.call(ALICE, to, data, U256::ZERO, GAS)
 }
 

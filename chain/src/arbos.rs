@@ -11,13 +11,14 @@ use std::sync::{Arc, Mutex};
 
 use alloy_primitives::{address, keccak256, Address, B256, U256};
 use alloy_sol_types::{sol, SolCall, SolError, SolEvent, SolInterface};
-use keel_stylus_host::code::{is_stylus, Program};
+use keel_stylus_host::code::{is_stylus, CodeError, Program};
+use keel_stylus_host::meter::StylusMeter;
 use keel_stylus_host::native::{NativeCall, NativeHandler};
 use keel_stylus_host::pricing::{self, INK_PRICE};
 use revm::context::Journal;
 use revm::context_interface::JournalTr;
 
-use crate::executor::ChainDb;
+use crate::executor::{ChainDb, StateAccess};
 
 /// `ArbSys`: block number, chain id, ArbOS version.
 pub const ARB_SYS: Address = address!("0000000000000000000000000000000000000064");
@@ -174,6 +175,17 @@ impl ProgramRecord {
     }
 }
 
+/// The record of `code_hash` in a state, outside any transaction.
+pub fn program_record(db: &ChainDb, code_hash: B256) -> Option<ProgramRecord> {
+    ProgramRecord::decode(db.storage(ARB_WASM, program_slot(code_hash)))
+}
+
+/// Writes `code_hash`'s record into a state directly, outside any transaction (a test chain's
+/// activation and cache settings).
+pub fn set_program_record(db: &mut ChainDb, code_hash: B256, record: &ProgramRecord) {
+    db.set_storage(ARB_WASM, program_slot(code_hash), record.encode());
+}
+
 /// The storage slot of `code_hash`'s record in `ArbWasm`'s account.
 fn program_slot(code_hash: B256) -> U256 {
     let mut preimage = [0u8; 64];
@@ -182,25 +194,59 @@ fn program_slot(code_hash: B256) -> U256 {
     U256::from_be_bytes(keccak256(preimage).0)
 }
 
+/// Ink per function index, by program code hash, summed over every entry (see
+/// [`ArbOs::profiling`]).
+pub type Profile = Arc<Mutex<HashMap<B256, Vec<u64>>>>;
+
 /// ArbOS settings and the compiled-module cache of one chain.
+#[derive(Clone)]
 pub struct ArbOs {
     /// The chain id.
     pub chain_id: u64,
-    /// The ArbOS version the chain runs (decides the recent-program discount).
+    /// The ArbOS version the chain runs (decides the recent-program discount and the stack
+    /// budget).
     pub arbos_version: u64,
     engine: wasmer::Engine,
-    modules: Mutex<HashMap<B256, Arc<Program>>>,
+    /// Compiled modules by code hash, shared by every copy of these settings.
+    modules: Arc<Mutex<HashMap<B256, Arc<Program>>>>,
+    /// Native stand-ins answering calls to addresses besides ArbOS's own (test doubles).
+    pub(crate) natives: HashMap<Address, NativeHandler>,
+    /// With a profiling chain: ink per function of every program.
+    pub(crate) profile: Option<Profile>,
 }
 
 impl ArbOs {
     /// A chain with id `chain_id` at `arbos_version`.
     pub fn new(chain_id: u64, arbos_version: u64) -> Self {
+        Self::with_meter(chain_id, arbos_version, StylusMeter::new(), None)
+    }
+
+    /// [`ArbOs::new`], but every program also records the ink each of its functions spends
+    /// (its own blocks, callees excluded) in the returned profile. Gas is unchanged.
+    pub fn profiling(chain_id: u64, arbos_version: u64) -> Self {
+        let profile = Profile::default();
+        Self::with_meter(chain_id, arbos_version, StylusMeter::profiling(), Some(profile))
+    }
+
+    fn with_meter(
+        chain_id: u64,
+        arbos_version: u64,
+        meter: StylusMeter,
+        profile: Option<Profile>,
+    ) -> Self {
         ArbOs {
             chain_id,
             arbos_version,
-            engine: keel_stylus_host::code::engine(keel_stylus_host::meter::StylusMeter::new()),
-            modules: Mutex::new(HashMap::new()),
+            engine: keel_stylus_host::code::engine(meter),
+            modules: Default::default(),
+            natives: HashMap::new(),
+            profile,
         }
+    }
+
+    /// The ink profile of a profiling chain.
+    pub fn profile(&self) -> Option<&Profile> {
+        self.profile.as_ref()
     }
 
     /// Whether re-entering a program in the same transaction skips its init cost.
@@ -213,12 +259,12 @@ impl ArbOs {
     }
 
     /// Validates and compiles `code` (the module is kept for every later call).
-    pub fn compile(&self, code: &[u8]) -> Result<Arc<Program>, String> {
+    pub fn compile(&self, code: &[u8]) -> Result<Arc<Program>, CodeError> {
         let hash = keccak256(code);
         if let Some(program) = self.modules().get(&hash) {
             return Ok(program.clone());
         }
-        let program = Arc::new(Program::activate(&self.engine, code).map_err(|e| e.to_string())?);
+        let program = Arc::new(Program::activate(&self.engine, code)?);
         self.modules().insert(hash, program.clone());
         Ok(program)
     }
@@ -264,7 +310,7 @@ impl ArbOs {
             crate::predeploys::CACHE_MANAGER => Arc::new(crate::predeploys::cache_manager),
             crate::predeploys::STYLUS_DEPLOYER => Arc::new(crate::predeploys::stylus_deployer),
             crate::predeploys::MULTICALL3 => Arc::new(crate::predeploys::multicall3),
-            _ => return None,
+            other => return self.natives.get(&other).cloned(),
         };
         Some(handler)
     }

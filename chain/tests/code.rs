@@ -4,10 +4,10 @@ mod common;
 
 use common::*;
 use keel_stylus_host::code::{self, CodeError, MAX_WASM_BYTES};
-use keel_stylus_host::{DeployError, Host};
+use keel_chain::{DeployError, TestChain};
 
 fn deploy_err(code: &[u8]) -> CodeError {
-    match Host::new().deploy(code) {
+    match TestChain::new().deploy(code) {
         Err(DeployError::Code(e)) => e,
         other => panic!("expected a code error, got {other:?}"),
     }
@@ -135,7 +135,7 @@ fn memory_grow_pays_the_memory_model() {
           (i32.store (i32.const 8) (memory.grow (i32.load8_u (i32.const 0))))
           (call $write_result (i32.const 8) (i32.const 4))
           i32.const 0))"#;
-    let mut host = Host::new();
+    let mut host = TestChain::new();
     let g = host.deploy(&wat(text)).unwrap();
     let one = call(&mut host, g, &[1]);
     let four = call(&mut host, g, &[4]);

@@ -17,12 +17,12 @@ use alloy_primitives::{Address, Bloom, Bytes, Log, TxKind, B256, U256};
 use revm::context::result::{ExecutionResult, Output};
 use revm::context::{BlockEnv, TxEnv};
 use revm::database::{CacheDB, EmptyDB};
-use revm::state::{AccountInfo, Bytecode};
+use revm::state::AccountInfo;
 use revm::{ExecuteCommitEvm, ExecuteEvm};
 use serde::{Deserialize, Serialize};
 
 use crate::arbos::ArbOs;
-use crate::executor::{self, ChainDb, StylusTx};
+use crate::executor::{self, ChainDb, StateAccess, StylusTx};
 
 /// Arbitrum's per-block gas limit as a local chain reports it.
 pub const BLOCK_GAS_LIMIT: u64 = 1_125_899_906_842_624;
@@ -212,66 +212,47 @@ impl Chain {
 
     /// The account's balance, nonce and code, if it exists.
     pub fn account(&self, address: Address) -> Option<AccountInfo> {
-        self.db.cache.accounts.get(&address).and_then(|a| a.info())
+        self.db.account(address)
     }
 
     /// The account's balance.
     pub fn balance(&self, address: Address) -> U256 {
-        self.account(address).map(|a| a.balance).unwrap_or_default()
+        self.db.balance(address)
     }
 
     /// The account's nonce.
     pub fn nonce(&self, address: Address) -> u64 {
-        self.account(address).map(|a| a.nonce).unwrap_or_default()
+        self.db.nonce(address)
     }
 
     /// The account's code.
     pub fn code(&self, address: Address) -> Bytes {
-        self.account(address)
-            .and_then(|a| a.code)
-            .map(|c| c.original_bytes())
-            .unwrap_or_default()
+        self.db.code(address)
     }
 
     /// A storage slot.
     pub fn storage(&self, address: Address, slot: U256) -> U256 {
-        self.db
-            .cache
-            .accounts
-            .get(&address)
-            .and_then(|a| a.storage.get(&slot).copied())
-            .unwrap_or_default()
+        self.db.storage(address, slot)
     }
 
     /// Sets an account's ETH balance.
     pub fn set_balance(&mut self, address: Address, balance: U256) {
-        let mut info = self.account(address).unwrap_or_default();
-        info.balance = balance;
-        self.db.insert_account_info(address, info);
+        self.db.set_balance(address, balance);
     }
 
     /// Sets an account's nonce.
     pub fn set_nonce(&mut self, address: Address, nonce: u64) {
-        let mut info = self.account(address).unwrap_or_default();
-        info.nonce = nonce;
-        self.db.insert_account_info(address, info);
+        self.db.set_nonce(address, nonce);
     }
 
     /// Replaces an account's code.
     pub fn set_code(&mut self, address: Address, code: Bytes) {
-        let mut info = self.account(address).unwrap_or_default();
-        let code = Bytecode::new_raw(code);
-        info.code_hash = code.hash_slow();
-        info.code = Some(code);
-        self.db.insert_account_info(address, info);
+        self.db.set_code(address, code);
     }
 
     /// Sets a storage slot.
     pub fn set_storage(&mut self, address: Address, slot: U256, value: U256) {
-        if self.account(address).is_none() {
-            self.db.insert_account_info(address, AccountInfo::default());
-        }
-        let _ = self.db.insert_account_storage(address, slot, value);
+        self.db.set_storage(address, slot, value);
     }
 
     /// A copy of the state (`evm_snapshot`).

@@ -6,7 +6,8 @@ mod common;
 
 use common::*;
 use keel_stylus_host::alloy_primitives::U256;
-use keel_stylus_host::{Host, Status};
+use keel_stylus_host::Status;
+use keel_chain::TestChain;
 
 /// Ink of one WORK loop iteration: local.get 75 + i32.const 1 + i32.sub 70 + local.tee 75 +
 /// br_if 765, plus the 2,450 block header.
@@ -14,7 +15,7 @@ const LOOP_INK: u64 = 75 + 1 + 70 + 75 + 765 + 2450;
 
 #[test]
 fn the_same_call_twice_uses_the_same_ink() {
-    let mut host = Host::new();
+    let mut host = TestChain::new();
     let work = host.deploy(&wat(WORK)).unwrap();
     let a = call(&mut host, work, &[50]);
     let b = call(&mut host, work, &[50]);
@@ -25,7 +26,7 @@ fn the_same_call_twice_uses_the_same_ink() {
 
 #[test]
 fn ink_grows_by_the_block_cost_of_each_iteration() {
-    let mut host = Host::new();
+    let mut host = TestChain::new();
     let work = host.deploy(&wat(WORK)).unwrap();
     let ten = call(&mut host, work, &[10]);
     let hundred = call(&mut host, work, &[100]);
@@ -48,7 +49,7 @@ fn entry_gas(len: u64, pages: u64) -> (u64, u64) {
 
 #[test]
 fn a_trivial_program_costs_one_block_and_its_entry() {
-    let mut host = Host::new();
+    let mut host = TestChain::new();
     let wasm = wat::parse_str(NOTHING).unwrap();
     let nothing = host.deploy(&deployable(&wasm)).unwrap();
     let out = call(&mut host, nothing, &[]);
@@ -64,7 +65,7 @@ fn a_trivial_program_costs_one_block_and_its_entry() {
 
 #[test]
 fn memory_beyond_the_free_pages_costs_the_memory_model() {
-    let mut host = Host::new();
+    let mut host = TestChain::new();
     let one = wat::parse_str(NOTHING).unwrap();
     let three = wat::parse_str(NOTHING.replace("1 1)", "3 3)")).unwrap();
     assert_eq!(one.len(), three.len());
@@ -79,7 +80,7 @@ fn memory_beyond_the_free_pages_costs_the_memory_model() {
 
 #[test]
 fn first_write_costs_a_fresh_slot_later_ones_a_reset() {
-    let mut host = Host::new();
+    let mut host = TestChain::new();
     let counter = host.deploy(&wat(COUNTER)).unwrap();
     let first = call(&mut host, counter, &[]);
     let second = call(&mut host, counter, &[]);
@@ -92,7 +93,7 @@ fn first_write_costs_a_fresh_slot_later_ones_a_reset() {
 
 #[test]
 fn floats_are_priced_out() {
-    let mut host = Host::new();
+    let mut host = TestChain::new();
     let float = r#"
     (module
       (memory (export "memory") 1 1)
@@ -111,7 +112,7 @@ fn floats_are_priced_out() {
 
 #[test]
 fn gas_left_and_ink_left_report_the_meter() {
-    let mut host = Host::new();
+    let mut host = TestChain::new();
     let probe = r#"
     (module
       (import "vm_hooks" "evm_ink_left" (func $ink (result i64)))
@@ -136,7 +137,7 @@ fn gas_left_and_ink_left_report_the_meter() {
 
 #[test]
 fn a_cached_program_skips_the_init_gas() {
-    let mut host = Host::new();
+    let mut host = TestChain::new();
     let wasm = wat::parse_str(NOTHING).unwrap();
     let nothing = host.deploy(&deployable(&wasm)).unwrap();
     host.set_program_cached(nothing, true);
@@ -149,7 +150,7 @@ fn a_cached_program_skips_the_init_gas() {
 fn clearing_a_slot_set_in_the_same_transaction_is_refunded_up_to_a_fifth() {
     use keel_stylus_host::NativeCall;
     use std::sync::Arc;
-    let mut host = Host::new();
+    let mut host = TestChain::new();
     let token = common::addr(0x42);
     host.install_native(
         token,
@@ -192,8 +193,8 @@ const WORK_IN_A_CALLEE: &str = r#"
 #[test]
 fn profiling_attributes_ink_to_functions_and_leaves_gas_unchanged() {
     let code = wat(WORK_IN_A_CALLEE);
-    let mut plain = Host::new();
-    let mut profiled = Host::profiling();
+    let mut plain = TestChain::new();
+    let mut profiled = TestChain::profiling();
     let (a, b) = (
         plain.deploy(&code).unwrap(),
         profiled.deploy(&code).unwrap(),
