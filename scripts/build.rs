@@ -4,7 +4,8 @@
 //!
 //! * `keel_no_conformance_data` — Derive's cases are not at `../shared/conformance`;
 //! * `keel_no_cast` — Foundry's `cast` is not installed in `abi/node_modules`;
-//! * `keel_no_solc` — solc-js (or node to run it) is not installed for `abi/`.
+//! * `keel_no_solc` — solc-js (or node to run it) or OpenZeppelin's contracts are not installed
+//!   for `abi/`.
 //!
 //! The script reruns when what it looked at changes: each input when present, else the
 //! folder it would appear in (`../shared`, `abi`), else on every build.
@@ -31,9 +32,11 @@ fn main() {
     let cases = root.join("../shared/conformance");
     let foundry = root.join("abi/node_modules/@foundry-rs");
     let solc = root.join("abi/node_modules/solc/package.json");
+    let openzeppelin = root.join("abi/node_modules/@openzeppelin/contracts/package.json");
     watch(&cases, &root.join("../shared"));
     watch(&foundry, &root.join("abi"));
     watch(&solc, &root.join("abi"));
+    watch(&openzeppelin, &root.join("abi"));
     if std::env::var("CI").as_deref() == Ok("true") {
         return;
     }
@@ -53,7 +56,7 @@ fn main() {
         .arg("--version")
         .output()
         .is_ok_and(|o| o.status.success());
-    if !node || !solc.is_file() {
+    if !node || !solc.is_file() || !openzeppelin.is_file() {
         println!("cargo::rustc-cfg=keel_no_solc");
     }
 }

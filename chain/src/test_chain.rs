@@ -400,6 +400,23 @@ impl TestChain {
         created.map(|a| (a, outcome.clone())).ok_or(outcome)
     }
 
+    /// Creates a contract from EVM `init_code` (a creation transaction from
+    /// [`TestChain::DEPLOYER`]) and places it — code, balance and storage — at `at` instead of
+    /// the address creation gave it, as a genesis allocation places a contract (the mainnet
+    /// addresses of tokens and feeds a test stands in for). The creation's outcome.
+    pub fn create_at(&mut self, at: Address, init_code: &[u8]) -> Result<Outcome, Outcome> {
+        if !self.code(at).is_empty() {
+            let why = format!("{at} already holds code");
+            return Err(Outcome::refused(why, 0));
+        }
+        let (created, outcome) = self.create(Self::DEPLOYER, init_code, U256::ZERO, Self::GAS_LIMIT)?;
+        let moved = self.db.cache.accounts.remove(&created);
+        if let Some(account) = moved {
+            self.db.cache.accounts.insert(at, account);
+        }
+        Ok(outcome)
+    }
+
     /// Runs a static call as a transaction: nothing may change state, nothing is kept.
     pub fn static_call(
         &mut self,

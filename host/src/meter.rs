@@ -358,7 +358,7 @@ struct ModuleFacts {
     profile_first: Option<u32>,
 }
 
-/// The module middleware: add it to a singlepass compiler (see `Host`).
+/// The module middleware: add it to a singlepass compiler (see [`crate::code::engine`]).
 #[derive(Debug, Default)]
 pub struct StylusMeter {
     facts: Mutex<Option<ModuleFacts>>,

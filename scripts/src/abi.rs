@@ -42,7 +42,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::str::FromStr;
@@ -1521,55 +1520,7 @@ pub fn compile(
         "sources": sources,
         "settings": { "outputSelection": { "*": { "*": ["abi"] } } },
     });
-    let mut child = Command::new("node")
-        .arg(solc)
-        .arg("--standard-json")
-        .arg("--base-path")
-        .arg(abi_dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .with_context(|| format!("running node (20 or later) for solc-js; {INSTALL_HINT}"))?;
-    child
-        .stdin
-        .take()
-        .ok_or_else(|| anyhow!("no stdin"))?
-        .write_all(input.to_string().as_bytes())?;
-    let output = child.wait_with_output()?;
-    if !output.status.success() {
-        bail!(
-            "{} failed ({}): {}\n({INSTALL_HINT})",
-            solc.display(),
-            output.status,
-            String::from_utf8_lossy(&output.stderr).trim()
-        );
-    }
-    let result: Value = serde_json::from_slice(&output.stdout).context("solc's output")?;
-    let mut errors = Vec::new();
-    let mut warnings = Vec::new();
-    for e in result
-        .get("errors")
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or_default()
-    {
-        let text = e
-            .get("formattedMessage")
-            .or_else(|| e.get("message"))
-            .and_then(Value::as_str)
-            .unwrap_or("?")
-            .trim_end()
-            .to_string();
-        if e.get("severity").and_then(Value::as_str) == Some("error") {
-            errors.push(text);
-        } else {
-            warnings.push(text);
-        }
-    }
-    if !errors.is_empty() {
-        bail!("solc: {} error(s)\n{}", errors.len(), errors.join("\n"));
-    }
+    let (result, warnings) = crate::solidity::standard_json(solc, abi_dir, &[], &input)?;
     let mut compiled = Vec::new();
     for name in names {
         let stem = name.trim_end_matches(".sol").to_string();

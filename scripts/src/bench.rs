@@ -1,5 +1,6 @@
-//! `keel bench`: gas figures of Keel's real contracts, measured on the embedded Stylus host
-//! (`keel-stylus-host`: Nitro's ink pricing, EVM storage and call costs).
+//! `keel bench`: gas figures of Keel's real contracts, measured on the execution `keel node`
+//! runs (`keel_chain::TestChain`: revm's state and journal, the Stylus host's ink pricing,
+//! EVM storage and call costs).
 //!
 //! Every built artifact is deployed as cargo-stylus would deploy it into one [`TestChain`]: the
 //! vault core and its three modules (margin, trading, liquidation) over one storage, the
@@ -31,23 +32,24 @@
 //!
 //! The set-up ([`load`], [`set_up`], [`Vault`] and the actors and constants) is public so
 //! the end-to-end tests (`scripts/tests/e2e.rs`) drive the same wired vault — there with the
-//! test-only Stylus programs of `tests/stylus` as tokens and feeds instead of the native
-//! stand-ins ([`set_up_with`], [`Counterparts::Stylus`]).
+//! Solidity test tokens and feeds of `solidity/` instead of the native stand-ins
+//! ([`set_up_with`], [`Counterparts::Solidity`]).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
-use alloy_sol_types::{sol, SolCall};
+use alloy_sol_types::{sol, SolCall, SolValue};
 use anyhow::{anyhow, bail, Context};
 use keel_stylus_host::alloy_primitives::{keccak256, Address, I256, U256};
 use keel_stylus_host::pricing::{
     max_stack_depth, ARBOS_VERSION_RECENT_PROGRAMS, DEFAULT_ARBOS_VERSION,
 };
 use keel_stylus_host::{NativeCall, NativeHandler};
-use keel_chain::{TestChain, Outcome};
+use keel_chain::{Outcome, TestChain};
 
 use crate::artifact::{deployable_code, deployed_module};
+use crate::solidity::SolArtifact;
 
 sol!(
     #[sol(all_derives)]
@@ -548,7 +550,7 @@ pub struct Vault {
     pub next_account: u64,
     /// What answers for the tokens and feeds.
     pub counterparts: Counterparts,
-    /// With [`Counterparts::Stylus`]: the adapter's sequencer uptime feed.
+    /// With [`Counterparts::Solidity`]: the adapter's sequencer uptime feed.
     pub sequencer_feed: Option<Address>,
 }
 
@@ -617,7 +619,7 @@ impl Vault {
     }
 
     /// Sets `asset`'s price (WAD) on its feed or the stand-in: with
-    /// [`Counterparts::Stylus`] a new round of the feed program, updated now.
+    /// [`Counterparts::Solidity`] a new round of the feed program, updated now.
     pub fn set_price(&mut self, asset: Address, price: U256) {
         match self.feeds.iter().find(|(a, _)| *a == asset) {
             // 8-decimal feed answer.
@@ -625,7 +627,7 @@ impl Vault {
                 let answer = price / U256::from(10_000_000_000u64);
                 match self.counterparts {
                     Counterparts::Native => self.host.set_storage(*f, U256::ZERO, answer),
-                    Counterparts::Stylus => {
+                    Counterparts::Solidity => {
                         let feed = *f;
                         let now = U256::from(self.host.timestamp());
                         let round = test_feed::setRoundCall {
@@ -644,7 +646,7 @@ impl Vault {
         }
     }
 
-    /// Moves the clock to `timestamp`; with [`Counterparts::Stylus`] every price feed then
+    /// Moves the clock to `timestamp`; with [`Counterparts::Solidity`] every price feed then
     /// repeats its latest answer in a round updated at the new time (the native feeds are
     /// always fresh), so only the sequencer feed keeps its history.
     pub fn warp(&mut self, timestamp: u64) -> anyhow::Result<()> {
@@ -680,12 +682,12 @@ impl Vault {
             .map_err(|e| anyhow!("{} returned undecodable data: {e}", C::SIGNATURE))
     }
 
-    /// With [`Counterparts::Stylus`]: the sequencer uptime feed reports `status` (0 up,
+    /// With [`Counterparts::Solidity`]: the sequencer uptime feed reports `status` (0 up,
     /// 1 down) since now.
     pub fn set_sequencer(&mut self, status: u8) -> anyhow::Result<()> {
         let feed = self
             .sequencer_feed
-            .ok_or_else(|| anyhow!("no sequencer feed: set up with Counterparts::Stylus"))?;
+            .ok_or_else(|| anyhow!("no sequencer feed: set up with Counterparts::Solidity"))?;
         let now = U256::from(self.host.timestamp());
         self.send_to(
             OWNER,
@@ -859,11 +861,11 @@ impl Vault {
     }
 }
 
-// ---- Stylus counterparts ---------------------------------------------------------------------
-// The test-only programs of tests/stylus (an ERC-20 and a Chainlink-style feed) that stand for
-// the tokens and feeds in the end-to-end tests. The bench keeps the native stand-ins: on chain
-// tokens and feeds are Solidity contracts, whose cost a native stand-in approximates better
-// than a Stylus program would.
+// ---- Solidity counterparts -------------------------------------------------------------------
+// The test tokens and feeds in `solidity/` (OpenZeppelin's ERC-20 with a mint, a fee on transfer
+// and a reentrant hook; a Chainlink-style aggregator), compiled by the pinned solc-js: on
+// Arbitrum, tokens and feeds are Solidity contracts, so the end-to-end tests use Solidity. The
+// bench keeps the native stand-ins, whose cost is fixed and small (one SLOAD per answer).
 
 /// What answers for the ERC-20 tokens and Chainlink feeds around the vault.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -871,25 +873,15 @@ pub enum Counterparts {
     /// Native handlers (the bench): storage-backed ERC-20s and feeds whose answer is always
     /// updated now.
     Native,
-    /// The test-only Stylus programs `keel_test_token` and `keel_test_feed` (the end-to-end
-    /// tests), funded by `mint` and moved by rounds, plus a sequencer uptime feed.
-    Stylus,
+    /// The Solidity `TestToken` and `TestFeed` of `solidity/` (the end-to-end tests), funded by
+    /// `mint` and moved by rounds, plus a sequencer uptime feed.
+    Solidity,
 }
 
-/// The test-only ERC-20 program (`tests/stylus/token`).
-pub const TEST_TOKEN: &str = "keel_test_token";
-/// The test-only Chainlink-style feed program (`tests/stylus/feed`).
-pub const TEST_FEED: &str = "keel_test_feed";
-/// The test-only programs [`Counterparts::Stylus`] deploys (never sized as Keel contracts).
-pub const TEST_PROGRAMS: &[&str] = &[TEST_TOKEN, TEST_FEED];
-/// The command that builds them into the default artifact directory.
-pub const TEST_PROGRAMS_BUILD: &str =
-    "cargo build --profile contract --target wasm32-unknown-unknown -p keel-test-token -p keel-test-feed";
-
-/// The sequencer uptime feed's address under [`Counterparts::Stylus`].
+/// The sequencer uptime feed's address under [`Counterparts::Solidity`].
 pub const SEQUENCER_FEED: Address = Address::repeat_byte(0x5e);
 
-/// The test-only token's interface beyond ERC-20 (`tests/stylus/token`).
+/// The test token's interface beyond ERC-20 (`solidity/TestToken.sol`).
 pub mod test_token {
     alloy_sol_types::sol! {
         function mint(address to, uint256 amount) external;
@@ -905,7 +897,7 @@ pub mod test_token {
     }
 }
 
-/// The test-only feed's interface (`tests/stylus/feed`).
+/// The test feed's interface (`solidity/TestFeed.sol`).
 pub mod test_feed {
     alloy_sol_types::sol! {
         function setRound(int256 answer, uint256 startedAt, uint256 updatedAt) external returns (uint80);
@@ -916,62 +908,39 @@ pub mod test_feed {
     }
 }
 
-/// The deployable code of the test-only programs found in `dir` (those missing are left out;
-/// [`set_up_with`] names the build command when it needs one).
-pub fn load_test_programs(dir: &Path) -> BTreeMap<&'static str, Vec<u8>> {
-    TEST_PROGRAMS
-        .iter()
-        .filter_map(|name| {
-            let wasm = std::fs::read(dir.join(format!("{name}.wasm"))).ok()?;
-            Some((*name, deployable_code(&deployed_module(&wasm))))
+/// `solidity/`'s contracts compiled once per process (solc-js takes seconds).
+pub fn local_solidity() -> anyhow::Result<&'static BTreeMap<String, SolArtifact>> {
+    static COMPILED: OnceLock<Result<BTreeMap<String, SolArtifact>, String>> = OnceLock::new();
+    COMPILED
+        .get_or_init(|| {
+            crate::solidity::compile(&crate::solidity::repo_root(), crate::solidity::LOCAL_SOURCES)
+                .map_err(|e| format!("{e:#}"))
         })
-        .collect()
+        .as_ref()
+        .map_err(|e| anyhow!("compiling solidity/: {e}"))
 }
 
-/// Deploys the program `name` at `at` and runs its constructor with one ABI word `arg`.
-fn deploy_test_program(
-    host: &mut TestChain,
-    codes: &BTreeMap<&str, Vec<u8>>,
-    name: &str,
-    at: Address,
-    arg: U256,
-) -> anyhow::Result<()> {
-    let code = codes
-        .get(name)
-        .ok_or_else(|| anyhow!("{name}.wasm missing: build with `{TEST_PROGRAMS_BUILD}`"))?;
-    host.deploy_at(at, code)
-        .map_err(|e| anyhow!("{name} does not deploy at {at}: {e}"))?;
-    let out = host.construct(
-        OWNER,
-        at,
-        &arg.to_be_bytes::<32>(),
-        U256::ZERO,
-        TestChain::GAS_LIMIT,
-    );
-    if !out.success {
-        bail!("the {name} constructor failed: {}", revert_text(&out));
-    }
+/// Creates `contract` of `solidity/` with ABI-encoded constructor `args` and places it at `at`.
+fn place_solidity(host: &mut TestChain, contract: &str, args: &[u8], at: Address) -> anyhow::Result<()> {
+    let compiled = local_solidity()?;
+    let artifact = compiled
+        .get(contract)
+        .ok_or_else(|| anyhow!("solidity/ defines no contract {contract}"))?;
+    let init = [artifact.bytecode.as_slice(), args].concat();
+    host.create_at(at, &init)
+        .map_err(|out| anyhow!("{contract} does not deploy at {at}: {}", revert_text(&out)))?;
     Ok(())
 }
 
-/// Deploys the test-only token (`keel_test_token`) with `decimals` at `at`.
-pub fn deploy_test_token(
-    host: &mut TestChain,
-    codes: &BTreeMap<&str, Vec<u8>>,
-    at: Address,
-    decimals: u8,
-) -> anyhow::Result<()> {
-    deploy_test_program(host, codes, TEST_TOKEN, at, U256::from(decimals))
+/// Deploys `solidity/TestToken.sol` named `symbol` with `decimals` at `at`.
+pub fn deploy_test_token(host: &mut TestChain, at: Address, symbol: &str, decimals: u8) -> anyhow::Result<()> {
+    let args = (symbol.to_string(), symbol.to_string(), U256::from(decimals)).abi_encode_params();
+    place_solidity(host, "TestToken", &args, at)
 }
 
-/// Deploys the test-only feed (`keel_test_feed`) with `decimals` at `at` (no round yet).
-pub fn deploy_test_feed(
-    host: &mut TestChain,
-    codes: &BTreeMap<&str, Vec<u8>>,
-    at: Address,
-    decimals: u8,
-) -> anyhow::Result<()> {
-    deploy_test_program(host, codes, TEST_FEED, at, U256::from(decimals))
+/// Deploys `solidity/TestFeed.sol` with `decimals` at `at` (no round yet).
+pub fn deploy_test_feed(host: &mut TestChain, at: Address, decimals: u8) -> anyhow::Result<()> {
+    place_solidity(host, "TestFeed", &U256::from(decimals).to_be_bytes::<32>(), at)
 }
 
 fn deploy(host: &mut TestChain, codes: &BTreeMap<&str, Vec<u8>>, name: &str) -> anyhow::Result<Address> {
@@ -990,18 +959,19 @@ pub fn set_up(codes: &BTreeMap<&str, Vec<u8>>) -> anyhow::Result<Vault> {
     set_up_with(codes, Counterparts::Native)
 }
 
-/// [`set_up`] with the tokens and feeds of `counterparts`. With [`Counterparts::Stylus`]
-/// (`codes` must then hold the [`TEST_PROGRAMS`] and the real oracle adapter): the test token
-/// at USDC (6 decimals) and WETH (18), ALICE, BOB and CAROL each minted 10⁹ of both and
-/// approving the vault without limit; an 8-decimal test feed per asset; a sequencer uptime
-/// feed at [`SEQUENCER_FEED`] up since a day before T0, set on the adapter.
+/// [`set_up`] with the tokens and feeds of `counterparts`. With [`Counterparts::Solidity`]
+/// (`codes` must then hold the real oracle adapter; solc-js compiles `solidity/`): the
+/// Solidity test token at USDC (6 decimals) and WETH (18), ALICE, BOB and CAROL each minted
+/// 10⁹ of both and approving the vault without limit; an 8-decimal Solidity test feed per
+/// asset; a sequencer uptime feed at [`SEQUENCER_FEED`] up since a day before T0, set on the
+/// adapter.
 pub fn set_up_with(
     codes: &BTreeMap<&str, Vec<u8>>,
     counterparts: Counterparts,
 ) -> anyhow::Result<Vault> {
-    let stylus = counterparts == Counterparts::Stylus;
-    if stylus && !codes.contains_key("keel_oracle_adapter") {
-        bail!("Stylus counterparts need the real oracle adapter: build with `{BUILD_COMMAND}`");
+    let solidity = counterparts == Counterparts::Solidity;
+    if solidity && !codes.contains_key("keel_oracle_adapter") {
+        bail!("Solidity counterparts need the real oracle adapter: build with `{BUILD_COMMAND}`");
     }
     let mut host = TestChain::new();
     host.set_timestamp(T0);
@@ -1019,9 +989,9 @@ pub fn set_up_with(
     let liquidation = deploy(&mut host, codes, "keel_vault_liquidation")?;
     let engine = deploy(&mut host, codes, "keel_risk_engine")?;
     let cross = deploy(&mut host, codes, "keel_cross_engine")?;
-    if stylus {
-        deploy_test_token(&mut host, codes, USDC, 6)?;
-        deploy_test_token(&mut host, codes, WETH, 18)?;
+    if solidity {
+        deploy_test_token(&mut host, USDC, "USDC", 6)?;
+        deploy_test_token(&mut host, WETH, "WETH", 18)?;
     } else {
         host.install_native(USDC, token(6));
         host.install_native(WETH, token(18));
@@ -1041,8 +1011,8 @@ pub fn set_up_with(
             .map(|(i, a)| (*a, Address::with_last_byte(0xf0 + i as u8)))
             .collect();
         for (_, f) in &feeds {
-            if stylus {
-                deploy_test_feed(&mut host, codes, *f, 8)?;
+            if solidity {
+                deploy_test_feed(&mut host, *f, 8)?;
             } else {
                 host.install_native(*f, chainlink_feed());
                 host.set_code(*f, vec![0xfe]);
@@ -1059,7 +1029,7 @@ pub fn set_up_with(
     for a in [MARKET, ENGINE_PROBE] {
         host.set_code(a, vec![0xfe]);
     }
-    if !stylus {
+    if !solidity {
         for a in [USDC, WETH] {
             host.set_code(a, vec![0xfe]);
         }
@@ -1086,8 +1056,8 @@ pub fn set_up_with(
         v.programs.push(("keel_oracle_adapter", oracle));
         configure_adapter(&mut v)?;
     }
-    if stylus {
-        deploy_test_feed(&mut v.host, codes, SEQUENCER_FEED, 0)?;
+    if solidity {
+        deploy_test_feed(&mut v.host, SEQUENCER_FEED, 0)?;
         v.sequencer_feed = Some(SEQUENCER_FEED);
         let since = U256::from(T0 - DAY);
         v.send_to(
@@ -1110,7 +1080,7 @@ pub fn set_up_with(
     // Balances and approvals.
     for user in [ALICE, BOB, CAROL] {
         for (t, d) in [(USDC, 6u32), (WETH, 18)] {
-            if stylus {
+            if solidity {
                 let amount = units(1_000_000_000, d);
                 v.send_to(user, t, test_token::mintCall { to: user, amount })?;
                 v.send_to(

@@ -2,8 +2,9 @@
 //!
 //! * [`abi`] — `keel abi`: the Solidity interfaces in `abi/` against the contracts' exports.
 //! * [`artifact`] — checks built contract `.wasm` files against Stylus's rules and sizes.
-//! * [`bench`] — `keel bench`: gas figures of the real contracts on the embedded Stylus host.
+//! * [`bench`] — `keel bench`: gas figures of the real contracts on `keel-chain`'s execution.
 //! * [`conformance`] — runs folders of external reference cases against keel-risk.
+//! * [`solidity`] — compiles Keel's Solidity (test tokens and feeds, fixtures) with solc-js.
 //! * [`account_file`], [`margin_report`] — `keel margin`: the `keel-account v1` format and the
 //!   side-by-side report of isolated, cross and portfolio margin.
 
@@ -14,3 +15,4 @@ pub mod bench;
 pub mod conformance;
 pub mod contracts;
 pub mod margin_report;
+pub mod solidity;

@@ -1,10 +1,12 @@
-//! End to end on the embedded Stylus host: Keel's real deployable bytes (core, margin,
-//! trading and liquidation modules, both engines, the oracle adapter, the LST depeg guard)
-//! wired by `keel_cli::bench::set_up_with(…, Counterparts::Stylus)` to test-only Stylus
-//! programs for everything else — the ERC-20 tokens (`tests/stylus/token`: USDC, WETH,
-//! wstETH; with a fee on transfer and with a reentrant hook) and the Chainlink-style feeds
-//! (`tests/stylus/feed`: one per asset, the depeg guard's rate and market feeds, the Arbitrum
-//! sequencer uptime feed) — driven through calldata encoded with alloy's `sol!` from
+//! End to end on the chain `keel node` runs (`keel_chain::TestChain`: revm and the Stylus
+//! host on one state): Keel's real deployable bytes (core, margin, trading and liquidation
+//! modules, both engines, the oracle adapter, the LST depeg guard) wired by
+//! `keel_cli::bench::set_up_with(…, Counterparts::Solidity)` to Solidity for everything else,
+//! as on Arbitrum — the ERC-20 tokens (`solidity/TestToken.sol`, OpenZeppelin's ERC-20: USDC,
+//! WETH, wstETH; with a fee on transfer and with a reentrant hook) and the Chainlink-style
+//! feeds (`solidity/TestFeed.sol`: one per asset, the depeg guard's rate and market feeds,
+//! the Arbitrum sequencer uptime feed), compiled by the pinned solc-js — driven through
+//! calldata encoded with alloy's `sol!` from
 //! `abi/IMarginVault.sol`, `abi/IOracleAdapter.sol` and `abi/ILstDepegGuard.sol`, and, when
 //! Foundry's `cast` is installed in `abi/node_modules`, through `cast calldata` /
 //! `cast abi-decode`.
@@ -26,12 +28,15 @@
 //! * an LST depeg seen by the real depeg guard (market feed vs CAPO-capped fundamental rate
 //!   feed): the vault values the asset at spot × the guard's rate with the guard's add-on, and
 //!   a depegged asset backs no initial margin (reduce-only);
-//! * `cast calldata` for `deposit` and `margin`, run on the host, `cast abi-decode` of the
-//!   margin state compared with alloy's decoding.
+//! * `cast calldata` for `deposit` and `margin`, run on the chain, `cast abi-decode` of the
+//!   margin state compared with alloy's decoding;
+//! * a Solidity protocol (`fixtures/solidity/Depositor.sol`, importing `@keel/IMarginVault.sol`)
+//!   depositing through the vault, which pulls the Solidity token back out of it: when the
+//!   innermost frame (the token) reverts, every frame's writes are undone.
 //!
 //! The artifacts are built when missing (`keel_cli::contracts::artifact_dir`; under `CI=true`
-//! CI's own build must have made them). The `cast` test is ignored, saying why, when `cast`
-//! is not installed (outside CI). Gas of each step is printed (`--nocapture`), never asserted.
+//! CI's own build must have made them). Outside CI the tests are ignored, saying why, when
+//! solc-js or OpenZeppelin (the Solidity counterparts), or `cast`, are not installed. Gas of each step is printed (`--nocapture`), never asserted.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -40,10 +45,10 @@ use std::process::Command;
 use alloy_sol_types::{SolCall, SolEvent, SolInterface};
 use keel_cli::bench::{
     self, test_feed, test_token, units, wad, Counterparts, Vault, ADMIN, ALICE, BOB, CAROL,
-    CONTRACTS, DAVE, DAY, ETH, MARKET, ONE, OWNER, SPOT, T0, TEST_PROGRAMS, USDC, WETH,
+    CONTRACTS, DAVE, DAY, ETH, MARKET, ONE, OWNER, SPOT, T0, USDC, WETH,
 };
 use keel_stylus_host::alloy_primitives::{aliases::U80, Address, Bytes, I256, U256};
-use keel_chain::{TestChain, Outcome};
+use keel_chain::{Outcome, TestChain};
 
 use bench::IMarginVault as I;
 
@@ -63,40 +68,38 @@ const WSTETH: Address = Address::repeat_byte(0x57);
 const RATE_FEED: Address = Address::repeat_byte(0x58);
 const MARKET_FEED: Address = Address::repeat_byte(0x59);
 
-/// Every artifact (Keel's contracts and the test programs), built if needed
-/// (`keel_cli::contracts::artifact_dir`); a missing one fails the test.
+/// Keel's artifacts, built if needed (`keel_cli::contracts::artifact_dir`); a missing one
+/// fails the test.
 fn codes() -> BTreeMap<&'static str, Vec<u8>> {
     let dir = keel_cli::contracts::artifact_dir().expect("the contract artifacts");
     let missing: Vec<&str> = CONTRACTS
         .iter()
-        .chain(TEST_PROGRAMS)
         .copied()
         .filter(|c| !dir.join(format!("{c}.wasm")).is_file())
         .collect();
     assert!(
         missing.is_empty(),
-        "{} lacks {missing:?}; build them with `{} -p keel-test-token -p keel-test-feed`",
+        "{} lacks {missing:?}; build them with `{}`",
         dir.display(),
         bench::BUILD_COMMAND
     );
-    let mut codes = bench::load(&dir).expect("artifacts load");
-    codes.extend(bench::load_test_programs(&dir));
-    codes
+    bench::load(&dir).expect("artifacts load")
 }
 
-/// The wired vault over the Stylus tokens and feeds.
+/// The wired vault over the Solidity tokens and feeds.
 fn vault() -> Vault {
     let codes = codes();
-    let v = bench::set_up_with(&codes, Counterparts::Stylus).expect("the vault deploys and wires");
+    let v = bench::set_up_with(&codes, Counterparts::Solidity).expect("the vault deploys and wires");
     assert!(!v.feeds.is_empty(), "the real oracle adapter answers");
     for (what, at) in v.feeds.iter().map(|(_, f)| ("feed", *f)).chain([
         ("token", USDC),
         ("token", WETH),
         ("sequencer feed", bench::SEQUENCER_FEED),
     ]) {
+        let code = v.host.code(at);
         assert!(
-            v.host.program_costs(at).is_some(),
-            "the {what} at {at} is a Stylus program"
+            !code.is_empty() && !keel_stylus_host::code::is_stylus(&code),
+            "the {what} at {at} is EVM bytecode"
         );
     }
     v
@@ -237,6 +240,10 @@ fn leveraged(v: &mut Vault) -> (u64, u64, U256) {
 /// gains nothing. (2) A deposit cures an account in auction: the auction ends, and a day
 /// later no keeper buys it at the end discount.
 #[test]
+#[cfg_attr(
+    keel_no_solc,
+    ignore = "solc-js or OpenZeppelin is not installed: run `npm install --no-save --ignore-scripts` in abi/"
+)]
 fn a_reduction_carries_no_value_out_and_a_cured_account_is_not_auctioned() {
     let mut v = vault();
     let short = v.funded_account(ALICE, 10_000, 0).expect("alice");
@@ -308,6 +315,10 @@ fn a_reduction_carries_no_value_out_and_a_cured_account_is_not_auctioned() {
 }
 
 #[test]
+#[cfg_attr(
+    keel_no_solc,
+    ignore = "solc-js or OpenZeppelin is not installed: run `npm install --no-save --ignore-scripts` in abi/"
+)]
 fn deposit_trade_margin_shock_auction_bad_debt_and_rollback() {
     let mut v = vault();
     // A portfolio account (mode 2) and a cross account (mode 1).
@@ -508,6 +519,10 @@ fn deposit_trade_margin_shock_auction_bad_debt_and_rollback() {
 }
 
 #[test]
+#[cfg_attr(
+    keel_no_solc,
+    ignore = "solc-js or OpenZeppelin is not installed: run `npm install --no-save --ignore-scripts` in abi/"
+)]
 fn pause_blocks_trades_and_withdrawals_only() {
     let mut v = vault();
     let (a, c, perp) = leveraged(&mut v);
@@ -717,8 +732,8 @@ fn unhex(s: &str) -> Vec<u8> {
 
 #[test]
 #[cfg_attr(
-    keel_no_cast,
-    ignore = "Foundry's cast is not installed: run `npm install --no-save --ignore-scripts` in abi/"
+    any(keel_no_cast, keel_no_solc),
+    ignore = "Foundry's cast, solc-js or OpenZeppelin is not installed: run `npm install --no-save --ignore-scripts` in abi/"
 )]
 fn cast_calldata_runs_and_cast_abi_decode_agrees_with_alloy() {
     let cast = cast();
@@ -840,6 +855,10 @@ fn deposited(out: &Outcome) -> (U256, U256) {
 }
 
 #[test]
+#[cfg_attr(
+    keel_no_solc,
+    ignore = "solc-js or OpenZeppelin is not installed: run `npm install --no-save --ignore-scripts` in abi/"
+)]
 fn fee_on_transfer_deposit_credits_the_net_and_withdraw_pays_out_less_the_fee() {
     let mut v = vault();
     let vault_address = v.vault;
@@ -951,6 +970,10 @@ fn hook_calls(v: &mut Vault, token: Address) -> U256 {
 }
 
 #[test]
+#[cfg_attr(
+    keel_no_solc,
+    ignore = "solc-js or OpenZeppelin is not installed: run `npm install --no-save --ignore-scripts` in abi/"
+)]
 fn reentrant_token_gets_reentrant_and_only_the_outer_operation_happens() {
     let mut v = vault();
     let vault_address = v.vault;
@@ -1125,6 +1148,10 @@ fn sequencer(v: &mut Vault) -> (u8, u64) {
 }
 
 #[test]
+#[cfg_attr(
+    keel_no_solc,
+    ignore = "solc-js or OpenZeppelin is not installed: run `npm install --no-save --ignore-scripts` in abi/"
+)]
 fn sequencer_down_blocks_new_risk_not_liquidation_and_recovers_after_the_grace_period() {
     let mut v = vault();
     let (a, c, perp) = leveraged(&mut v);
@@ -1245,15 +1272,19 @@ fn assess(v: &mut Vault, guard: Address) -> ILstDepegGuard::Assessment {
 }
 
 #[test]
+#[cfg_attr(
+    keel_no_solc,
+    ignore = "solc-js or OpenZeppelin is not installed: run `npm install --no-save --ignore-scripts` in abi/"
+)]
 fn lst_depeg_through_the_real_guard_reprices_and_makes_the_asset_reduce_only() {
     let codes = codes();
-    let mut v = bench::set_up_with(&codes, Counterparts::Stylus).expect("the vault wires");
+    let mut v = bench::set_up_with(&codes, Counterparts::Solidity).expect("the vault wires");
     let vault_address = v.vault;
     // wstETH (18 decimals) and the guard's feeds: the fundamental rate (stETH per wstETH,
     // 1.15) and the market price of wstETH in ETH (quote `Asset`), both 18 decimals.
-    bench::deploy_test_token(&mut v.host, &codes, WSTETH, 18).expect("wstETH");
-    bench::deploy_test_feed(&mut v.host, &codes, RATE_FEED, 18).expect("rate feed");
-    bench::deploy_test_feed(&mut v.host, &codes, MARKET_FEED, 18).expect("market feed");
+    bench::deploy_test_token(&mut v.host, WSTETH, "wstETH", 18).expect("wstETH");
+    bench::deploy_test_feed(&mut v.host, RATE_FEED, 18).expect("rate feed");
+    bench::deploy_test_feed(&mut v.host, MARKET_FEED, 18).expect("market feed");
     push(&mut v, RATE_FEED, dec("1.15"));
     push(&mut v, MARKET_FEED, dec("1.15"));
     let (guard, out) = v
@@ -1455,4 +1486,74 @@ fn lst_depeg_through_the_real_guard_reprices_and_makes_the_asset_reduce_only() {
         (m.markToMarket, m.initialMargin, m.maintenanceMargin),
         (I256::ZERO, I256::ZERO, I256::ZERO)
     );
+}
+
+alloy_sol_types::sol! {
+    /// `scripts/tests/fixtures/solidity/Depositor.sol`.
+    interface Depositor {
+        function depositFor(address vault, address token, uint256 id, uint256 amount, uint256 approval) external;
+        function deposits() external view returns (uint256);
+    }
+}
+
+#[test]
+#[cfg_attr(
+    keel_no_solc,
+    ignore = "solc-js or OpenZeppelin is not installed: run `npm install --no-save --ignore-scripts` in abi/"
+)]
+fn a_solidity_protocol_deposits_through_the_vault_and_an_innermost_revert_undoes_every_frame() {
+    let mut v = vault();
+    let root = keel_cli::solidity::repo_root();
+    let compiled = keel_cli::solidity::compile(&root, &["scripts/tests/fixtures/solidity/Depositor.sol"])
+        .expect("Depositor.sol compiles against @keel/IMarginVault.sol");
+    let (depositor, _) = v
+        .host
+        .create(ALICE, &compiled["Depositor"].bytecode, U256::ZERO, TestChain::GAS_LIMIT)
+        .unwrap_or_else(|out| panic!("Depositor deploys: {:?}", out.status));
+    let id = v.open(BOB, 0).expect("BOB opens an account");
+    send(&mut v, ALICE, USDC, test_token::approveCall { spender: depositor, amount: U256::MAX });
+    let amount = units(1_000, 6);
+    let alice_before = balance(&mut v, USDC, ALICE);
+    let vault = v.vault;
+    let vault_before = balance(&mut v, USDC, vault);
+
+    // Solidity → Stylus vault → Solidity token (transferFrom out of the depositor).
+    let call = Depositor::depositForCall {
+        vault,
+        token: USDC,
+        id: U256::from(id),
+        amount,
+        approval: amount,
+    };
+    let out = send(&mut v, ALICE, depositor, call.clone());
+    gas("depositFor (Solidity → vault → Solidity token)", &out);
+    assert_eq!(deposited(&out), (amount, amount * U256::from(10u64).pow(U256::from(12))));
+    assert_eq!(balance(&mut v, USDC, ALICE), alice_before - amount);
+    assert_eq!(balance(&mut v, USDC, vault), vault_before + amount);
+    assert_eq!(balance(&mut v, USDC, depositor), U256::ZERO);
+    let deposits = |v: &mut Vault| v.view_of(depositor, Depositor::depositsCall {}).expect("deposits");
+    assert_eq!(deposits(&mut v), U256::from(1));
+
+    // The depositor approves the vault for less than it deposits: the token's transferFrom,
+    // three frames down, reverts; the vault names it; the depositor's counter, its pull of
+    // ALICE's tokens and everything the vault wrote are undone.
+    let before: Vec<_> = [v.vault, USDC, depositor]
+        .iter()
+        .map(|a| v.host.storage_slots(*a))
+        .collect();
+    let short = Depositor::depositForCall { approval: amount - U256::from(1), ..call };
+    let out = v.host.call(ALICE, depositor, &short.abi_encode(), U256::ZERO, TestChain::GAS_LIMIT);
+    assert!(!out.success, "an innermost revert fails the transaction");
+    assert!(out.logs.is_empty());
+    match I::IMarginVaultErrors::abi_decode(&out.return_data) {
+        Ok(I::IMarginVaultErrors::TokenCallFailed(e)) => assert_eq!(e.token, USDC),
+        other => panic!("expected TokenCallFailed(USDC), got {other:?}"),
+    }
+    let after: Vec<_> = [v.vault, USDC, depositor]
+        .iter()
+        .map(|a| v.host.storage_slots(*a))
+        .collect();
+    assert_eq!(before, after, "no frame's write survives");
+    assert_eq!(deposits(&mut v), U256::from(1));
+    assert_eq!(balance(&mut v, USDC, ALICE), alice_before - amount);
 }
