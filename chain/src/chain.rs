@@ -18,11 +18,13 @@ use revm::context::result::{ExecutionResult, Output};
 use revm::context::{BlockEnv, TxEnv};
 use revm::database::{CacheDB, EmptyDB};
 use revm::state::AccountInfo;
-use revm::{ExecuteCommitEvm, ExecuteEvm};
+use revm::context::result::ResultAndState;
+use revm::{DatabaseCommit, ExecuteEvm};
 use serde::{Deserialize, Serialize};
 
 use crate::arbos::ArbOs;
 use crate::executor::{self, ChainDb, StateAccess, StylusTx};
+use crate::history::StateUndo;
 
 /// Arbitrum's per-block gas limit as a local chain reports it.
 pub const BLOCK_GAS_LIMIT: u64 = 1_125_899_906_842_624;
@@ -121,9 +123,12 @@ pub struct Chain {
     tx_index: HashMap<B256, (u64, usize)>,
     /// Transactions executed since the last block was sealed.
     pending: Vec<MinedTx>,
-    /// The state before the pending transactions (restored by [`Chain::revert_pending`]).
-    #[serde(skip)]
-    pending_base: Option<ChainDb>,
+    /// What each sealed block overwrote, by block number (see [`crate::history`]).
+    #[serde(default)]
+    history: Vec<StateUndo>,
+    /// What the pending transactions and dev edits since the last block overwrote.
+    #[serde(default)]
+    pending_undo: StateUndo,
     /// Seconds added to the wall clock (`evm_increaseTime`).
     pub time_offset: i64,
     /// The next block's timestamp, once (`evm_setNextBlockTimestamp`).
@@ -153,7 +158,8 @@ impl Chain {
             blocks: Vec::new(),
             tx_index: HashMap::new(),
             pending: Vec::new(),
-            pending_base: None,
+            history: Vec::new(),
+            pending_undo: StateUndo::default(),
             time_offset: 0,
             next_timestamp: None,
         };
@@ -237,21 +243,25 @@ impl Chain {
 
     /// Sets an account's ETH balance.
     pub fn set_balance(&mut self, address: Address, balance: U256) {
+        self.pending_undo.note_account(&self.db, address);
         self.db.set_balance(address, balance);
     }
 
     /// Sets an account's nonce.
     pub fn set_nonce(&mut self, address: Address, nonce: u64) {
+        self.pending_undo.note_account(&self.db, address);
         self.db.set_nonce(address, nonce);
     }
 
     /// Replaces an account's code.
     pub fn set_code(&mut self, address: Address, code: Bytes) {
+        self.pending_undo.note_account(&self.db, address);
         self.db.set_code(address, code);
     }
 
     /// Sets a storage slot.
     pub fn set_storage(&mut self, address: Address, slot: U256, value: U256) {
+        self.pending_undo.note_slot(&self.db, address, slot);
         self.db.set_storage(address, slot, value);
     }
 
@@ -264,8 +274,9 @@ impl Chain {
     pub fn restore(&mut self, db: ChainDb, block: u64) {
         self.db = db;
         self.pending.clear();
-        self.pending_base = None;
+        self.pending_undo = StateUndo::default();
         self.blocks.truncate(block as usize + 1);
+        self.history.truncate(block as usize + 1);
         self.tx_index.retain(|_, (b, _)| *b <= block);
     }
 
@@ -277,21 +288,72 @@ impl Chain {
     pub fn apply(&mut self, tx: TxEnv, commit: bool) -> Result<Applied, Invalid> {
         let block = self.next_block_env();
         let db = std::mem::take(&mut self.db);
-        let (db, outcome) = run(db, self.arbos.clone(), block, tx, commit);
+        let undo = commit.then_some(&mut self.pending_undo);
+        let (db, outcome) = run(db, self.arbos.clone(), block, tx, undo);
         self.db = db;
         outcome
     }
 
-    /// Runs `tx` against a copy of the state changed by `edit` (state overrides); nothing is
-    /// kept.
+    /// Runs `tx` against a copy of the state at block `at` (the latest when `None`, pending
+    /// changes included) changed by `edit` (state overrides), in that block's environment
+    /// (the next block's for the latest); nothing is kept.
     pub fn apply_with(
         &self,
+        at: Option<u64>,
         tx: TxEnv,
         edit: impl FnOnce(&mut ChainDb),
     ) -> Result<Applied, Invalid> {
-        let mut db = self.db.clone();
+        let (mut db, block) = match at.filter(|n| *n < self.block_number()) {
+            None => (self.db.clone(), self.next_block_env()),
+            Some(number) => {
+                let header = &self.blocks[number as usize].header;
+                let env = BlockEnv {
+                    number: U256::from(header.number),
+                    timestamp: U256::from(header.timestamp),
+                    ..self.next_block_env()
+                };
+                (self.state_at(number), env)
+            }
+        };
         edit(&mut db);
-        run(db, self.arbos.clone(), self.next_block_env(), tx, false).1
+        run(db, self.arbos.clone(), block, tx, None).1
+    }
+
+    /// The undo logs that lead from the latest state back to block `number`, newest first.
+    fn undo_to(&self, number: u64) -> impl Iterator<Item = &StateUndo> {
+        let after = (number as usize + 1).min(self.history.len());
+        std::iter::once(&self.pending_undo).chain(self.history[after..].iter().rev())
+    }
+
+    /// A copy of the state as block `number` left it.
+    pub fn state_at(&self, number: u64) -> ChainDb {
+        let mut db = self.db.clone();
+        for undo in self.undo_to(number) {
+            undo.undo(&mut db);
+        }
+        db
+    }
+
+    /// The account as block `number` left it.
+    pub fn account_at(&self, address: Address, number: u64) -> Option<AccountInfo> {
+        let mut found = self.db.account(address);
+        for undo in self.undo_to(number) {
+            if let Some(before) = undo.account(address) {
+                found = before;
+            }
+        }
+        found
+    }
+
+    /// A storage slot as block `number` left it.
+    pub fn storage_at(&self, address: Address, slot: U256, number: u64) -> U256 {
+        let mut found = self.db.storage(address, slot);
+        for undo in self.undo_to(number) {
+            if let Some(before) = undo.slot(address, slot) {
+                found = before;
+            }
+        }
+        found
     }
 
     /// Executes a transaction from `from` and adds it to the pending block.
@@ -309,11 +371,7 @@ impl Chain {
             }
         }
         let tx = tx_env(&envelope, from, self.chain_id());
-        let base = self.db.clone();
         let applied = self.apply(tx, true)?;
-        if self.pending_base.is_none() {
-            self.pending_base = Some(base);
-        }
         let cumulative = self.pending.last().map_or(0, |t| t.cumulative_gas_used);
         let gas_used = applied.result.tx_gas_used();
         let (success, logs, output, contract_address) = match applied.result {
@@ -344,7 +402,7 @@ impl Chain {
         let env = self.next_block_env();
         self.next_timestamp = None;
         let transactions = std::mem::take(&mut self.pending);
-        self.pending_base = None;
+        let undo = std::mem::take(&mut self.pending_undo);
         let receipts: Vec<_> = transactions.iter().map(MinedTx::receipt).collect();
         let envelopes: Vec<_> = transactions.iter().map(|t| t.envelope.clone()).collect();
         let logs_bloom = receipts
@@ -381,14 +439,16 @@ impl Chain {
             hash,
             transactions,
         });
+        // A chain saved before undo logs were kept has none for its older blocks: their
+        // states are then the earliest one known.
+        self.history.resize_with(self.blocks.len() - 1, StateUndo::default);
+        self.history.push(undo);
         self.latest()
     }
 
     /// Drops the pending transactions and their effects.
     pub fn revert_pending(&mut self) {
-        if let Some(base) = self.pending_base.take() {
-            self.db = base;
-        }
+        std::mem::take(&mut self.pending_undo).undo(&mut self.db);
         self.pending.clear();
     }
 
@@ -422,31 +482,35 @@ fn arbitrum_mix_hash(l1_block: u64, arbos_version: u64) -> B256 {
     B256::from(word)
 }
 
+/// Runs `tx` on `db` in `block`; with an undo log, commits its changes after noting there what
+/// they overwrite, else keeps nothing.
 fn run(
     db: ChainDb,
     arbos: Arc<ArbOs>,
     block: BlockEnv,
     tx: TxEnv,
-    commit: bool,
+    undo: Option<&mut StateUndo>,
 ) -> (ChainDb, Result<Applied, Invalid>) {
     let mut ctx = executor::context(db, arbos);
     ctx.block = block;
-    if !commit {
+    if undo.is_none() {
         // Calls and estimates run without funds, base fee or nonce checks, as geth's do.
         ctx.cfg.disable_balance_check = true;
         ctx.cfg.disable_base_fee = true;
         ctx.cfg.disable_nonce_check = true;
     }
     let mut evm = executor::evm(ctx);
-    let outcome = if commit {
-        evm.transact_commit(tx)
-    } else {
-        evm.transact(tx).map(|r| r.result)
-    };
+    let outcome = evm.transact(tx);
     let stylus = std::mem::take(&mut *evm.ctx.chain.tx.lock().unwrap_or_else(|p| p.into_inner()));
-    let db = std::mem::take(&mut evm.ctx.journaled_state.database);
+    let mut db = std::mem::take(&mut evm.ctx.journaled_state.database);
     let outcome = outcome
-        .map(|result| Applied { result, stylus })
+        .map(|ResultAndState { result, state }| {
+            if let Some(undo) = undo {
+                undo.note_changes(&db, &state);
+                db.commit(state);
+            }
+            Applied { result, stylus }
+        })
         .map_err(|e| Invalid(e.to_string()));
     (db, outcome)
 }

@@ -3,6 +3,7 @@
 //! * [`executor`]: revm executes EVM bytecode and owns the one state and journal; Stylus
 //!   frames go to the embedded Stylus host ([`keel_stylus_host`]), which reaches the state
 //!   through revm's journal.
+//! * [`history`]: earlier states, as what each block overwrote.
 //! * [`arbos`]: ArbOS settings, the Stylus program table and Arbitrum's precompiles.
 //! * [`predeploys`]: the StylusDeployer, Multicall3 and the cache manager at their canonical
 //!   addresses.
@@ -14,6 +15,7 @@
 pub mod arbos;
 pub mod chain;
 pub mod executor;
+pub mod history;
 pub mod predeploys;
 pub mod test_chain;
 

@@ -199,11 +199,12 @@ impl Node {
         Ok(number)
     }
 
-    /// Checks that state queries ask for the latest state: older states are not kept.
-    fn state_at(&self, block: Option<BlockId>) -> Answer<()> {
+    /// The block a state query asks for: `None` for the latest state (the pending block's
+    /// changes included, as `latest` and `pending` both read it), else an earlier block.
+    fn state_at(&self, block: Option<BlockId>) -> Answer<Option<u64>> {
         let latest = self.chain.block_number();
         let number = match block {
-            None => return Ok(()),
+            None => return Ok(None),
             Some(BlockId::Hash(h)) => self
                 .chain
                 .block_by_hash(h.block_hash)
@@ -212,20 +213,15 @@ impl Node {
             Some(BlockId::Number(tag)) => match tag {
                 BlockNumberOrTag::Number(n) => n,
                 BlockNumberOrTag::Earliest => 0,
-                _ => latest,
+                _ => return Ok(None),
             },
         };
-        if number == latest {
-            Ok(())
-        } else if number > latest {
-            Err(NodeError::Params(format!(
+        if number > latest {
+            return Err(NodeError::Params(format!(
                 "block {number} is beyond the latest block {latest}"
-            )))
-        } else {
-            Err(NodeError::Invalid(format!(
-                "the state of block {number} is not kept: this node answers state queries at the latest block ({latest})"
-            )))
+            )));
         }
+        Ok((number < latest).then_some(number))
     }
 
     /// `eth_blockNumber`.
@@ -264,26 +260,41 @@ impl Node {
 
     /// `eth_getBalance`.
     pub fn balance(&self, address: Address, block: Option<BlockId>) -> Answer<U256> {
-        self.state_at(block)?;
-        Ok(self.chain.balance(address))
+        Ok(self.account_at(address, block)?.map(|a| a.balance).unwrap_or_default())
     }
 
     /// `eth_getTransactionCount` (pending counts the unsealed block).
     pub fn nonce(&self, address: Address, block: Option<BlockId>) -> Answer<u64> {
-        self.state_at(block)?;
-        Ok(self.chain.nonce(address))
+        Ok(self.account_at(address, block)?.map(|a| a.nonce).unwrap_or_default())
     }
 
     /// `eth_getCode`.
     pub fn code(&self, address: Address, block: Option<BlockId>) -> Answer<Bytes> {
-        self.state_at(block)?;
-        Ok(self.chain.code(address))
+        Ok(self
+            .account_at(address, block)?
+            .and_then(|a| a.code)
+            .map(|c| c.original_bytes())
+            .unwrap_or_default())
     }
 
     /// `eth_getStorageAt`.
     pub fn storage(&self, address: Address, slot: U256, block: Option<BlockId>) -> Answer<B256> {
-        self.state_at(block)?;
-        Ok(self.chain.storage(address, slot).into())
+        Ok(match self.state_at(block)? {
+            None => self.chain.storage(address, slot),
+            Some(number) => self.chain.storage_at(address, slot, number),
+        }
+        .into())
+    }
+
+    fn account_at(
+        &self,
+        address: Address,
+        block: Option<BlockId>,
+    ) -> Answer<Option<revm::state::AccountInfo>> {
+        Ok(match self.state_at(block)? {
+            None => self.chain.account(address),
+            Some(number) => self.chain.account_at(address, number),
+        })
     }
 
     // ---- calls ----------------------------------------------------------------------------
@@ -309,16 +320,19 @@ impl Node {
     fn simulate(
         &mut self,
         request: &TransactionRequest,
+        at: Option<u64>,
         gas: u64,
         overrides: Option<&StateOverride>,
     ) -> Answer<ExecutionResult> {
         let tx = self.call_env(request, gas);
-        let applied = match overrides {
-            None => self.chain.apply(tx, false),
-            Some(overrides) => {
+        let applied = match (at, overrides) {
+            (None, None) => self.chain.apply(tx, false),
+            (at, overrides) => {
                 let mut failure = None;
-                let applied = self.chain.apply_with(tx, |db| {
-                    failure = apply_overrides(db, overrides).err();
+                let applied = self.chain.apply_with(at, tx, |db| {
+                    if let Some(overrides) = overrides {
+                        failure = apply_overrides(db, overrides).err();
+                    }
                 });
                 if let Some(why) = failure {
                     return Err(NodeError::Params(why));
@@ -336,9 +350,9 @@ impl Node {
         block: Option<BlockId>,
         overrides: Option<&StateOverride>,
     ) -> Answer<Bytes> {
-        self.state_at(block)?;
+        let at = self.state_at(block)?;
         let gas = request.gas.unwrap_or(RPC_GAS_CAP).min(RPC_GAS_CAP);
-        match self.simulate(request, gas, overrides)? {
+        match self.simulate(request, at, gas, overrides)? {
             ExecutionResult::Success { output, .. } => Ok(output.into_data()),
             ExecutionResult::Revert { output, .. } => Err(NodeError::Reverted(output)),
             ExecutionResult::Halt { reason, .. } => Err(NodeError::Halted(halt_message(&reason))),
@@ -353,9 +367,9 @@ impl Node {
         block: Option<BlockId>,
         overrides: Option<&StateOverride>,
     ) -> Answer<u64> {
-        self.state_at(block)?;
+        let at = self.state_at(block)?;
         let cap = request.gas.unwrap_or(RPC_GAS_CAP).min(RPC_GAS_CAP);
-        match self.simulate(request, cap, overrides)? {
+        match self.simulate(request, at, cap, overrides)? {
             ExecutionResult::Success { .. } => {}
             ExecutionResult::Revert { output, .. } => return Err(NodeError::Reverted(output)),
             ExecutionResult::Halt { reason, .. } => {
@@ -366,7 +380,7 @@ impl Node {
         while high - low > 1 {
             let mid = low + (high - low) / 2;
             let ok = matches!(
-                self.simulate(request, mid, overrides),
+                self.simulate(request, at, mid, overrides),
                 Ok(ExecutionResult::Success { .. })
             );
             if ok {
