@@ -152,8 +152,14 @@ fn now() -> u64 {
 impl Chain {
     /// A chain with id `chain_id` running `arbos_version`, holding only its genesis block.
     pub fn new(chain_id: u64, arbos_version: u64) -> Self {
+        Self::with_genesis(chain_id, arbos_version, CacheDB::new(EmptyDB::default()))
+    }
+
+    /// A chain whose genesis block holds `state` (accounts, code, storage, ArbOS's program
+    /// table — e.g. a [`crate::TestChain`]'s) and the predeploys.
+    pub fn with_genesis(chain_id: u64, arbos_version: u64, state: ChainDb) -> Self {
         let mut chain = Chain {
-            db: CacheDB::new(EmptyDB::default()),
+            db: state,
             arbos: Arc::new(ArbOs::new(chain_id, arbos_version)),
             blocks: Vec::new(),
             tx_index: HashMap::new(),

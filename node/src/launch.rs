@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 
 use jsonrpsee::server::ServerHandle;
 
+use keel_chain::executor::ChainDb;
+
 use crate::node::Node;
 use crate::rpc::{self, Shared};
 
@@ -28,6 +30,9 @@ pub struct NodeConfig {
     pub state: Option<PathBuf>,
     /// How often the state file is saved while running.
     pub save_every: Duration,
+    /// Accounts, code and storage a fresh chain starts from (not used when a state file is
+    /// loaded): e.g. a vault wired on a [`keel_chain::TestChain`].
+    pub genesis: Option<ChainDb>,
 }
 
 impl Default for NodeConfig {
@@ -40,6 +45,7 @@ impl Default for NodeConfig {
             block_time: None,
             state: None,
             save_every: Duration::from_secs(60),
+            genesis: None,
         }
     }
 }
@@ -110,7 +116,11 @@ pub async fn launch(config: NodeConfig) -> anyhow::Result<Running> {
     let start = Instant::now();
     let mut node = match &config.state {
         Some(path) if path.exists() => Node::load(path, config.chain_id, config.arbos_version)?,
-        _ => Node::new(config.chain_id, config.arbos_version),
+        _ => Node::with_genesis(
+            config.chain_id,
+            config.arbos_version,
+            config.genesis.clone().unwrap_or_default(),
+        ),
     };
     node.automine = config.block_time.is_none();
     let shared = Shared::new(node);

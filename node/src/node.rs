@@ -125,7 +125,12 @@ struct SavedNode {
 impl Node {
     /// A node on a fresh chain with every dev account funded.
     pub fn new(chain_id: u64, arbos_version: u64) -> Self {
-        let mut chain = Chain::new(chain_id, arbos_version);
+        Self::with_genesis(chain_id, arbos_version, ChainDb::default())
+    }
+
+    /// A node whose genesis holds `state` (see [`Chain::with_genesis`]), dev accounts funded.
+    pub fn with_genesis(chain_id: u64, arbos_version: u64, state: ChainDb) -> Self {
+        let mut chain = Chain::with_genesis(chain_id, arbos_version, state);
         let signers = dev_signers();
         for signer in &signers {
             chain.set_balance(signer.address(), U256::from(DEV_BALANCE));

@@ -148,6 +148,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                 block_time,
                 state: args.state,
                 save_every: Duration::from_secs(args.save_every.max(1)),
+                genesis: None,
             };
             keel_node::launch::run(config, |text| println!("{text}"))?;
             Ok(ExitCode::SUCCESS)
