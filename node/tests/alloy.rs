@@ -1,6 +1,8 @@
 //! An alloy 2.x provider with a wallet driving keel node, as Keel's tools and users' scripts
-//! do: deploying and activating a Stylus program, sending through `#[sol(rpc)]` bindings,
-//! reading logs, and following new blocks over WebSocket (`eth_subscribe`).
+//! do: deploying and activating a Stylus program, deploying Keel's oracle adapter through the
+//! StylusDeployer and driving it with `#[sol(rpc)]` bindings generated from
+//! `abi/IOracleAdapter.sol` (named errors decoded), reading logs, and following new blocks
+//! over WebSocket (`eth_subscribe`).
 
 use alloy::network::TransactionBuilder;
 use alloy::primitives::{Address, U256};
@@ -170,5 +172,112 @@ async fn with_a_block_time_transactions_wait_for_the_next_block_and_log_subscrib
         .expect("a log");
     let transfer = log.log_decode::<TestToken::Transfer>().unwrap();
     assert_eq!((log.address(), transfer.inner.to), (token, to));
+    let _ = node.handle.stop();
+}
+
+sol!(
+    #[sol(rpc, all_derives)]
+    "../abi/IOracleAdapter.sol"
+);
+
+sol! {
+    /// Arbitrum's StylusDeployer, as cargo-stylus calls it.
+    interface StylusDeployer {
+        function deploy(bytes calldata bytecode, bytes calldata initData, uint256 initValue, bytes32 salt) external payable returns (address);
+        event ContractDeployed(address deployedContract);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keels_own_bindings_drive_the_real_oracle_adapter_deployed_through_the_stylus_deployer() {
+    let node = launch(NodeConfig {
+        port: 0,
+        ..NodeConfig::default()
+    })
+    .await
+    .expect("the node starts");
+    let owner: PrivateKeySigner = node.shared.node().signers()[2].clone();
+    let stranger: PrivateKeySigner = node.shared.node().signers()[3].clone();
+    let http: alloy::transports::http::reqwest::Url =
+        format!("http://{}", node.addr).parse().unwrap();
+    let provider = ProviderBuilder::new()
+        .wallet(owner.clone())
+        .connect_http(http.clone());
+
+    // Deploy, activate and construct in one transaction, as `keel deploy` will.
+    let dir = keel_cli::contracts::artifact_dir().expect("the contracts build");
+    let wasm = std::fs::read(dir.join("keel_oracle_adapter.wasm")).expect("the adapter");
+    let deployable =
+        keel_cli::artifact::deployable_code(&keel_cli::artifact::deployed_module(&wasm));
+    let init = keel_cli::artifact::init_code(&deployable).expect("code fits PUSH2");
+    let mut constructor = keel_stylus_host::constructor_selector().to_vec();
+    constructor.extend_from_slice(&alloy::sol_types::SolValue::abi_encode(&owner.address()));
+    let deploy = StylusDeployer::deployCall {
+        bytecode: init.into(),
+        initData: constructor.into(),
+        initValue: U256::ZERO,
+        salt: Default::default(),
+    };
+    let request = TransactionRequest::default()
+        .with_to(keel_chain::predeploys::STYLUS_DEPLOYER)
+        .with_input(alloy::sol_types::SolCall::abi_encode(&deploy))
+        .with_value(U256::from(10u128.pow(18)));
+    let receipt = provider
+        .send_transaction(request)
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    assert!(receipt.status(), "{receipt:?}");
+    let deployed = receipt
+        .decoded_log::<StylusDeployer::ContractDeployed>()
+        .expect("ContractDeployed")
+        .deployedContract;
+
+    // Calls and transactions through bindings generated from abi/IOracleAdapter.sol.
+    let adapter = IOracleAdapter::new(deployed, &provider);
+    assert_eq!(adapter.owner().call().await.unwrap(), owner.address());
+    let feeder = Address::repeat_byte(0xfe);
+    let set = adapter
+        .setFeeder(feeder, true)
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    let event = set
+        .decoded_log::<IOracleAdapter::FeederSet>()
+        .expect("FeederSet");
+    assert_eq!((event.feeder, event.allowed), (feeder, true));
+    assert!(adapter.isFeeder(feeder).call().await.unwrap());
+    let logs = provider
+        .get_logs(
+            &Filter::new()
+                .address(deployed)
+                .event_signature(IOracleAdapter::FeederSet::SIGNATURE_HASH)
+                .from_block(0),
+        )
+        .await
+        .unwrap();
+    assert_eq!(logs.len(), 1);
+
+    // A stranger's owner-only call: eth_estimateGas returns the revert data, which decodes
+    // into the adapter's named error.
+    let theirs = ProviderBuilder::new().wallet(stranger.clone()).connect_http(http);
+    let refused = IOracleAdapter::new(deployed, &theirs)
+        .setFeeder(feeder, false)
+        .send()
+        .await
+        .expect_err("only the owner sets feeders");
+    let decoded = refused
+        .as_decoded_interface_error::<IOracleAdapter::IOracleAdapterErrors>()
+        .expect("a named IOracleAdapter error");
+    assert!(
+        matches!(decoded, IOracleAdapter::IOracleAdapterErrors::Unauthorized(ref e) if e.caller == stranger.address()),
+        "{decoded:?}"
+    );
+    assert!(adapter.isFeeder(feeder).call().await.unwrap());
     let _ = node.handle.stop();
 }
