@@ -225,7 +225,12 @@ impl ArbOs {
     /// (its own blocks, callees excluded) in the returned profile. Gas is unchanged.
     pub fn profiling(chain_id: u64, arbos_version: u64) -> Self {
         let profile = Profile::default();
-        Self::with_meter(chain_id, arbos_version, StylusMeter::profiling(), Some(profile))
+        Self::with_meter(
+            chain_id,
+            arbos_version,
+            StylusMeter::profiling(),
+            Some(profile),
+        )
     }
 
     fn with_meter(

@@ -14,11 +14,11 @@ use alloy_consensus::{
 };
 use alloy_eips::eip2718::Encodable2718;
 use alloy_primitives::{Address, Bloom, Bytes, Log, TxKind, B256, U256};
+use revm::context::result::ResultAndState;
 use revm::context::result::{ExecutionResult, Output};
 use revm::context::{BlockEnv, TxEnv};
 use revm::database::{CacheDB, EmptyDB};
 use revm::state::AccountInfo;
-use revm::context::result::ResultAndState;
 use revm::{DatabaseCommit, ExecuteEvm};
 use serde::{Deserialize, Serialize};
 
@@ -447,7 +447,8 @@ impl Chain {
         });
         // A chain saved before undo logs were kept has none for its older blocks: their
         // states are then the earliest one known.
-        self.history.resize_with(self.blocks.len() - 1, StateUndo::default);
+        self.history
+            .resize_with(self.blocks.len() - 1, StateUndo::default);
         self.history.push(undo);
         self.latest()
     }

@@ -152,7 +152,10 @@ impl TestChain {
     /// version, holding only the predeploys.
     pub fn new() -> Self {
         let block = BlockEnv::default();
-        Self::with_arbos(ArbOs::new(block.chain_id, crate::DEFAULT_ARBOS_VERSION), block)
+        Self::with_arbos(
+            ArbOs::new(block.chain_id, crate::DEFAULT_ARBOS_VERSION),
+            block,
+        )
     }
 
     /// [`TestChain::new`], but every program also records the ink each of its functions
@@ -369,17 +372,18 @@ impl TestChain {
         }
     }
 
-    /// Sends a creation transaction of EVM `init_code`; the new contract's address, or the
-    /// failed outcome.
+    /// Sends a creation transaction of EVM `init_code`: the new contract's address (none when
+    /// creation failed) and the outcome.
     pub fn create(
         &mut self,
         from: Address,
         init_code: &[u8],
         value: U256,
         gas_limit: u64,
-    ) -> Result<(Address, Outcome), Outcome> {
+    ) -> (Option<Address>, Outcome) {
         let words = (init_code.len() as u64).div_ceil(32);
-        let intrinsic = pricing::intrinsic_gas(init_code) + CREATE_TX_GAS + INIT_CODE_WORD_GAS * words;
+        let intrinsic =
+            pricing::intrinsic_gas(init_code) + CREATE_TX_GAS + INIT_CODE_WORD_GAS * words;
         let tx = self.tx(from, TxKind::Create, init_code, value, gas_limit);
         let db = std::mem::take(&mut self.db);
         let mut evm = executor::evm(self.context(db, &tx));
@@ -397,24 +401,24 @@ impl TestChain {
             Ok(result) => self.outcome(result, intrinsic, stylus),
             Err(invalid) => Outcome::refused(invalid.to_string(), intrinsic),
         };
-        created.map(|a| (a, outcome.clone())).ok_or(outcome)
+        (created, outcome)
     }
 
     /// Creates a contract from EVM `init_code` (a creation transaction from
     /// [`TestChain::DEPLOYER`]) and places it — code, balance and storage — at `at` instead of
     /// the address creation gave it, as a genesis allocation places a contract (the mainnet
-    /// addresses of tokens and feeds a test stands in for). The creation's outcome.
-    pub fn create_at(&mut self, at: Address, init_code: &[u8]) -> Result<Outcome, Outcome> {
+    /// addresses of tokens and feeds a test stands in for). The creation's outcome (not a
+    /// success when `at` already holds code).
+    pub fn create_at(&mut self, at: Address, init_code: &[u8]) -> Outcome {
         if !self.code(at).is_empty() {
-            let why = format!("{at} already holds code");
-            return Err(Outcome::refused(why, 0));
+            return Outcome::refused(format!("{at} already holds code"), 0);
         }
-        let (created, outcome) = self.create(Self::DEPLOYER, init_code, U256::ZERO, Self::GAS_LIMIT)?;
-        let moved = self.db.cache.accounts.remove(&created);
-        if let Some(account) = moved {
+        let (created, outcome) =
+            self.create(Self::DEPLOYER, init_code, U256::ZERO, Self::GAS_LIMIT);
+        if let Some(account) = created.and_then(|c| self.db.cache.accounts.remove(&c)) {
             self.db.cache.accounts.insert(at, account);
         }
-        Ok(outcome)
+        outcome
     }
 
     /// Runs a static call as a transaction: nothing may change state, nothing is kept.
@@ -699,9 +703,7 @@ fn halt_code(reason: &HaltReason) -> InstructionResult {
         HaltReason::CallTooDeep => InstructionResult::CallTooDeep,
         HaltReason::StateChangeDuringStaticCall => InstructionResult::StateChangeDuringStaticCall,
         HaltReason::CreateContractSizeLimit => InstructionResult::CreateContractSizeLimit,
-        HaltReason::CreateContractStartingWithEF => {
-            InstructionResult::CreateContractStartingWithEF
-        }
+        HaltReason::CreateContractStartingWithEF => InstructionResult::CreateContractStartingWithEF,
         _ => InstructionResult::FatalExternalError,
     }
 }

@@ -3,8 +3,8 @@
 mod common;
 
 use common::*;
-use keel_stylus_host::code::{self, CodeError, MAX_WASM_BYTES};
 use keel_chain::{DeployError, TestChain};
+use keel_stylus_host::code::{self, CodeError, MAX_WASM_BYTES};
 
 fn deploy_err(code: &[u8]) -> CodeError {
     match TestChain::new().deploy(code) {

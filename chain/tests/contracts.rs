@@ -14,10 +14,10 @@ mod fixtures;
 
 use alloy_sol_types::{sol, SolCall};
 use common::*;
+use keel_chain::TestChain;
 use keel_risk::model::portfolio::WorstCase;
 use keel_risk::model::snapshot::{encode, evaluate, MarginMode, MarginSnapshot};
 use keel_stylus_host::alloy_primitives::{keccak256, Address, I256, U256};
-use keel_chain::TestChain;
 
 sol!(
     #[sol(all_derives)]

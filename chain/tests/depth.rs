@@ -5,11 +5,11 @@
 mod common;
 
 use common::*;
+use keel_chain::{DeployError, TestChain};
 use keel_stylus_host::alloy_primitives::U256;
 use keel_stylus_host::meter::OUT_OF_STACK;
 use keel_stylus_host::pricing::{max_stack_depth, DEFAULT_ARBOS_VERSION};
 use keel_stylus_host::{CodeError, Status};
-use keel_chain::{DeployError, TestChain};
 
 /// Recurses as deep as the calldata is long: `rec(n)` calls `rec(n − 1)` down to `rec(0)`,
 /// so calldata of `n` bytes makes `n + 1` frames of `rec` under the entry point's.

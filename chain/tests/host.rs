@@ -4,9 +4,9 @@
 mod common;
 
 use common::*;
+use keel_chain::TestChain;
 use keel_stylus_host::alloy_primitives::{keccak256, Address, B256, U256};
 use keel_stylus_host::{create2_address, create_address, Status};
-use keel_chain::TestChain;
 
 fn deploy(host: &mut TestChain, text: &str) -> Address {
     host.deploy(&wat(text)).expect("test contract deploys")
@@ -332,7 +332,10 @@ fn create1_runs_evm_init_code_and_hands_back_revert_data() {
     let revert = [0x60, 0x04, 0x60, 0x00, 0xfd]; // PUSH1 4 PUSH1 0 REVERT
     let out = call(&mut host, creator, &revert);
     assert_eq!(&out.return_data[..20], Address::ZERO.as_slice());
-    assert_eq!(u32::from_le_bytes(out.return_data[20..24].try_into().unwrap()), 4);
+    assert_eq!(
+        u32::from_le_bytes(out.return_data[20..24].try_into().unwrap()),
+        4
+    );
     assert_eq!(
         host.nonce(creator),
         3,

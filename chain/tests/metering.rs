@@ -5,9 +5,9 @@
 mod common;
 
 use common::*;
+use keel_chain::TestChain;
 use keel_stylus_host::alloy_primitives::U256;
 use keel_stylus_host::Status;
-use keel_chain::TestChain;
 
 /// Ink of one WORK loop iteration: local.get 75 + i32.const 1 + i32.sub 70 + local.tee 75 +
 /// br_if 765, plus the 2,450 block header.

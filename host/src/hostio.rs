@@ -16,6 +16,7 @@ use wasmer::{
 use wasmer_types::TrapCode;
 
 use crate::api::{account_gas, EvmApi};
+use crate::api::{GasTally, Log};
 use crate::code::Program;
 use crate::exec::{CallKind, FrameResult, Msg, Status};
 use crate::meter::{
@@ -24,7 +25,6 @@ use crate::meter::{
 use crate::pricing::{
     gas, hostio as ink, keccak_price, memory_gas, pow_price, read_price, write_price, INK_PRICE,
 };
-use crate::api::{GasTally, Log};
 
 /// How a host I/O leaves the program early.
 #[derive(Debug)]

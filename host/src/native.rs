@@ -11,9 +11,9 @@ use std::sync::Arc;
 use alloy_primitives::{Address, B256, U256};
 
 use crate::api::{account_gas, EvmApi};
+use crate::api::{GasTally, Log};
 use crate::exec::{CallKind, FrameResult, Msg, Status};
 use crate::pricing::gas;
-use crate::api::{GasTally, Log};
 
 /// A native contract: returns its output, or `Err(revert data)`.
 pub type NativeHandler = Arc<dyn Fn(&mut NativeCall<'_>) -> Result<Vec<u8>, Vec<u8>> + Send + Sync>;

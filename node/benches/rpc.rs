@@ -147,9 +147,18 @@ fn main() {
     println!("  start (fresh chain, bind):                 {start_ms:>10.1} ms");
     println!("  eth_call balanceOf (Stylus view):          {calls_per_s:>10.0} requests/s  ({calls} calls)");
     println!("  eth_sendTransaction transfer (Stylus):     {sends_per_s:>10.0} transactions/s  ({sends} txs, automine)");
-    println!("  start (genesis: the wired vault):          {:>10.1} ms", vault.start_ms);
-    println!("  eth_call margin(id) (vault view):          {:>10.0} requests/s  ({} calls)", vault.calls_per_s, vault.calls);
-    println!("  eth_sendTransaction deposit (vault):       {:>10.0} transactions/s  ({} txs, automine)", vault.sends_per_s, vault.sends);
+    println!(
+        "  start (genesis: the wired vault):          {:>10.1} ms",
+        vault.start_ms
+    );
+    println!(
+        "  eth_call margin(id) (vault view):          {:>10.0} requests/s  ({} calls)",
+        vault.calls_per_s, vault.calls
+    );
+    println!(
+        "  eth_sendTransaction deposit (vault):       {:>10.0} transactions/s  ({} txs, automine)",
+        vault.sends_per_s, vault.sends
+    );
 }
 
 struct VaultFigures {
@@ -178,11 +187,20 @@ async fn vault_figures() -> VaultFigures {
     }
     let dev: Address = keel_node::node::dev_signers()[0].address();
     let amount = U256::from(10u64.pow(18));
-    v.send_to(dev, USDC, test_token::mintCall { to: dev, amount }).expect("mint");
-    v.send_to(dev, USDC, test_token::approveCall { spender: v.vault, amount: U256::MAX })
-        .expect("approve");
+    v.send_to(dev, USDC, test_token::mintCall { to: dev, amount })
+        .expect("mint");
+    v.send_to(
+        dev,
+        USDC,
+        test_token::approveCall {
+            spender: v.vault,
+            amount: U256::MAX,
+        },
+    )
+    .expect("approve");
     let id = v.open(dev, 2).expect("a portfolio account");
-    v.deposit(dev, id, USDC, U256::from(1_000_000_000u64)).expect("a first deposit");
+    v.deposit(dev, id, USDC, U256::from(1_000_000_000u64))
+        .expect("a first deposit");
 
     let started = Instant::now();
     let running = launch(NodeConfig {
@@ -204,8 +222,12 @@ async fn vault_figures() -> VaultFigures {
             client.rpc("eth_call", json!([{"to": vault, "data": view}, "latest"]));
         }
         let calls_per_s = f64::from(calls) / t.elapsed().as_secs_f64();
-        let deposit = hex(&I::depositCall { id: U256::from(id), asset: USDC, amount: U256::from(1_000_000u64) }
-            .abi_encode());
+        let deposit = hex(&I::depositCall {
+            id: U256::from(id),
+            asset: USDC,
+            amount: U256::from(1_000_000u64),
+        }
+        .abi_encode());
         let sends = 300;
         let t = Instant::now();
         for _ in 0..sends {

@@ -265,12 +265,18 @@ impl Node {
 
     /// `eth_getBalance`.
     pub fn balance(&self, address: Address, block: Option<BlockId>) -> Answer<U256> {
-        Ok(self.account_at(address, block)?.map(|a| a.balance).unwrap_or_default())
+        Ok(self
+            .account_at(address, block)?
+            .map(|a| a.balance)
+            .unwrap_or_default())
     }
 
     /// `eth_getTransactionCount` (pending counts the unsealed block).
     pub fn nonce(&self, address: Address, block: Option<BlockId>) -> Answer<u64> {
-        Ok(self.account_at(address, block)?.map(|a| a.nonce).unwrap_or_default())
+        Ok(self
+            .account_at(address, block)?
+            .map(|a| a.nonce)
+            .unwrap_or_default())
     }
 
     /// `eth_getCode`.

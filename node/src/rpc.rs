@@ -173,7 +173,9 @@ pub fn module(shared: Arc<Shared>) -> anyhow::Result<RpcModule<Arc<Shared>>> {
     method!("eth_blockNumber", |a, s| U64::from(
         s.node().latest_number()
     ));
-    method!("eth_gasPrice", |a, s| U256::from(keel_chain::chain::BASE_FEE));
+    method!("eth_gasPrice", |a, s| U256::from(
+        keel_chain::chain::BASE_FEE
+    ));
     method!("eth_maxPriorityFeePerGas", |a, s| U256::ZERO);
     method!("eth_accounts", |a, s| s.node().accounts());
     method!("eth_getBlockByNumber", |a, s| {

@@ -265,7 +265,9 @@ async fn keels_own_bindings_drive_the_real_oracle_adapter_deployed_through_the_s
 
     // A stranger's owner-only call: eth_estimateGas returns the revert data, which decodes
     // into the adapter's named error.
-    let theirs = ProviderBuilder::new().wallet(stranger.clone()).connect_http(http);
+    let theirs = ProviderBuilder::new()
+        .wallet(stranger.clone())
+        .connect_http(http);
     let refused = IOracleAdapter::new(deployed, &theirs)
         .setFeeder(feeder, false)
         .send()

@@ -41,12 +41,12 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use alloy_sol_types::{sol, SolCall, SolValue};
 use anyhow::{anyhow, bail, Context};
+use keel_chain::{Outcome, TestChain};
 use keel_stylus_host::alloy_primitives::{keccak256, Address, I256, U256};
 use keel_stylus_host::pricing::{
     max_stack_depth, ARBOS_VERSION_RECENT_PROGRAMS, DEFAULT_ARBOS_VERSION,
 };
 use keel_stylus_host::{NativeCall, NativeHandler};
-use keel_chain::{Outcome, TestChain};
 
 use crate::artifact::{deployable_code, deployed_module};
 use crate::solidity::SolArtifact;
@@ -596,9 +596,13 @@ impl Vault {
         to: Address,
         call: C,
     ) -> anyhow::Result<Outcome> {
-        let out = self
-            .host
-            .call(from, to, &call.abi_encode(), U256::ZERO, TestChain::GAS_LIMIT);
+        let out = self.host.call(
+            from,
+            to,
+            &call.abi_encode(),
+            U256::ZERO,
+            TestChain::GAS_LIMIT,
+        );
         if !out.success {
             bail!("{} failed: {}", C::SIGNATURE, revert_text(&out));
         }
@@ -913,37 +917,61 @@ pub fn local_solidity() -> anyhow::Result<&'static BTreeMap<String, SolArtifact>
     static COMPILED: OnceLock<Result<BTreeMap<String, SolArtifact>, String>> = OnceLock::new();
     COMPILED
         .get_or_init(|| {
-            crate::solidity::compile(&crate::solidity::repo_root(), crate::solidity::LOCAL_SOURCES)
-                .map_err(|e| format!("{e:#}"))
+            crate::solidity::compile(
+                &crate::solidity::repo_root(),
+                crate::solidity::LOCAL_SOURCES,
+            )
+            .map_err(|e| format!("{e:#}"))
         })
         .as_ref()
         .map_err(|e| anyhow!("compiling solidity/: {e}"))
 }
 
 /// Creates `contract` of `solidity/` with ABI-encoded constructor `args` and places it at `at`.
-fn place_solidity(host: &mut TestChain, contract: &str, args: &[u8], at: Address) -> anyhow::Result<()> {
+fn place_solidity(
+    host: &mut TestChain,
+    contract: &str,
+    args: &[u8],
+    at: Address,
+) -> anyhow::Result<()> {
     let compiled = local_solidity()?;
     let artifact = compiled
         .get(contract)
         .ok_or_else(|| anyhow!("solidity/ defines no contract {contract}"))?;
     let init = [artifact.bytecode.as_slice(), args].concat();
-    host.create_at(at, &init)
-        .map_err(|out| anyhow!("{contract} does not deploy at {at}: {}", revert_text(&out)))?;
+    let out = host.create_at(at, &init);
+    if !out.success {
+        bail!("{contract} does not deploy at {at}: {}", revert_text(&out));
+    }
     Ok(())
 }
 
 /// Deploys `solidity/TestToken.sol` named `symbol` with `decimals` at `at`.
-pub fn deploy_test_token(host: &mut TestChain, at: Address, symbol: &str, decimals: u8) -> anyhow::Result<()> {
+pub fn deploy_test_token(
+    host: &mut TestChain,
+    at: Address,
+    symbol: &str,
+    decimals: u8,
+) -> anyhow::Result<()> {
     let args = (symbol.to_string(), symbol.to_string(), U256::from(decimals)).abi_encode_params();
     place_solidity(host, "TestToken", &args, at)
 }
 
 /// Deploys `solidity/TestFeed.sol` with `decimals` at `at` (no round yet).
 pub fn deploy_test_feed(host: &mut TestChain, at: Address, decimals: u8) -> anyhow::Result<()> {
-    place_solidity(host, "TestFeed", &U256::from(decimals).to_be_bytes::<32>(), at)
+    place_solidity(
+        host,
+        "TestFeed",
+        &U256::from(decimals).to_be_bytes::<32>(),
+        at,
+    )
 }
 
-fn deploy(host: &mut TestChain, codes: &BTreeMap<&str, Vec<u8>>, name: &str) -> anyhow::Result<Address> {
+fn deploy(
+    host: &mut TestChain,
+    codes: &BTreeMap<&str, Vec<u8>>,
+    name: &str,
+) -> anyhow::Result<Address> {
     let code = codes
         .get(name)
         .ok_or_else(|| anyhow!("{name}.wasm missing: build with `{BUILD_COMMAND}`"))?;
@@ -1326,7 +1354,12 @@ fn margin_check(v: &mut Vault, id: u64) -> anyhow::Result<MarginCheck> {
     }
     let probe = seen.lock().map(|p| p.clone()).unwrap_or_default();
     // The engine alone, called directly with the same snapshot.
-    let alone = fork.static_call(DAVE, v.engine, &probe.snapshot_calldata, TestChain::GAS_LIMIT);
+    let alone = fork.static_call(
+        DAVE,
+        v.engine,
+        &probe.snapshot_calldata,
+        TestChain::GAS_LIMIT,
+    );
     if !alone.success {
         bail!("engine margin(bytes) failed: {}", revert_text(&alone));
     }

@@ -66,7 +66,11 @@ pub fn compile(root: &Path, files: &[&str]) -> Result<BTreeMap<String, SolArtifa
     let solc = root.join("abi/tools/solc");
     let (output, warnings) = standard_json(&solc, root, &[], &input)?;
     if !warnings.is_empty() {
-        bail!("solc: {} warning(s)\n{}", warnings.len(), warnings.join("\n"));
+        bail!(
+            "solc: {} warning(s)\n{}",
+            warnings.len(),
+            warnings.join("\n")
+        );
     }
     let mut compiled = BTreeMap::new();
     let units = output
@@ -108,7 +112,11 @@ pub fn standard_json(
     input: &Value,
 ) -> Result<(Value, Vec<String>)> {
     let mut command = Command::new("node");
-    command.arg(solc).arg("--standard-json").arg("--base-path").arg(base);
+    command
+        .arg(solc)
+        .arg("--standard-json")
+        .arg("--base-path")
+        .arg(base);
     for path in include {
         command.arg("--include-path").arg(path);
     }

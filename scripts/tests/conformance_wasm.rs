@@ -23,6 +23,7 @@
 use std::path::{Path, PathBuf};
 
 use alloy_sol_types::{sol, SolCall};
+use keel_chain::TestChain;
 use keel_cli::artifact::{deployable_code, deployed_module};
 use keel_cli::conformance::snapshot::{pm2_snapshot, srm_snapshot};
 use keel_cli::conformance::{case_files, pm2, srm};
@@ -33,7 +34,6 @@ use keel_risk::model::snapshot::{decode, encode, evaluate, MarginOutcome, Margin
 use keel_risk::{RiskError, Wad};
 use keel_risk_probe::wire::{answer, Wire};
 use keel_stylus_host::alloy_primitives::{keccak256, Address, I256, U256};
-use keel_chain::TestChain;
 
 sol!(
     #[sol(all_derives)]

@@ -43,12 +43,12 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use alloy_sol_types::{SolCall, SolEvent, SolInterface};
+use keel_chain::{Outcome, TestChain};
 use keel_cli::bench::{
     self, test_feed, test_token, units, wad, Counterparts, Vault, ADMIN, ALICE, BOB, CAROL,
     CONTRACTS, DAVE, DAY, ETH, MARKET, ONE, OWNER, SPOT, T0, USDC, WETH,
 };
 use keel_stylus_host::alloy_primitives::{aliases::U80, Address, Bytes, I256, U256};
-use keel_chain::{Outcome, TestChain};
 
 use bench::IMarginVault as I;
 
@@ -89,7 +89,8 @@ fn codes() -> BTreeMap<&'static str, Vec<u8>> {
 /// The wired vault over the Solidity tokens and feeds.
 fn vault() -> Vault {
     let codes = codes();
-    let v = bench::set_up_with(&codes, Counterparts::Solidity).expect("the vault deploys and wires");
+    let v =
+        bench::set_up_with(&codes, Counterparts::Solidity).expect("the vault deploys and wires");
     assert!(!v.feeds.is_empty(), "the real oracle adapter answers");
     for (what, at) in v.feeds.iter().map(|(_, f)| ("feed", *f)).chain([
         ("token", USDC),
@@ -776,7 +777,9 @@ fn cast_calldata_runs_and_cast_abi_decode_agrees_with_alloy() {
         &["calldata", "margin(uint256)", &a.to_string()],
     ));
     assert_eq!(data, I::marginCall { id: U256::from(a) }.abi_encode());
-    let out = v.host.static_call(DAVE, v.vault, &data, TestChain::GAS_LIMIT);
+    let out = v
+        .host
+        .static_call(DAVE, v.vault, &data, TestChain::GAS_LIMIT);
     assert!(out.success, "margin: {}", bench::revert_text(&out));
     gas("margin (cast calldata)", &out);
     let m = I::marginCall::abi_decode_returns(&out.return_data).expect("alloy decodes");
@@ -1504,14 +1507,26 @@ alloy_sol_types::sol! {
 fn a_solidity_protocol_deposits_through_the_vault_and_an_innermost_revert_undoes_every_frame() {
     let mut v = vault();
     let root = keel_cli::solidity::repo_root();
-    let compiled = keel_cli::solidity::compile(&root, &["scripts/tests/fixtures/solidity/Depositor.sol"])
-        .expect("Depositor.sol compiles against @keel/IMarginVault.sol");
-    let (depositor, _) = v
-        .host
-        .create(ALICE, &compiled["Depositor"].bytecode, U256::ZERO, TestChain::GAS_LIMIT)
-        .unwrap_or_else(|out| panic!("Depositor deploys: {:?}", out.status));
+    let compiled =
+        keel_cli::solidity::compile(&root, &["scripts/tests/fixtures/solidity/Depositor.sol"])
+            .expect("Depositor.sol compiles against @keel/IMarginVault.sol");
+    let (depositor, created) = v.host.create(
+        ALICE,
+        &compiled["Depositor"].bytecode,
+        U256::ZERO,
+        TestChain::GAS_LIMIT,
+    );
+    let depositor = depositor.unwrap_or_else(|| panic!("Depositor deploys: {:?}", created.status));
     let id = v.open(BOB, 0).expect("BOB opens an account");
-    send(&mut v, ALICE, USDC, test_token::approveCall { spender: depositor, amount: U256::MAX });
+    send(
+        &mut v,
+        ALICE,
+        USDC,
+        test_token::approveCall {
+            spender: depositor,
+            amount: U256::MAX,
+        },
+    );
     let amount = units(1_000, 6);
     let alice_before = balance(&mut v, USDC, ALICE);
     let vault = v.vault;
@@ -1527,11 +1542,17 @@ fn a_solidity_protocol_deposits_through_the_vault_and_an_innermost_revert_undoes
     };
     let out = send(&mut v, ALICE, depositor, call.clone());
     gas("depositFor (Solidity → vault → Solidity token)", &out);
-    assert_eq!(deposited(&out), (amount, amount * U256::from(10u64).pow(U256::from(12))));
+    assert_eq!(
+        deposited(&out),
+        (amount, amount * U256::from(10u64).pow(U256::from(12)))
+    );
     assert_eq!(balance(&mut v, USDC, ALICE), alice_before - amount);
     assert_eq!(balance(&mut v, USDC, vault), vault_before + amount);
     assert_eq!(balance(&mut v, USDC, depositor), U256::ZERO);
-    let deposits = |v: &mut Vault| v.view_of(depositor, Depositor::depositsCall {}).expect("deposits");
+    let deposits = |v: &mut Vault| {
+        v.view_of(depositor, Depositor::depositsCall {})
+            .expect("deposits")
+    };
     assert_eq!(deposits(&mut v), U256::from(1));
 
     // The depositor approves the vault for less than it deposits: the token's transferFrom,
@@ -1541,8 +1562,17 @@ fn a_solidity_protocol_deposits_through_the_vault_and_an_innermost_revert_undoes
         .iter()
         .map(|a| v.host.storage_slots(*a))
         .collect();
-    let short = Depositor::depositForCall { approval: amount - U256::from(1), ..call };
-    let out = v.host.call(ALICE, depositor, &short.abi_encode(), U256::ZERO, TestChain::GAS_LIMIT);
+    let short = Depositor::depositForCall {
+        approval: amount - U256::from(1),
+        ..call
+    };
+    let out = v.host.call(
+        ALICE,
+        depositor,
+        &short.abi_encode(),
+        U256::ZERO,
+        TestChain::GAS_LIMIT,
+    );
     assert!(!out.success, "an innermost revert fails the transaction");
     assert!(out.logs.is_empty());
     match I::IMarginVaultErrors::abi_decode(&out.return_data) {

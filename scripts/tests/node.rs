@@ -340,9 +340,16 @@ fn bad_requests_get_json_rpc_errors_and_the_node_keeps_serving() {
     let calls: Vec<Value> = (0..=keel_node::rpc::MAX_BATCH)
         .map(|i| serde_json::json!({"jsonrpc": "2.0", "id": i, "method": "eth_chainId", "params": []}))
         .collect();
-    let too_many: Value = serde_json::from_str(&node.post(&Value::Array(calls).to_string())).unwrap();
+    let too_many: Value =
+        serde_json::from_str(&node.post(&Value::Array(calls).to_string())).unwrap();
     assert_eq!(code(&too_many), Some(-32010), "{too_many}");
-    assert!(too_many["error"]["message"].as_str().unwrap().contains("batch"), "{too_many}");
+    assert!(
+        too_many["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("batch"),
+        "{too_many}"
+    );
     let data = "00".repeat(keel_node::rpc::MAX_REQUEST_BYTES as usize / 2 + 1);
     let huge = format!(
         r#"{{"jsonrpc":"2.0","id":1,"method":"eth_call","params":[{{"data":"0x{data}"}}]}}"#
@@ -596,7 +603,7 @@ fn dev_methods_snapshot_revert_impersonate_and_poll_filters() {
     // Earlier states answer by block number and hash: a counter deployed in block 1 and
     // incremented in blocks 2 and 3, a balance set between blocks 3 and 4.
     let dev = "0x3f1eae7d46d88f08fc2f8ed27fcb2ab183eb2d0e"; // the Nitro dev key's account
-    // PUSH0 SLOAD PUSH1 1 ADD DUP1 PUSH0 SSTORE PUSH0 MSTORE PUSH1 32 PUSH0 RETURN
+                                                            // PUSH0 SLOAD PUSH1 1 ADD DUP1 PUSH0 SSTORE PUSH0 MSTORE PUSH1 32 PUSH0 RETURN
     let counter = [
         0x5f, 0x54, 0x60, 0x01, 0x01, 0x80, 0x5f, 0x55, 0x5f, 0x52, 0x60, 0x20, 0x5f, 0xf3,
     ];
@@ -605,7 +612,10 @@ fn dev_methods_snapshot_revert_impersonate_and_poll_filters() {
         serde_json::json!([{"from": dev, "data": init_code(&counter)}]),
     ));
     let receipt = result(node.rpc("eth_getTransactionReceipt", serde_json::json!([deploy])));
-    let contract = receipt["contractAddress"].as_str().expect("created").to_string();
+    let contract = receipt["contractAddress"]
+        .as_str()
+        .expect("created")
+        .to_string();
     for _ in 0..2 {
         node.rpc(
             "eth_sendTransaction",
@@ -616,7 +626,10 @@ fn dev_methods_snapshot_revert_impersonate_and_poll_filters() {
     node.rpc("evm_mine", serde_json::json!([]));
     let word = |n: u64| format!("0x{n:064x}");
     let slot = |block: &str| {
-        result(node.rpc("eth_getStorageAt", serde_json::json!([contract, "0x0", block])))
+        result(node.rpc(
+            "eth_getStorageAt",
+            serde_json::json!([contract, "0x0", block]),
+        ))
     };
     assert_eq!(slot("0x1"), word(0), "deployed, not yet called");
     assert_eq!(slot("0x2"), word(1));
@@ -624,26 +637,38 @@ fn dev_methods_snapshot_revert_impersonate_and_poll_filters() {
     let block_2 = result(node.rpc("eth_getBlockByNumber", serde_json::json!(["0x2", false])));
     let by_hash = serde_json::json!({"blockHash": block_2["hash"]});
     assert_eq!(slot_by(&node, &contract, by_hash), word(1));
-    let call = |block: &str| {
-        result(node.rpc("eth_call", serde_json::json!([{"to": contract}, block])))
-    };
-    assert_eq!(call("0x2"), word(2), "a call at block 2 sees that block's state");
+    let call =
+        |block: &str| result(node.rpc("eth_call", serde_json::json!([{"to": contract}, block])));
+    assert_eq!(
+        call("0x2"),
+        word(2),
+        "a call at block 2 sees that block's state"
+    );
     assert_eq!(call("latest"), word(3));
     let code = |block: &str| result(node.rpc("eth_getCode", serde_json::json!([contract, block])));
     assert_eq!(code("0x0"), "0x");
     assert_eq!(code("0x1"), format!("0x{}", hex(counter)));
-    let nonce = |block: &str| {
-        result(node.rpc("eth_getTransactionCount", serde_json::json!([dev, block])))
-    };
-    assert_eq!((nonce("0x0"), nonce("0x2"), nonce("latest")), ("0x0".into(), "0x2".into(), "0x3".into()));
+    let nonce =
+        |block: &str| result(node.rpc("eth_getTransactionCount", serde_json::json!([dev, block])));
+    assert_eq!(
+        (nonce("0x0"), nonce("0x2"), nonce("latest")),
+        ("0x0".into(), "0x2".into(), "0x3".into())
+    );
     let balance = |block: &str| result(node.rpc("eth_getBalance", serde_json::json!([to, block])));
-    assert_eq!((balance("0x3"), balance("latest")), ("0x0".into(), "0x7".into()));
+    assert_eq!(
+        (balance("0x3"), balance("latest")),
+        ("0x0".into(), "0x7".into())
+    );
     let future = node.rpc("eth_getBalance", serde_json::json!([to, "0x99"]));
     assert_eq!(future["error"]["code"], -32602, "{future}");
 }
 
 fn slot_by(node: &NodeProcess, contract: &str, block: Value) -> Value {
-    node.rpc("eth_getStorageAt", serde_json::json!([contract, "0x0", block]))["result"].clone()
+    node.rpc(
+        "eth_getStorageAt",
+        serde_json::json!([contract, "0x0", block]),
+    )["result"]
+        .clone()
 }
 
 #[test]

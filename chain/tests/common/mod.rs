@@ -2,8 +2,8 @@
 
 #![allow(dead_code)]
 
+use keel_chain::{Outcome, TestChain};
 use keel_stylus_host::alloy_primitives::{Address, U256};
-use keel_chain::{TestChain, Outcome};
 
 /// Deployable code for a module: `0xEFF000`, dictionary `0x00`, Brotli quality 11 (the
 /// same pipeline `keel artifact` measures).
