@@ -4,6 +4,7 @@
 //! * [`artifact`] — checks built contract `.wasm` files against Stylus's rules and sizes.
 //! * [`bench`] — `keel bench`: gas figures of the real contracts on `keel-chain`'s execution.
 //! * [`conformance`] — runs folders of external reference cases against keel-risk.
+//! * [`deployment`] — `keel deploy`, `keel verify`, `keel faucet` (over `keel-deploy`).
 //! * [`solidity`] — compiles Keel's Solidity (test tokens and feeds, fixtures) with solc-js.
 //! * [`account_file`], [`margin_report`] — `keel margin`: the `keel-account v1` format and the
 //!   side-by-side report of isolated, cross and portfolio margin.
@@ -14,5 +15,6 @@ pub mod artifact;
 pub mod bench;
 pub mod conformance;
 pub mod contracts;
+pub mod deployment;
 pub mod margin_report;
 pub mod solidity;

@@ -55,6 +55,72 @@ enum Command {
     /// Run a local Arbitrum chain (revm + Stylus) with a JSON-RPC server, as the Nitro dev
     /// node does: chain 412346 on port 8547, its dev key and the test mnemonic's accounts.
     Node(NodeArgs),
+    /// Deploy Keel and configure it from a deployment file (deploy/*.toml): every program
+    /// through the StylusDeployer at CREATE2 addresses, local tokens and feeds on local chains,
+    /// then each setting read and sent only where it differs — a rerun sends nothing. Writes
+    /// deployments/<chainId>.json.
+    Deploy(DeployArgs),
+    /// Check a deployment: code hashes against the local artifacts, activation and expiry,
+    /// the configuration against its file.
+    Verify(DeployArgs),
+    /// Mint a local deployment's test tokens: `keel faucet SYMBOL TO AMOUNT` (whole units).
+    Faucet(FaucetArgs),
+}
+
+#[derive(clap::Args)]
+struct ChainArgs {
+    /// JSON-RPC endpoint.
+    #[arg(long, env = "KEEL_RPC_URL", default_value = "http://127.0.0.1:8547")]
+    rpc_url: String,
+    /// Where deployment records (<chainId>.json) are kept.
+    #[arg(
+        long,
+        env = "KEEL_DEPLOYMENTS",
+        default_value = "deployments",
+        value_name = "DIR"
+    )]
+    deployments: PathBuf,
+    #[command(flatten)]
+    key: keel_cli::deployment::KeyArgs,
+    /// Print JSON for machines instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(clap::Args)]
+struct DeployArgs {
+    #[command(flatten)]
+    chain: ChainArgs,
+    /// The deployment file.
+    #[arg(
+        long,
+        short,
+        env = "KEEL_DEPLOY_CONFIG",
+        default_value = "deploy/local.toml",
+        value_name = "FILE"
+    )]
+    config: PathBuf,
+    /// The built contracts (`keel artifact` checks each before it is deployed).
+    #[arg(long, env = "KEEL_WASM_DIR", value_name = "DIR")]
+    wasm_dir: Option<PathBuf>,
+    /// Print the plan and its estimated gas; send nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Bid to cache every program in ArbOS's cache manager (the minimum bid).
+    #[arg(long)]
+    cache: bool,
+}
+
+#[derive(clap::Args)]
+struct FaucetArgs {
+    #[command(flatten)]
+    chain: ChainArgs,
+    /// The token's symbol in the deployment (e.g. USDC).
+    symbol: String,
+    /// Who receives it.
+    to: alloy::primitives::Address,
+    /// Whole units (e.g. 1000.5).
+    amount: String,
 }
 
 #[derive(clap::Args)]
@@ -82,6 +148,101 @@ struct NodeArgs {
     /// Seconds between periodic saves of --state.
     #[arg(long, default_value_t = 60, value_name = "SECONDS")]
     save_every: u64,
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
+}
+
+fn deploy_command(args: DeployArgs, verify_only: bool) -> anyhow::Result<ExitCode> {
+    use keel_cli::deployment;
+    let config = deployment::load_config(&args.config)?;
+    let local = deployment::is_local(config.chain_id);
+    if config.has_local_sources() && !local {
+        anyhow::bail!(
+            "{}: \"local\" tokens and feeds are for local chains, not chain {}",
+            args.config.display(),
+            config.chain_id
+        );
+    }
+    let wasm_dir = args
+        .wasm_dir
+        .unwrap_or_else(keel_cli::contracts::default_artifact_dir);
+    let artifacts = deployment::artifacts(&wasm_dir, config.has_local_sources())?;
+    let json = args.chain.json;
+    let record_dir = args.chain.deployments.clone();
+    if verify_only {
+        let record_path = keel_deploy::Record::path(&record_dir, config.chain_id);
+        let record = keel_deploy::Record::load(&record_path)?;
+        let report = runtime()?.block_on(keel_deploy::verify::verify(
+            &args.chain.rpc_url,
+            config,
+            &record,
+            record_dir,
+            &artifacts,
+        ))?;
+        if json {
+            println!("{}", serde_json::to_string_pretty(&report)?);
+        } else {
+            for p in &report.programs {
+                let left = p
+                    .time_left
+                    .map_or("-".to_string(), |s| format!("{} days", s / 86_400));
+                println!(
+                    "{:<18} code {:<9} active {:<5} expires in {left}",
+                    p.role,
+                    if p.code_matches { "matches" } else { "DIFFERS" },
+                    p.active
+                );
+            }
+            for d in &report.differences {
+                println!("differs from the file: {d}");
+            }
+            println!(
+                "{}",
+                if report.ok() {
+                    "verified"
+                } else {
+                    "NOT verified"
+                }
+            );
+        }
+        return Ok(status(report.ok()));
+    }
+    let signer = args.chain.key.signer(local)?;
+    let options = keel_deploy::Options {
+        rpc_url: args.chain.rpc_url.clone(),
+        signer,
+        config,
+        record_dir,
+        dry_run: args.dry_run,
+        cache: args.cache,
+        plan_as: None,
+    };
+    let mut say = |line: &str| eprintln!("{line}");
+    let summary = runtime()?.block_on(keel_deploy::deploy(options, &artifacts, &mut say))?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+    } else if args.dry_run {
+        let gas: u64 = summary.steps.iter().filter_map(|s| s.gas).sum();
+        println!(
+            "plan: {} transactions, ~{gas} gas estimated for those the chain can estimate now",
+            summary.steps.len()
+        );
+    } else {
+        println!(
+            "chain {}: {} transactions sent, {} gas, {} wei, {:.1} s; record {}",
+            summary.chain_id,
+            summary.sent,
+            summary.gas_used,
+            summary.cost_wei,
+            summary.seconds,
+            summary.record_path.display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn main() -> ExitCode {
@@ -130,6 +291,52 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Bench { args } => {
             let argv: Vec<&str> = args.iter().map(String::as_str).collect();
             print!("{}", keel_cli::bench::run(&argv)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Deploy(args) => deploy_command(args, false),
+        Command::Verify(args) => deploy_command(args, true),
+        Command::Faucet(args) => {
+            let path = keel_deploy::Record::path(&args.chain.deployments, 0);
+            let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+            let rt = runtime()?;
+            let chain_id = rt.block_on(async {
+                use alloy::providers::Provider;
+                let url = args
+                    .chain
+                    .rpc_url
+                    .parse()
+                    .map_err(|_| anyhow::anyhow!("--rpc-url: not a URL"))?;
+                anyhow::Ok(
+                    alloy::providers::ProviderBuilder::new()
+                        .connect_http(url)
+                        .get_chain_id()
+                        .await?,
+                )
+            })?;
+            let record = keel_deploy::Record::load(&keel_deploy::Record::path(&dir, chain_id))?;
+            let signer = args
+                .chain
+                .key
+                .signer(keel_cli::deployment::is_local(chain_id))?;
+            let (units, tx) = rt.block_on(keel_cli::deployment::faucet(
+                &args.chain.rpc_url,
+                &signer,
+                &record,
+                &args.symbol,
+                args.to,
+                &args.amount,
+            ))?;
+            if args.chain.json {
+                println!(
+                    "{}",
+                    serde_json::json!({"token": args.symbol, "to": args.to, "units": units.to_string(), "transactionHash": tx})
+                );
+            } else {
+                println!(
+                    "minted {} {} ({units} units) to {} in {tx}",
+                    args.amount, args.symbol, args.to
+                );
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Node(args) => {

@@ -1,0 +1,94 @@
+//! The contracts `keel deploy` talks to: Keel's interfaces from `abi/*.sol`, Arbitrum's
+//! predeploys and precompiles (their public ABI), and the local test tokens and feeds.
+
+#![allow(missing_docs)]
+
+use alloy::primitives::Address;
+use alloy::sol;
+
+sol!(
+    #[sol(rpc, all_derives)]
+    "../abi/IMarginVault.sol"
+);
+sol!(
+    #[sol(rpc, all_derives)]
+    "../abi/IOracleAdapter.sol"
+);
+sol!(
+    #[sol(rpc, all_derives)]
+    "../abi/ILstDepegGuard.sol"
+);
+
+sol! {
+    /// Arbitrum's StylusDeployer (deploy, activate and construct in one transaction).
+    #[sol(rpc)]
+    #[derive(Debug)]
+    interface StylusDeployer {
+        event ContractDeployed(address deployedContract);
+        error ContractDeploymentError(bytes bytecode);
+        error ContractInitializationError(address newContract, bytes data);
+        error RefundExcessValueError(uint256 excessValue);
+        error EmptyBytecode();
+        error InitValueButNotInitData();
+        function deploy(bytes bytecode, bytes initData, uint256 initValue, bytes32 salt) external payable returns (address);
+    }
+
+    /// Arbitrum's `ArbWasm` precompile.
+    #[sol(rpc)]
+    #[derive(Debug)]
+    interface ArbWasm {
+        function activateProgram(address program) external payable returns (uint16 version, uint256 dataFee);
+        function stylusVersion() external view returns (uint16 version);
+        function codehashVersion(bytes32 codehash) external view returns (uint16 version);
+        function programTimeLeft(address program) external view returns (uint64 _secs);
+        error ProgramNotWasm();
+        error ProgramNotActivated();
+        error ProgramNeedsUpgrade(uint16 version, uint16 stylusVersion);
+        error ProgramExpired(uint64 ageInSeconds);
+        error ProgramUpToDate();
+        error ProgramKeepaliveTooSoon(uint64 ageInSeconds);
+        error ProgramInsufficientValue(uint256 have, uint256 want);
+    }
+
+    /// Arbitrum's CacheManager.
+    #[sol(rpc)]
+    interface CacheManager {
+        error AlreadyCached(bytes32 codehash);
+        error BidTooSmall(uint192 bid, uint192 min);
+        function placeBid(address program) external payable;
+        function getMinBid(address program) external view returns (uint192 min);
+    }
+
+    /// `ArbWasmCache`: ArbOS's program cache and its managers.
+    #[sol(rpc)]
+    interface ArbWasmCache {
+        function codehashIsCached(bytes32 codehash) external view returns (bool);
+        function allCacheManagers() external view returns (address[] memory managers);
+    }
+
+    /// `solidity/TestToken.sol` (local chains).
+    #[sol(rpc)]
+    interface TestToken {
+        function mint(address to, uint256 amount) external;
+        function decimals() external view returns (uint8);
+        function balanceOf(address account) external view returns (uint256);
+    }
+
+    /// `solidity/TestFeed.sol` (local chains), and any Chainlink aggregator's reads.
+    #[sol(rpc)]
+    interface TestFeed {
+        function setRound(int256 answer, uint256 startedAt, uint256 updatedAt) external returns (uint80);
+        function decimals() external view returns (uint8);
+        function latestRoundData() external view returns (uint80 roundId, int256 answer, uint256 startedAt, uint256 updatedAt, uint80 answeredInRound);
+    }
+}
+
+/// The StylusDeployer's address on every Arbitrum chain.
+pub const STYLUS_DEPLOYER: Address =
+    alloy::primitives::address!("cEcba2F1DC234f70Dd89F2041029807F8D03A990");
+/// `ArbWasm`.
+pub const ARB_WASM: Address =
+    alloy::primitives::address!("0000000000000000000000000000000000000071");
+/// `ArbWasmCache`.
+pub const ARB_WASM_CACHE: Address =
+    alloy::primitives::address!("0000000000000000000000000000000000000072");
