@@ -184,6 +184,7 @@ pub async fn deploy(
         cost: U256::ZERO,
         say,
     };
+    run.check_existing_sources().await?;
     run.programs(artifacts).await?;
     if options.cache {
         run.cache_programs().await?;
@@ -613,16 +614,19 @@ impl Run<'_> {
     // ---- configuration --------------------------------------------------------------------
 
     async fn configure(&mut self) -> Result<()> {
-        self.check_sources().await?;
         self.configure_oracle().await?;
         self.configure_vault().await?;
         self.hand_over().await
     }
 
-    /// Every token and feed the file names has code, and tokens the decimals it says.
-    async fn check_sources(&self) -> Result<()> {
+    /// Every existing token and feed the file names has code, and each token the decimals the
+    /// file says — checked before anything is sent.
+    async fn check_existing_sources(&self) -> Result<()> {
         for (symbol, asset) in &self.config.assets {
-            for (what, address) in [("token", self.token(symbol)?), ("feed", self.feed(symbol)?)] {
+            for (what, source) in [("token", asset.token), ("feed", asset.feed)] {
+                let Source::At(address) = source else {
+                    continue;
+                };
                 if self.provider.get_code_at(address).await?.is_empty() {
                     bail!(
                         "assets.{symbol}.{what}: {address} holds no code on chain {}",
@@ -630,22 +634,28 @@ impl Run<'_> {
                     );
                 }
             }
-            let token = crate::bindings::TestToken::new(self.token(symbol)?, self.provider.clone());
-            let decimals = token
-                .decimals()
-                .call()
-                .await
-                .with_context(|| format!("assets.{symbol}.token: decimals()"))?;
-            if decimals != asset.decimals {
-                bail!(
-                    "assets.{symbol}.decimals: the token has {decimals}, the file says {}",
-                    asset.decimals
-                );
+            if let Source::At(token) = asset.token {
+                let token = crate::bindings::TestToken::new(token, self.provider.clone());
+                let decimals = token
+                    .decimals()
+                    .call()
+                    .await
+                    .with_context(|| format!("assets.{symbol}.token: decimals()"))?;
+                if decimals != asset.decimals {
+                    bail!(
+                        "assets.{symbol}.decimals: the token has {decimals}, the file says {}",
+                        asset.decimals
+                    );
+                }
             }
         }
-        let feed = self.sequencer_feed()?;
-        if self.provider.get_code_at(feed).await?.is_empty() {
-            bail!("oracle.sequencer_feed: {feed} holds no code");
+        if let Source::At(feed) = self.config.oracle.sequencer_feed {
+            if self.provider.get_code_at(feed).await?.is_empty() {
+                bail!(
+                    "oracle.sequencer_feed: {feed} holds no code on chain {}",
+                    self.config.chain_id
+                );
+            }
         }
         Ok(())
     }

@@ -1,0 +1,343 @@
+//! `keel deploy`, `keel verify` and `keel faucet` as a user runs them, against a `keel node`
+//! the test starts (in-process, on a free port): a full local deployment from
+//! `deploy/local.toml`; a rerun that sends nothing; a deployment killed half-way that a rerun
+//! finishes without redeploying what exists; `keel verify`; minting test tokens; and bad
+//! input refused with a message naming the problem before anything is sent.
+//!
+//! The local deployment compiles `solidity/` with solc-js: outside CI the tests are ignored,
+//! saying why, when it is not installed.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+struct Node {
+    url: String,
+    _runtime: tokio::runtime::Runtime,
+    running: keel_node::launch::Running,
+}
+
+impl Node {
+    fn start() -> Self {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let running = runtime
+            .block_on(keel_node::launch::launch(keel_node::launch::NodeConfig {
+                port: 0,
+                ..Default::default()
+            }))
+            .expect("the node starts");
+        Node {
+            url: format!("http://{}", running.addr),
+            _runtime: runtime,
+            running,
+        }
+    }
+
+    fn block_number(&self) -> u64 {
+        self.running.shared.node().latest_number()
+    }
+}
+
+fn keel() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_keel"));
+    command.current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(".."));
+    command.env(
+        "KEEL_WASM_DIR",
+        keel_cli::contracts::artifact_dir().expect("the contracts build"),
+    );
+    command.env_remove("KEEL_PRIVATE_KEY");
+    command
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("keel-deploy-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Runs `keel ARGS --json`; its JSON output, failing the test on a non-zero exit.
+fn keel_json(args: &[&str]) -> Value {
+    let out = keel().args(args).arg("--json").output().expect("keel runs");
+    assert!(
+        out.status.success(),
+        "keel {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "keel {args:?}: not JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}
+
+fn deploy_json(node: &Node, dir: &Path) -> Value {
+    keel_json(&[
+        "deploy",
+        "--rpc-url",
+        &node.url,
+        "--deployments",
+        dir.to_str().unwrap(),
+    ])
+}
+
+fn sent(summary: &Value) -> u64 {
+    summary["sent"].as_u64().expect("sent")
+}
+
+fn steps(summary: &Value) -> Vec<String> {
+    summary["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["what"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+#[cfg_attr(
+    keel_no_solc,
+    ignore = "solc-js or OpenZeppelin is not installed: run `npm install --no-save --ignore-scripts` in abi/"
+)]
+fn a_local_deployment_is_complete_verified_and_a_rerun_sends_nothing() {
+    let node = Node::start();
+    let dir = scratch("full");
+    let first = deploy_json(&node, &dir);
+    let record: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("412346.json")).unwrap()).unwrap();
+    for role in [
+        "vault",
+        "marginModule",
+        "tradingModule",
+        "liquidationModule",
+        "portfolioEngine",
+        "crossEngine",
+        "oracleAdapter",
+        "depegGuard",
+    ] {
+        let c = &record["contracts"][role];
+        assert!(
+            c["address"].is_string() && c["codeHash"].is_string(),
+            "{role}: {record}"
+        );
+    }
+    for symbol in ["USDC", "WETH", "wstETH", "WBTC"] {
+        assert!(record["assets"][symbol]["token"].is_string(), "{symbol}");
+        assert!(record["assets"][symbol]["feed"].is_string(), "{symbol}");
+    }
+    assert_eq!(sent(&first), steps(&first).len() as u64);
+    eprintln!(
+        "a full local deployment: {} transactions, {} gas, {:.2} s",
+        sent(&first),
+        first["gasUsed"],
+        first["seconds"].as_f64().unwrap()
+    );
+
+    let blocks = node.block_number();
+    let again = deploy_json(&node, &dir);
+    assert_eq!(
+        sent(&again),
+        0,
+        "a rerun sends nothing: {:?}",
+        steps(&again)
+    );
+    assert_eq!(node.block_number(), blocks);
+
+    let report = keel_json(&[
+        "verify",
+        "--rpc-url",
+        &node.url,
+        "--deployments",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(report["differences"], serde_json::json!([]), "{report}");
+    for p in report["programs"].as_array().unwrap() {
+        assert_eq!(
+            (p["codeMatches"].as_bool(), p["active"].as_bool()),
+            (Some(true), Some(true)),
+            "{p}"
+        );
+        assert!(p["timeLeft"].as_u64().unwrap() > 360 * 86_400, "{p}");
+    }
+
+    // The faucet mints whole units of a local token.
+    let to = "0x00000000000000000000000000000000000000a1";
+    let minted = keel_json(&[
+        "faucet",
+        "--rpc-url",
+        &node.url,
+        "--deployments",
+        dir.to_str().unwrap(),
+        "USDC",
+        to,
+        "1234.5",
+    ]);
+    assert_eq!(minted["units"], "1234500000");
+    let unknown = keel()
+        .args([
+            "faucet",
+            "--rpc-url",
+            &node.url,
+            "--deployments",
+            dir.to_str().unwrap(),
+            "EUR",
+            to,
+            "1",
+        ])
+        .output()
+        .unwrap();
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("`EUR` is not a local token"));
+}
+
+#[test]
+#[cfg_attr(
+    keel_no_solc,
+    ignore = "solc-js or OpenZeppelin is not installed: run `npm install --no-save --ignore-scripts` in abi/"
+)]
+fn a_deployment_killed_half_way_finishes_on_rerun_without_redeploying() {
+    let node = Node::start();
+    let dir = scratch("killed");
+    let mut child = keel()
+        .args([
+            "deploy",
+            "--rpc-url",
+            &node.url,
+            "--deployments",
+            dir.to_str().unwrap(),
+        ])
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("keel deploy starts");
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut done = Vec::new();
+    for line in stderr.lines() {
+        let line = line.unwrap();
+        done.push(line.clone());
+        if line.starts_with("[10]") {
+            child.kill().unwrap();
+            break;
+        }
+    }
+    let _ = child.wait();
+    assert!(done.len() >= 10, "the deployment got under way: {done:?}");
+    let partial: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("412346.json")).expect("a record after each step"),
+    )
+    .unwrap();
+    assert_eq!(
+        partial["contracts"].as_object().unwrap().len(),
+        8,
+        "{partial}"
+    );
+
+    let rest = deploy_json(&node, &dir);
+    let what = steps(&rest);
+    assert!(sent(&rest) > 0);
+    assert!(
+        what.iter()
+            .all(|w| !w.starts_with("deploy vault") && !w.contains("(keel_")),
+        "no program is deployed twice: {what:?}"
+    );
+    let report = keel_json(&[
+        "verify",
+        "--rpc-url",
+        &node.url,
+        "--deployments",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(report["differences"], serde_json::json!([]), "{report}");
+    assert_eq!(sent(&deploy_json(&node, &dir)), 0);
+}
+
+#[test]
+#[cfg_attr(
+    keel_no_solc,
+    ignore = "solc-js or OpenZeppelin is not installed: run `npm install --no-save --ignore-scripts` in abi/"
+)]
+fn bad_input_is_named_before_anything_is_sent() {
+    let node = Node::start();
+    let dir = scratch("bad");
+    let local =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/local.toml"))
+            .unwrap();
+    let refused = |toml: &str, extra: &[&str]| -> String {
+        let file = dir.join("bad.toml");
+        std::fs::write(&file, toml).unwrap();
+        let out = keel()
+            .args([
+                "deploy",
+                "--rpc-url",
+                &node.url,
+                "--deployments",
+                dir.to_str().unwrap(),
+                "--config",
+                file.to_str().unwrap(),
+            ])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "refused");
+        String::from_utf8_lossy(&out.stderr).to_string()
+    };
+    let unknown_key = refused(
+        &local.replace(
+            "grace_period = 3600",
+            "grace_period = 3600\ngrace_perod = 1",
+        ),
+        &[],
+    );
+    assert!(unknown_key.contains("grace_perod"), "{unknown_key}");
+    let haircut = refused(
+        &local.replace("im_haircut = \"0.02\"", "im_haircut = \"1.2\""),
+        &[],
+    );
+    assert!(
+        haircut.contains("assets.USDC.collateral.im_haircut"),
+        "{haircut}"
+    );
+    let other_chain = refused(
+        &local.replace("chain_id = 412346", "chain_id = 421614"),
+        &[],
+    );
+    assert!(
+        other_chain.contains("local\" tokens and feeds are for local chains"),
+        "{other_chain}"
+    );
+    let with_feed = local.replace("chain_id = 412346", "chain_id = 31337");
+    let wrong_rpc = refused(&with_feed, &[]);
+    assert!(
+        wrong_rpc.contains("is chain 412346, but the deployment file is for chain 31337"),
+        "{wrong_rpc}"
+    );
+    let no_funds = refused(
+        &local,
+        &[
+            "--private-key",
+            "0x1111111111111111111111111111111111111111111111111111111111111111",
+        ],
+    );
+    assert!(no_funds.contains("holds no ETH"), "{no_funds}");
+    let no_code = refused(
+        &local.replace(
+            "[assets.WBTC]\ntoken = \"local\"\ndecimals = 8\nfeed = \"local\"",
+            "[assets.WBTC]\ntoken = \"local\"\ndecimals = 8\nfeed = \"0x00000000000000000000000000000000000bad00\"",
+        ),
+        &[],
+    );
+    assert!(
+        no_code
+            .to_lowercase()
+            .contains("assets.wbtc.feed: 0x00000000000000000000000000000000000bad00 holds no code"),
+        "{no_code}"
+    );
+    assert_eq!(node.block_number(), 0, "nothing was sent");
+}
