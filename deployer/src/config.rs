@@ -115,8 +115,10 @@ pub struct Roles {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OracleConfig {
-    /// Arbitrum's sequencer uptime feed (`"local"`: a TestFeed answering 0 = up).
-    pub sequencer_feed: Source,
+    /// Arbitrum's sequencer uptime feed (`"local"`: a TestFeed answering 0 = up). Absent on
+    /// chains without one (Arbitrum Sepolia): the adapter then does not check the sequencer.
+    #[serde(default)]
+    pub sequencer_feed: Option<Source>,
     /// Seconds after the sequencer comes back during which prices are not trusted.
     pub grace_period: u64,
     /// Accounts allowed to push expiry data (forward, rate, SVI).
@@ -350,7 +352,7 @@ impl DeployConfig {
 
     /// Whether the file deploys test tokens or feeds (allowed on local chains only).
     pub fn has_local_sources(&self) -> bool {
-        self.oracle.sequencer_feed == Source::Local
+        self.oracle.sequencer_feed == Some(Source::Local)
             || self
                 .assets
                 .values()
@@ -372,6 +374,18 @@ mod tests {
     #[test]
     fn the_local_file_is_valid() {
         local().check().unwrap();
+    }
+
+    #[test]
+    fn the_arbitrum_sepolia_example_is_valid_and_deploys_nothing_local() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../deploy/arbitrum-sepolia.toml"
+        );
+        let config = DeployConfig::load(std::path::Path::new(path)).unwrap();
+        assert_eq!(config.chain_id, 421_614);
+        assert!(!config.has_local_sources());
+        assert!(config.oracle.sequencer_feed.is_none());
     }
 
     #[test]

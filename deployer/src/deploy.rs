@@ -217,7 +217,7 @@ fn check_artifacts(artifacts: &Artifacts, config: &DeployConfig) -> Result<()> {
         }
     }
     let local_tokens = config.assets.values().any(|a| a.token == Source::Local);
-    let local_feeds = config.oracle.sequencer_feed == Source::Local
+    let local_feeds = config.oracle.sequencer_feed == Some(Source::Local)
         || config.assets.values().any(|a| a.feed == Source::Local);
     if local_tokens && artifacts.test_token.is_none()
         || local_feeds && artifacts.test_feed.is_none()
@@ -527,7 +527,7 @@ impl Run<'_> {
                 }
             }
         }
-        if self.config.oracle.sequencer_feed == Source::Local
+        if self.config.oracle.sequencer_feed == Some(Source::Local)
             && !self.exists(self.record.sequencer_feed).await?
         {
             let code = artifacts
@@ -601,12 +601,14 @@ impl Run<'_> {
         }
     }
 
-    fn sequencer_feed(&self) -> Result<Address> {
+    fn sequencer_feed(&self) -> Result<Option<Address>> {
         match self.config.oracle.sequencer_feed {
-            Source::At(a) => Ok(a),
-            Source::Local => self
+            None => Ok(None),
+            Some(Source::At(a)) => Ok(Some(a)),
+            Some(Source::Local) => self
                 .record
                 .sequencer_feed
+                .map(Some)
                 .ok_or_else(|| anyhow!("the local sequencer feed is not deployed")),
         }
     }
@@ -649,7 +651,7 @@ impl Run<'_> {
                 }
             }
         }
-        if let Source::At(feed) = self.config.oracle.sequencer_feed {
+        if let Some(Source::At(feed)) = self.config.oracle.sequencer_feed {
             if self.provider.get_code_at(feed).await?.is_empty() {
                 bail!(
                     "oracle.sequencer_feed: {feed} holds no code on chain {}",
@@ -687,14 +689,15 @@ impl Run<'_> {
                 .await?;
             }
         }
-        let feed = self.sequencer_feed()?;
-        if adapter.sequencerFeed().call().await? != feed {
-            self.call(
-                format!("oracle: sequencer uptime feed {feed}"),
-                address,
-                IOracleAdapter::setSequencerFeedCall { feed },
-            )
-            .await?;
+        if let Some(feed) = self.sequencer_feed()? {
+            if adapter.sequencerFeed().call().await? != feed {
+                self.call(
+                    format!("oracle: sequencer uptime feed {feed}"),
+                    address,
+                    IOracleAdapter::setSequencerFeedCall { feed },
+                )
+                .await?;
+            }
         }
         let grace = self.config.oracle.grace_period;
         if adapter.gracePeriod().call().await? != grace {
