@@ -21,7 +21,7 @@ use crate::bindings::{
 };
 use crate::config::{wad, DeployConfig, Source, Who};
 use crate::errors::explain;
-use crate::record::{Deployed, Record};
+use crate::record::{Deployed, LocalAsset, Record};
 
 /// Keel's programs: role in the record, artifact (crate file) name, whether the constructor
 /// takes the owner.
@@ -616,6 +616,18 @@ impl Run<'_> {
     // ---- configuration --------------------------------------------------------------------
 
     async fn configure(&mut self) -> Result<()> {
+        // Every asset's token and feed in the record, local or not, for the commands that
+        // drive Keel.
+        for symbol in self.config.assets.keys() {
+            let entry = LocalAsset {
+                token: Some(self.token(symbol)?),
+                feed: Some(self.feed(symbol)?),
+            };
+            if self.record.assets.get(symbol) != Some(&entry) {
+                self.record.assets.insert(symbol.clone(), entry);
+                self.save()?;
+            }
+        }
         self.configure_oracle().await?;
         self.configure_vault().await?;
         self.hand_over().await

@@ -11,7 +11,7 @@ use crate::bindings::{ArbWasm, ILstDepegGuard, IMarginVault, IOracleAdapter, Sty
 /// it (or a plain `Error(string)`).
 pub fn decode_revert(data: &[u8]) -> Option<String> {
     if let Ok(e) = IMarginVault::IMarginVaultErrors::abi_decode(data) {
-        return Some(format!("{e:?}"));
+        return Some(vault_error(&e));
     }
     if let Ok(e) = IOracleAdapter::IOracleAdapterErrors::abi_decode(data) {
         return Some(format!("{e:?}"));
@@ -39,5 +39,64 @@ pub fn explain(what: &str, err: TransportError) -> anyhow::Error {
             None => anyhow::anyhow!("{what}: reverted with data {data}"),
         },
         None => anyhow::anyhow!("{what}: {err}"),
+    }
+}
+
+/// A vault error in words, amounts in USD.
+fn vault_error(e: &IMarginVault::IMarginVaultErrors) -> String {
+    use IMarginVault::IMarginVaultErrors as E;
+    match e {
+        E::BelowInitialMargin(b) => format!(
+            "BelowInitialMargin: account {} would be {} USD short of initial margin",
+            b.id,
+            usd(-b.initialMargin)
+        ),
+        E::BelowMaintenanceMargin(b) => format!(
+            "BelowMaintenanceMargin: account {} would be {} USD short of maintenance margin",
+            b.id,
+            usd(-b.maintenanceMargin)
+        ),
+        other => format!("{other:?}"),
+    }
+}
+
+/// A signed wad as a USD amount with thousands separators and cents, e.g. `1,204.55`.
+pub fn usd(value: alloy::primitives::I256) -> String {
+    let negative = value.is_negative();
+    let cents = value.unsigned_abs() / alloy::primitives::U256::from(10u64.pow(16));
+    let whole = (cents / alloy::primitives::U256::from(100u8)).to_string();
+    let fraction = (cents % alloy::primitives::U256::from(100u8)).to::<u64>();
+    let mut grouped = String::new();
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    format!("{}{grouped}.{fraction:02}", if negative { "-" } else { "" })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy::primitives::{I256, U256};
+    use alloy::sol_types::SolError;
+
+    #[test]
+    fn a_margin_shortfall_reads_in_dollars() {
+        let shortfall = I256::try_from(-1_204_550_000_000_000_000_000i128).unwrap();
+        let data = IMarginVault::BelowInitialMargin {
+            id: U256::from(7),
+            initialMargin: shortfall,
+        }
+        .abi_encode();
+        assert_eq!(
+            decode_revert(&data).unwrap(),
+            "BelowInitialMargin: account 7 would be 1,204.55 USD short of initial margin"
+        );
+        assert_eq!(
+            usd(I256::try_from(12_000_000_000_000_000i128).unwrap()),
+            "0.01"
+        );
     }
 }

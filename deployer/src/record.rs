@@ -20,7 +20,7 @@ pub struct Deployed {
     pub transaction_hash: B256,
 }
 
-/// A local asset's token and feed.
+/// An asset's token and price feed.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LocalAsset {
     /// The ERC-20.
@@ -42,7 +42,7 @@ pub struct Record {
     /// Keel's programs by role: `vault`, `marginModule`, `tradingModule`, `liquidationModule`,
     /// `portfolioEngine`, `crossEngine`, `oracleAdapter`, `depegGuard`.
     pub contracts: BTreeMap<String, Deployed>,
-    /// On a local deployment: each asset's token and feed, by symbol.
+    /// Each asset's token and feed, by symbol (deployed here on a local chain).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub assets: BTreeMap<String, LocalAsset>,
     /// On a local deployment: the sequencer uptime feed.

@@ -26,10 +26,10 @@ pub const NITRO_DEV_KEY: &str =
 pub struct KeyArgs {
     /// The deploying account's private key (hex). Prefer KEEL_PRIVATE_KEY or --keystore: a
     /// key on the command line shows in process listings.
-    #[arg(long, env = "KEEL_PRIVATE_KEY", hide_env_values = true)]
+    #[arg(long, global = true, env = "KEEL_PRIVATE_KEY", hide_env_values = true)]
     pub private_key: Option<String>,
     /// An encrypted JSON keystore (its password from KEEL_KEYSTORE_PASSWORD, or asked for).
-    #[arg(long, env = "KEEL_KEYSTORE", value_name = "FILE")]
+    #[arg(long, global = true, env = "KEEL_KEYSTORE", value_name = "FILE")]
     pub keystore: Option<PathBuf>,
 }
 

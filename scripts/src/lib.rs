@@ -5,6 +5,7 @@
 //! * [`bench`] — `keel bench`: gas figures of the real contracts on `keel-chain`'s execution.
 //! * [`conformance`] — runs folders of external reference cases against keel-risk.
 //! * [`deployment`] — `keel deploy`, `keel verify`, `keel faucet` (over `keel-deploy`).
+//! * [`drive`] — `keel account …` and `keel status` on a deployment.
 //! * [`solidity`] — compiles Keel's Solidity (test tokens and feeds, fixtures) with solc-js.
 //! * [`account_file`], [`margin_report`] — `keel margin`: the `keel-account v1` format and the
 //!   side-by-side report of isolated, cross and portfolio margin.
@@ -16,5 +17,6 @@ pub mod bench;
 pub mod conformance;
 pub mod contracts;
 pub mod deployment;
+pub mod drive;
 pub mod margin_report;
 pub mod solidity;

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
+use alloy::primitives::U256;
 use clap::{Parser, Subcommand};
 use keel_cli::artifact;
 use keel_cli::conformance::{self, Suite};
@@ -65,16 +66,69 @@ enum Command {
     Verify(DeployArgs),
     /// Mint a local deployment's test tokens: `keel faucet SYMBOL TO AMOUNT` (whole units).
     Faucet(FaucetArgs),
+    /// Use a Keel account: open, deposit, withdraw, positions, margin, mode, operator.
+    Account {
+        #[command(subcommand)]
+        action: AccountAction,
+        #[command(flatten)]
+        chain: ChainArgs,
+    },
+    /// The deployment's state: paused, sequencer, feed ages, insurance fund, socialised loss,
+    /// accounts and open auctions.
+    Status(ChainArgs),
+}
+
+#[derive(Subcommand)]
+enum AccountAction {
+    /// Open an account owned by the sender; prints its id.
+    Open {
+        /// isolated, cross or portfolio.
+        #[arg(long, default_value = "portfolio")]
+        mode: String,
+    },
+    /// Deposit AMOUNT whole units of SYMBOL (approving the vault first if needed).
+    Deposit {
+        id: U256,
+        symbol: String,
+        amount: String,
+    },
+    /// Withdraw AMOUNT whole units of SYMBOL (to the sender unless --to).
+    Withdraw {
+        id: U256,
+        symbol: String,
+        amount: String,
+        #[arg(long)]
+        to: Option<alloy::primitives::Address>,
+    },
+    /// The account's positions.
+    Positions { id: U256 },
+    /// The account's margin in all three modes (marginAllModes), USD.
+    Margin { id: U256 },
+    /// Switch the account to MODE (isolated, cross or portfolio).
+    Mode { id: U256, mode: String },
+    /// Approve (or --revoke) an operator on the account.
+    Operator {
+        id: U256,
+        operator: alloy::primitives::Address,
+        #[arg(long)]
+        revoke: bool,
+    },
 }
 
 #[derive(clap::Args)]
 struct ChainArgs {
     /// JSON-RPC endpoint.
-    #[arg(long, env = "KEEL_RPC_URL", default_value = "http://127.0.0.1:8547")]
+    #[arg(
+        long,
+        global = true,
+        env = "KEEL_RPC_URL",
+        default_value = "http://127.0.0.1:8547"
+    )]
     rpc_url: String,
     /// Where deployment records (<chainId>.json) are kept.
     #[arg(
         long,
+        global = true,
         env = "KEEL_DEPLOYMENTS",
         default_value = "deployments",
         value_name = "DIR"
@@ -83,7 +137,7 @@ struct ChainArgs {
     #[command(flatten)]
     key: keel_cli::deployment::KeyArgs,
     /// Print JSON for machines instead of text.
-    #[arg(long)]
+    #[arg(long, global = true)]
     json: bool,
 }
 
@@ -245,6 +299,158 @@ fn deploy_command(args: DeployArgs, verify_only: bool) -> anyhow::Result<ExitCod
     Ok(ExitCode::SUCCESS)
 }
 
+/// The chain id at `rpc_url` and a signer for it (the dev key by default on local chains).
+fn chain_signer(
+    rt: &tokio::runtime::Runtime,
+    chain: &ChainArgs,
+) -> anyhow::Result<alloy::signers::local::PrivateKeySigner> {
+    let chain_id = rt.block_on(async {
+        use alloy::providers::Provider;
+        let url = chain
+            .rpc_url
+            .parse()
+            .map_err(|_| anyhow::anyhow!("--rpc-url: `{}` is not a URL", chain.rpc_url))?;
+        anyhow::Ok(
+            alloy::providers::ProviderBuilder::new()
+                .connect_http(url)
+                .get_chain_id()
+                .await?,
+        )
+    })?;
+    chain.key.signer(keel_cli::deployment::is_local(chain_id))
+}
+
+fn account_command(action: AccountAction, chain: ChainArgs) -> anyhow::Result<ExitCode> {
+    use keel_cli::drive::{mode_number, Session};
+    let rt = runtime()?;
+    let signer = chain_signer(&rt, &chain)?;
+    let session = rt.block_on(Session::connect(
+        &chain.rpc_url,
+        &chain.deployments,
+        &signer,
+    ))?;
+    let print_sent = |sent: &[keel_cli::drive::Sent]| {
+        for s in sent {
+            println!("{}: gas {}, tx {}", s.what, s.gas_used, s.transaction_hash);
+        }
+    };
+    let json = chain.json;
+    let sent: Vec<keel_cli::drive::Sent> = match action {
+        AccountAction::Open { mode } => {
+            let (id, sent) = rt.block_on(session.open(mode_number(&mode)?))?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({"id": id.to_string(), "gasUsed": sent.gas_used, "transactionHash": sent.transaction_hash})
+                );
+            } else {
+                println!(
+                    "account {id} ({mode}): gas {}, tx {}",
+                    sent.gas_used, sent.transaction_hash
+                );
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+        AccountAction::Deposit { id, symbol, amount } => {
+            rt.block_on(session.deposit(id, &symbol, &amount))?
+        }
+        AccountAction::Withdraw {
+            id,
+            symbol,
+            amount,
+            to,
+        } => {
+            vec![rt.block_on(session.withdraw(id, &symbol, &amount, to))?]
+        }
+        AccountAction::Mode { id, mode } => {
+            vec![rt.block_on(session.set_mode(id, mode_number(&mode)?))?]
+        }
+        AccountAction::Operator {
+            id,
+            operator,
+            revoke,
+        } => {
+            vec![rt.block_on(session.set_operator(id, operator, !revoke))?]
+        }
+        AccountAction::Margin { id } => {
+            let rows = rt.block_on(session.margin(id))?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&rows)?);
+            } else {
+                println!(
+                    "{:<10} {:>20} {:>20} {:>20}",
+                    "mode", "value USD", "IM surplus USD", "MM surplus USD"
+                );
+                for r in rows {
+                    println!(
+                        "{:<10} {:>20} {:>20} {:>20}",
+                        r.mode, r.mark_to_market, r.initial_surplus, r.maintenance_surplus
+                    );
+                }
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+        AccountAction::Positions { id } => {
+            let positions = rt.block_on(session.positions(id))?;
+            if json {
+                let rows: Vec<_> = positions
+                    .iter()
+                    .map(|(i, s, b)| serde_json::json!({"instrument": i.to_string(), "size": s.to_string(), "basis": b.to_string()}))
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&rows)?);
+            } else if positions.is_empty() {
+                println!("account {id} holds no position");
+            } else {
+                for (instrument, size, basis) in positions {
+                    println!("instrument {instrument}: size {size} (wad), basis {basis}");
+                }
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&sent)?);
+    } else {
+        print_sent(&sent);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn status_command(chain: ChainArgs) -> anyhow::Result<ExitCode> {
+    let rt = runtime()?;
+    let reader = alloy::signers::local::PrivateKeySigner::random();
+    let session = rt.block_on(keel_cli::drive::Session::connect(
+        &chain.rpc_url,
+        &chain.deployments,
+        &reader,
+    ))?;
+    let status = rt.block_on(session.status())?;
+    if chain.json {
+        println!("{}", serde_json::to_string_pretty(&status)?);
+    } else {
+        println!("paused:          {}", status.paused);
+        match status.sequencer_up {
+            Some(up) => println!(
+                "sequencer:       {} since {}",
+                if up { "up" } else { "DOWN" },
+                status.sequencer_since.unwrap_or_default()
+            ),
+            None => println!("sequencer:       no uptime feed"),
+        }
+        for f in &status.feeds {
+            let age = f
+                .age_seconds
+                .map_or("no answer".to_string(), |s| format!("{s} s old"));
+            println!("feed {:<10} {} {age}", f.symbol, f.feed);
+        }
+        println!("insurance fund:  {} USD", status.insurance_fund);
+        println!("socialised loss: {} USD", status.socialised_loss);
+        println!("accounts:        {}", status.accounts);
+        println!("open auctions:   {:?}", status.open_auctions);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli.command) {
@@ -294,6 +500,8 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Deploy(args) => deploy_command(args, false),
+        Command::Account { action, chain } => account_command(action, chain),
+        Command::Status(chain) => status_command(chain),
         Command::Verify(args) => deploy_command(args, true),
         Command::Faucet(args) => {
             let path = keel_deploy::Record::path(&args.chain.deployments, 0);
