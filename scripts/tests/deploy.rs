@@ -167,6 +167,57 @@ fn a_local_deployment_is_complete_verified_and_a_rerun_sends_nothing() {
         assert!(p["timeLeft"].as_u64().unwrap() > 360 * 86_400, "{p}");
     }
 
+    // An account's life through `keel account`: the dev key's account, funded by the faucet.
+    let dev = "0x3f1Eae7D46d88F08fc2F8ed27FCb2AB183EB2d0E";
+    let d = dir.to_str().unwrap();
+    let chain = ["--rpc-url", node.url.as_str(), "--deployments", d];
+    let with = |args: &[&str]| -> Vec<String> {
+        args.iter()
+            .chain(chain.iter())
+            .map(|a| a.to_string())
+            .collect()
+    };
+    let run = |args: Vec<String>| -> Value {
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        keel_json(&refs)
+    };
+    run(with(&["faucet", "USDC", dev, "10000"]));
+    run(with(&["faucet", "WETH", dev, "3"]));
+    let opened = run(with(&["account", "open", "--mode", "portfolio"]));
+    let id = opened["id"].as_str().unwrap().to_string();
+    let deposits = run(with(&["account", "deposit", &id, "USDC", "5000"]));
+    assert_eq!(
+        deposits.as_array().unwrap().len(),
+        2,
+        "approve, then deposit: {deposits}"
+    );
+    run(with(&["account", "deposit", &id, "WETH", "2"]));
+    let margin = run(with(&["account", "margin", &id]));
+    let modes: Vec<&str> = margin
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["mode"].as_str().unwrap())
+        .collect();
+    assert_eq!(modes, ["isolated", "cross", "portfolio"]);
+    // 5,000 USDC at 1 and 2 WETH at 2,000.
+    assert_eq!(margin[2]["markToMarket"], "9,000.00", "{margin}");
+    run(with(&["account", "withdraw", &id, "USDC", "100"]));
+    let refused = keel()
+        .args(with(&["account", "withdraw", &id, "USDC", "1000000"]))
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    let why = String::from_utf8_lossy(&refused.stderr);
+    assert!(why.contains("InsufficientCash"), "{why}");
+    let status = run(with(&["status"]));
+    assert_eq!(
+        (status["paused"].as_bool(), status["accounts"].as_u64()),
+        (Some(false), Some(1)),
+        "{status}"
+    );
+    assert_eq!(status["sequencerUp"].as_bool(), Some(true));
+
     // The faucet mints whole units of a local token.
     let to = "0x00000000000000000000000000000000000000a1";
     let minted = keel_json(&[
