@@ -83,6 +83,30 @@ sol! {
     }
 }
 
+sol! {
+    /// `market/src/RfqMarket.sol`.
+    #[sol(rpc)]
+    #[derive(Debug)]
+    contract RfqMarket {
+        struct Quote {
+            uint256 instrument;
+            uint256 maker;
+            int256 size;
+            uint256 price;
+            uint256 makerFee;
+            uint256 takerFee;
+            uint256 deadline;
+            uint256 nonce;
+        }
+        function fill(Quote calldata quote, bytes calldata signature, uint256 takerAccount) external;
+        function quoteDigest(Quote calldata quote) external view returns (bytes32);
+        error QuoteExpired(uint256 deadline);
+        error NonceUsed(address signer, uint256 nonce);
+        error NotMakerAccount(address signer, uint256 account);
+        error NotTakerAccount(address caller, uint256 account);
+    }
+}
+
 /// The StylusDeployer's address on every Arbitrum chain.
 pub const STYLUS_DEPLOYER: Address =
     alloy::primitives::address!("cEcba2F1DC234f70Dd89F2041029807F8D03A990");

@@ -38,6 +38,9 @@ pub struct DeployConfig {
     /// Markets authorised to call `settleTrade` (addresses).
     #[serde(default)]
     pub markets: Vec<Address>,
+    /// Deploy Keel's reference RFQ market (`market/src/RfqMarket.sol`) and authorise it.
+    #[serde(default)]
+    pub rfq_market: bool,
 }
 
 fn default_salt() -> String {

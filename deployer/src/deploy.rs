@@ -47,6 +47,8 @@ pub struct Artifacts {
     pub test_token: Option<Vec<u8>>,
     /// See [`Artifacts::test_token`].
     pub test_feed: Option<Vec<u8>>,
+    /// Creation code of `market/src/RfqMarket.sol` (when the file deploys it).
+    pub rfq_market: Option<Vec<u8>>,
 }
 
 /// How to run.
@@ -190,6 +192,7 @@ pub async fn deploy(
         run.cache_programs().await?;
     }
     run.local_sources(artifacts).await?;
+    run.rfq_market(artifacts).await?;
     if !run.dry_run || run.all_deployed() {
         run.configure().await?;
     } else {
@@ -557,6 +560,43 @@ impl Run<'_> {
         Ok(())
     }
 
+    /// Keel's reference RFQ market, bound to the vault.
+    async fn rfq_market(&mut self, artifacts: &Artifacts) -> Result<()> {
+        if !self.config.rfq_market {
+            return Ok(());
+        }
+        let known = self.record.contracts.get("rfqMarket").map(|d| d.address);
+        if self.exists(known).await? {
+            return Ok(());
+        }
+        let Ok(vault) = self.contract("vault") else {
+            return Ok(()); // a dry run before the vault exists
+        };
+        let code = artifacts
+            .rfq_market
+            .as_ref()
+            .ok_or_else(|| anyhow!("rfq_market: market/src/RfqMarket.sol was not compiled"))?;
+        let what = "deploy the RFQ market (market/src/RfqMarket.sol)".to_string();
+        let tx = TransactionRequest::default()
+            .with_deploy_code([code.as_slice(), &vault.abi_encode()].concat());
+        if let Some(receipt) = self.send(what, tx).await? {
+            let address = receipt
+                .contract_address
+                .ok_or_else(|| anyhow!("a creation without a contract address"))?;
+            let code_hash = keccak256(self.provider.get_code_at(address).await?);
+            self.record.contracts.insert(
+                "rfqMarket".into(),
+                Deployed {
+                    address,
+                    code_hash,
+                    transaction_hash: receipt.transaction_hash,
+                },
+            );
+            self.save()?;
+        }
+        Ok(())
+    }
+
     async fn exists(&self, address: Option<Address>) -> Result<bool> {
         Ok(match address {
             Some(a) => !self.provider.get_code_at(a).await?.is_empty(),
@@ -918,7 +958,11 @@ impl Run<'_> {
         } else if current != settlement {
             bail!("settlement_asset: the vault settles in {current} already, which cannot change");
         }
-        for market in self.config.markets.clone() {
+        let mut markets = self.config.markets.clone();
+        if self.config.rfq_market {
+            markets.push(self.contract("rfqMarket")?);
+        }
+        for market in markets {
             if !vault.isMarket(market).call().await? {
                 self.call(
                     format!("vault: authorise market {market}"),

@@ -5,7 +5,9 @@ use alloy::primitives::Bytes;
 use alloy::sol_types::{Revert, SolError, SolInterface};
 use alloy::transports::TransportError;
 
-use crate::bindings::{ArbWasm, ILstDepegGuard, IMarginVault, IOracleAdapter, StylusDeployer};
+use crate::bindings::{
+    ArbWasm, ILstDepegGuard, IMarginVault, IOracleAdapter, RfqMarket, StylusDeployer,
+};
 
 /// The named error `data` encodes, if a Keel interface, ArbWasm or the StylusDeployer declares
 /// it (or a plain `Error(string)`).
@@ -18,6 +20,9 @@ pub fn decode_revert(data: &[u8]) -> Option<String> {
     }
     if let Ok(e) = ILstDepegGuard::ILstDepegGuardErrors::abi_decode(data) {
         return Some(format!("{e:?}"));
+    }
+    if let Ok(e) = RfqMarket::RfqMarketErrors::abi_decode(data) {
+        return Some(format!("RfqMarket {e:?}"));
     }
     if let Ok(e) = ArbWasm::ArbWasmErrors::abi_decode(data) {
         return Some(format!("ArbWasm {e:?}"));

@@ -56,7 +56,7 @@ impl KeyArgs {
 
 /// Keel's built programs, checked as `keel artifact` checks them (Nitro's rules, size), with
 /// the Solidity stand-ins compiled when `solidity` is set.
-pub fn artifacts(wasm_dir: &Path, solidity: bool) -> Result<Artifacts> {
+pub fn artifacts(wasm_dir: &Path, solidity: bool, rfq_market: bool) -> Result<Artifacts> {
     let mut programs = BTreeMap::new();
     let mut init_codes = BTreeMap::new();
     for (_, file, _) in PROGRAMS {
@@ -78,23 +78,25 @@ pub fn artifacts(wasm_dir: &Path, solidity: bool) -> Result<Artifacts> {
         programs.insert(file.to_string(), deployable);
         init_codes.insert(file.to_string(), init);
     }
-    let (test_token, test_feed) = if solidity {
-        let compiled = crate::solidity::compile(
-            &crate::solidity::repo_root(),
-            crate::solidity::LOCAL_SOURCES,
-        )?;
-        (
-            compiled.get("TestToken").map(|a| a.bytecode.clone()),
-            compiled.get("TestFeed").map(|a| a.bytecode.clone()),
-        )
+    let mut sources: Vec<&str> = Vec::new();
+    if solidity {
+        sources.extend(crate::solidity::LOCAL_SOURCES);
+    }
+    if rfq_market {
+        sources.push(crate::solidity::RFQ_MARKET);
+    }
+    let compiled = if sources.is_empty() {
+        Default::default()
     } else {
-        (None, None)
+        crate::solidity::compile(&crate::solidity::repo_root(), &sources)?
     };
+    let code = |name: &str| compiled.get(name).map(|a| a.bytecode.clone());
     Ok(Artifacts {
         programs,
         init_codes,
-        test_token,
-        test_feed,
+        test_token: code("TestToken"),
+        test_feed: code("TestFeed"),
+        rfq_market: code("RfqMarket"),
     })
 }
 

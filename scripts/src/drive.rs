@@ -9,7 +9,7 @@ use alloy::rpc::types::TransactionRequest;
 use alloy::signers::local::PrivateKeySigner;
 use alloy::sol_types::SolCall;
 use anyhow::{anyhow, bail, Context, Result};
-use keel_deploy::bindings::{IMarginVault, IOracleAdapter, TestFeed};
+use keel_deploy::bindings::{IMarginVault, IOracleAdapter, RfqMarket, TestFeed};
 use keel_deploy::errors::{explain, usd};
 use keel_deploy::Record;
 use serde::Serialize;
@@ -339,6 +339,138 @@ impl Session {
             open_auctions: auctions,
         })
     }
+}
+
+/// What `keel trade` trades.
+#[derive(Clone, Debug)]
+pub struct TradeRequest {
+    /// `perp`, `call` or `put`.
+    pub kind: String,
+    /// The underlying's asset symbol (e.g. WETH for ETH).
+    pub underlying: String,
+    /// Options: expiry (Unix seconds) and strike (USD).
+    pub expiry: u64,
+    /// See [`TradeRequest::expiry`].
+    pub strike: String,
+    /// What the taker receives, in units of the underlying (negative: sells).
+    pub size: String,
+    /// USD per unit.
+    pub price: String,
+    /// The maker's account (signed for by the maker's key).
+    pub maker_account: U256,
+    /// The taker's account (the sender's).
+    pub taker_account: U256,
+}
+
+impl Session {
+    /// `keel trade`: the maker signs an EIP-712 quote, the sender fills it through the RFQ
+    /// market; the vault settles it.
+    pub async fn trade(
+        &self,
+        maker: &PrivateKeySigner,
+        request: &TradeRequest,
+    ) -> Result<Vec<Sent>> {
+        use alloy::signers::SignerSync;
+        let kind = match request.kind.as_str() {
+            "perp" => 0u8,
+            "call" => 1,
+            "put" => 2,
+            other => bail!("KIND: `{other}` is not perp, call or put"),
+        };
+        let vault = self.vault()?;
+        let underlying = self.token(&request.underlying)?;
+        let strike = if kind == 0 {
+            U256::ZERO
+        } else {
+            keel_deploy::config::wad("STRIKE", &request.strike)?
+        };
+        let instrument = vault
+            .instrumentId(
+                underlying,
+                kind,
+                if kind == 0 { 0 } else { request.expiry },
+                strike,
+            )
+            .call()
+            .await
+            .map_err(|e| contract_error("instrumentId", e))?;
+        let size = signed_wad("SIZE", &request.size)?;
+        let price = keel_deploy::config::wad("PRICE", &request.price)?;
+        let market = RfqMarket::new(self.record.address("rfqMarket")?, self.provider.clone());
+        let now = self
+            .provider
+            .get_block(alloy::eips::BlockNumberOrTag::Latest.into())
+            .await?
+            .map_or(0, |b| b.header.timestamp);
+        let quote = RfqMarket::Quote {
+            instrument,
+            maker: request.maker_account,
+            size,
+            price,
+            makerFee: U256::ZERO,
+            takerFee: U256::ZERO,
+            deadline: U256::from(now + 600),
+            nonce: U256::from_be_bytes(
+                alloy::primitives::keccak256(format!("{now}-{instrument}-{}", request.size)).0,
+            ),
+        };
+        // The vault lets a market trade an account only as its operator.
+        let market_address = *market.address();
+        if !vault
+            .isOperator(request.maker_account, market_address)
+            .call()
+            .await?
+        {
+            bail!(
+                "account {} has not approved the RFQ market {market_address}: its owner runs `keel account operator {} {market_address}`",
+                request.maker_account,
+                request.maker_account
+            );
+        }
+        let mut sent = Vec::new();
+        if !vault
+            .isOperator(request.taker_account, market_address)
+            .call()
+            .await?
+        {
+            sent.push(
+                self.set_operator(request.taker_account, market_address, true)
+                    .await?,
+            );
+        }
+        let digest = market
+            .quoteDigest(quote.clone())
+            .call()
+            .await
+            .map_err(|e| contract_error("quoteDigest", e))?;
+        let signature = maker.sign_hash_sync(&digest)?;
+        let call = RfqMarket::fillCall {
+            quote,
+            signature: signature.as_bytes().to_vec().into(),
+            takerAccount: request.taker_account,
+        };
+        let what = format!(
+            "{} {} {} at {} USD: account {} takes, account {} makes",
+            request.size,
+            request.kind,
+            request.underlying,
+            request.price,
+            request.taker_account,
+            request.maker_account
+        );
+        sent.push(self.send(what, market_address, call).await?);
+        Ok(sent)
+    }
+}
+
+/// A signed decimal as a wad.
+fn signed_wad(field: &str, text: &str) -> Result<I256> {
+    let (negative, body) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let magnitude = I256::from_raw(keel_deploy::config::wad(field, body)?);
+    Ok(if negative { -magnitude } else { magnitude })
 }
 
 /// `keel status`.

@@ -73,6 +73,38 @@ enum Command {
         #[command(flatten)]
         chain: ChainArgs,
     },
+    /// Trade through Keel's RFQ market: the maker's key signs an EIP-712 quote, the sender fills
+    /// it into its account: `keel trade perp WETH --size 1 --price 2000 --maker 2 --taker 1
+    /// --maker-key KEY`.
+    Trade {
+        /// perp, call or put.
+        kind: String,
+        /// The underlying's asset symbol (e.g. WETH for the ETH underlying).
+        underlying: String,
+        /// What the taker receives, in units of the underlying (negative: sells).
+        #[arg(long, allow_hyphen_values = true)]
+        size: String,
+        /// USD per unit (the perp price or the option premium).
+        #[arg(long)]
+        price: String,
+        /// Options: expiry, Unix seconds.
+        #[arg(long, default_value_t = 0)]
+        expiry: u64,
+        /// Options: strike, USD.
+        #[arg(long, default_value = "0")]
+        strike: String,
+        /// The maker's account.
+        #[arg(long)]
+        maker: U256,
+        /// The taker's (sender's) account.
+        #[arg(long)]
+        taker: U256,
+        /// The maker's private key (hex), or KEEL_MAKER_KEY.
+        #[arg(long, env = "KEEL_MAKER_KEY", hide_env_values = true)]
+        maker_key: String,
+        #[command(flatten)]
+        chain: ChainArgs,
+    },
     /// The deployment's state: paused, sequencer, feed ages, insurance fund, socialised loss,
     /// accounts and open auctions.
     Status(ChainArgs),
@@ -224,7 +256,8 @@ fn deploy_command(args: DeployArgs, verify_only: bool) -> anyhow::Result<ExitCod
     let wasm_dir = args
         .wasm_dir
         .unwrap_or_else(keel_cli::contracts::default_artifact_dir);
-    let artifacts = deployment::artifacts(&wasm_dir, config.has_local_sources())?;
+    let artifacts =
+        deployment::artifacts(&wasm_dir, config.has_local_sources(), config.rfq_market)?;
     let json = args.chain.json;
     let record_dir = args.chain.deployments.clone();
     if verify_only {
@@ -502,6 +535,49 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Deploy(args) => deploy_command(args, false),
         Command::Account { action, chain } => account_command(action, chain),
         Command::Status(chain) => status_command(chain),
+        Command::Trade {
+            kind,
+            underlying,
+            size,
+            price,
+            expiry,
+            strike,
+            maker,
+            taker,
+            maker_key,
+            chain,
+        } => {
+            let rt = runtime()?;
+            let signer = chain_signer(&rt, &chain)?;
+            let maker_key: alloy::signers::local::PrivateKeySigner = maker_key
+                .trim()
+                .parse()
+                .map_err(|_| anyhow::anyhow!("--maker-key: not a 32-byte hex private key"))?;
+            let session = rt.block_on(keel_cli::drive::Session::connect(
+                &chain.rpc_url,
+                &chain.deployments,
+                &signer,
+            ))?;
+            let request = keel_cli::drive::TradeRequest {
+                kind,
+                underlying,
+                expiry,
+                strike,
+                size,
+                price,
+                maker_account: maker,
+                taker_account: taker,
+            };
+            let sent = rt.block_on(session.trade(&maker_key, &request))?;
+            if chain.json {
+                println!("{}", serde_json::to_string_pretty(&sent)?);
+            } else {
+                for s in sent {
+                    println!("{}: gas {}, tx {}", s.what, s.gas_used, s.transaction_hash);
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Verify(args) => deploy_command(args, true),
         Command::Faucet(args) => {
             let path = keel_deploy::Record::path(&args.chain.deployments, 0);

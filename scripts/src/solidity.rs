@@ -19,6 +19,8 @@ use crate::abi::INSTALL_HINT;
 
 /// The Solidity sources a local chain deploys, relative to the repository root.
 pub const LOCAL_SOURCES: &[&str] = &["solidity/TestToken.sol", "solidity/TestFeed.sol"];
+/// Keel's reference RFQ market (deployed on any chain whose deployment file asks for it).
+pub const RFQ_MARKET: &str = "market/src/RfqMarket.sol";
 
 /// One compiled contract.
 #[derive(Clone, Debug)]
