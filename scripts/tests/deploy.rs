@@ -1,8 +1,10 @@
-//! `keel deploy`, `keel verify` and `keel faucet` as a user runs them, against a `keel node`
-//! the test starts (in-process, on a free port): a full local deployment from
-//! `deploy/local.toml`; a rerun that sends nothing; a deployment killed half-way that a rerun
-//! finishes without redeploying what exists; `keel verify`; minting test tokens; and bad
-//! input refused with a message naming the problem before anything is sent.
+//! `keel deploy`, `keel verify`, `keel faucet`, `keel account`, `keel trade` and `keel status`
+//! as a user runs them, against a `keel node` the test starts (in-process, on a free port): a
+//! full local deployment from `deploy/local.toml`; a rerun that sends nothing; a deployment
+//! killed half-way that a rerun finishes without redeploying what exists; `keel verify`; two
+//! accounts' life (faucet, deposit, a perp traded through the RFQ market on a maker's EIP-712
+//! quote, margin in each mode, a withdrawal refused below initial margin with the shortfall in
+//! USD); and bad input refused with a message naming the problem before anything is sent.
 //!
 //! The local deployment compiles `solidity/` with solc-js: outside CI the tests are ignored,
 //! saying why, when it is not installed.
@@ -86,6 +88,10 @@ fn deploy_json(node: &Node, dir: &Path) -> Value {
         "--deployments",
         dir.to_str().unwrap(),
     ])
+}
+
+fn record_now(dir: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("412346.json")).unwrap()).unwrap()
 }
 
 fn sent(summary: &Value) -> u64 {
@@ -210,10 +216,103 @@ fn a_local_deployment_is_complete_verified_and_a_rerun_sends_nothing() {
     assert!(!refused.status.success());
     let why = String::from_utf8_lossy(&refused.stderr);
     assert!(why.contains("InsufficientCash"), "{why}");
+    // A second account, of the test mnemonic's first key, makes a market through the RFQ
+    // market; the dev key's account takes 2 ETH of perp.
+    let maker_key = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+    let maker = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
+    run(with(&["faucet", "USDC", maker, "10000"]));
+    let maker_id = run(with(&["account", "open", "--private-key", maker_key]))["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    run(with(&[
+        "account",
+        "deposit",
+        &maker_id,
+        "USDC",
+        "10000",
+        "--private-key",
+        maker_key,
+    ]));
+    let market = record_now(&dir)["contracts"]["rfqMarket"]["address"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let unapproved = keel()
+        .args(with(&[
+            "trade",
+            "perp",
+            "WETH",
+            "--size",
+            "2",
+            "--price",
+            "2000",
+            "--maker",
+            &maker_id,
+            "--taker",
+            &id,
+            "--maker-key",
+            maker_key,
+        ]))
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&unapproved.stderr).contains("has not approved the RFQ market"));
+    run(with(&[
+        "account",
+        "operator",
+        &maker_id,
+        &market,
+        "--private-key",
+        maker_key,
+    ]));
+    let traded = run(with(&[
+        "trade",
+        "perp",
+        "WETH",
+        "--size",
+        "2",
+        "--price",
+        "2000",
+        "--maker",
+        &maker_id,
+        "--taker",
+        &id,
+        "--maker-key",
+        maker_key,
+    ]));
+    assert_eq!(
+        traded.as_array().unwrap().len(),
+        2,
+        "approve the market on the taker's account, then fill: {traded}"
+    );
+    let positions = run(with(&["account", "positions", &id]));
+    assert_eq!(positions[0]["size"], "2000000000000000000", "{positions}");
+    let maker_positions = run(with(&["account", "positions", &maker_id]));
+    assert_eq!(
+        maker_positions[0]["size"], "-2000000000000000000",
+        "{maker_positions}"
+    );
+    let margin = run(with(&["account", "margin", &id]));
+    assert_ne!(
+        margin[2]["initialSurplus"], margin[2]["markToMarket"],
+        "the perp needs margin: {margin}"
+    );
+    // All its cash may go; its WETH then backs the perp, and taking it is refused.
+    run(with(&["account", "withdraw", &id, "USDC", "4900"]));
+    let below = keel()
+        .args(with(&["account", "withdraw", &id, "WETH", "2"]))
+        .output()
+        .unwrap();
+    let why = String::from_utf8_lossy(&below.stderr);
+    assert!(
+        why.contains("BelowInitialMargin: account 1 would be")
+            && why.contains("USD short of initial margin"),
+        "{why}"
+    );
     let status = run(with(&["status"]));
     assert_eq!(
         (status["paused"].as_bool(), status["accounts"].as_u64()),
-        (Some(false), Some(1)),
+        (Some(false), Some(2)),
         "{status}"
     );
     assert_eq!(status["sequencerUp"].as_bool(), Some(true));
