@@ -463,6 +463,76 @@ impl Session {
     }
 }
 
+/// What `keel oracle push` pushes (decimal strings, as a person writes them).
+#[derive(Clone, Debug)]
+pub struct ExpiryPush {
+    /// The underlying's asset symbol.
+    pub underlying: String,
+    /// Expiry, Unix seconds.
+    pub expiry: u64,
+    /// Forward price, USD.
+    pub forward: String,
+    /// Annual rate.
+    pub rate: String,
+    /// Raw-SVI a, b, rho, m, sigma.
+    pub svi: [String; 5],
+    /// The feeder's confidence in [0, 1].
+    pub confidence: String,
+}
+
+impl Session {
+    /// `keel oracle push`: expiry data as a feeder, observed now, the SVI slice referenced to
+    /// the forward and the time left to the expiry.
+    pub async fn push_expiry(&self, push: &ExpiryPush) -> Result<Sent> {
+        let adapter =
+            IOracleAdapter::new(self.record.address("oracleAdapter")?, self.provider.clone());
+        let underlying = self.token(&push.underlying)?;
+        let now = self
+            .provider
+            .get_block(alloy::eips::BlockNumberOrTag::Latest.into())
+            .await?
+            .map_or(0, |b| b.header.timestamp);
+        if push.expiry <= now {
+            bail!(
+                "EXPIRY: {} is not after the chain's time {now}",
+                push.expiry
+            );
+        }
+        let year = 365 * 86_400u64;
+        let tau = U256::from(push.expiry - now) * U256::from(10u64.pow(18)) / U256::from(year);
+        let forward = keel_deploy::config::wad("--forward", &push.forward)?;
+        let names = ["--svi-a", "--svi-b", "--svi-rho", "--svi-m", "--svi-sigma"];
+        let mut svi = [I256::ZERO; 5];
+        for (i, (name, text)) in names.iter().zip(&push.svi).enumerate() {
+            svi[i] = signed_wad(name, text)?;
+        }
+        let data = IOracleAdapter::ExpiryData {
+            forward,
+            rate: signed_wad("--rate", &push.rate)?,
+            sviA: svi[0],
+            sviB: svi[1],
+            sviRho: svi[2],
+            sviM: svi[3],
+            sviSigma: svi[4],
+            sviForward: forward,
+            sviTau: tau,
+            confidence: keel_deploy::config::wad("--confidence", &push.confidence)?,
+            timestamp: now,
+        };
+        let call = IOracleAdapter::pushExpiryDataCall {
+            underlying,
+            expiry: push.expiry,
+            data,
+        };
+        self.send(
+            format!("push {} expiry {} data", push.underlying, push.expiry),
+            *adapter.address(),
+            call,
+        )
+        .await
+    }
+}
+
 /// A signed decimal as a wad.
 fn signed_wad(field: &str, text: &str) -> Result<I256> {
     let (negative, body) = match text.strip_prefix('-') {

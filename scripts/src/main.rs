@@ -20,7 +20,8 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Margin an account (TOML/JSON, see examples/README.md) in isolated, cross and portfolio
-    /// mode side by side; without FILE, a bundled example. `keel margin --json [FILE]`.
+    /// mode side by side; without FILE, a bundled example. `keel margin --json [FILE]`;
+    /// `keel margin --account ID [--rpc-url URL]`: a live account of a deployment.
     #[command(disable_help_flag = true)]
     Margin {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
@@ -105,9 +106,47 @@ enum Command {
         #[command(flatten)]
         chain: ChainArgs,
     },
+    /// The oracle adapter as a feeder: `keel oracle push UNDERLYING EXPIRY --forward F --rate R
+    /// --svi-a … --svi-sigma …` pushes one expiry's forward, rate and SVI slice.
+    Oracle {
+        #[command(subcommand)]
+        action: OracleAction,
+        #[command(flatten)]
+        chain: ChainArgs,
+    },
     /// The deployment's state: paused, sequencer, feed ages, insurance fund, socialised loss,
     /// accounts and open auctions.
     Status(ChainArgs),
+}
+
+#[derive(Subcommand)]
+enum OracleAction {
+    /// Push one expiry's forward, rate and raw-SVI slice (observed now).
+    Push {
+        /// The underlying's asset symbol (e.g. WETH).
+        underlying: String,
+        /// Expiry, Unix seconds.
+        expiry: u64,
+        /// Forward price, USD.
+        #[arg(long)]
+        forward: String,
+        /// Continuously compounded annual rate.
+        #[arg(long, allow_hyphen_values = true)]
+        rate: String,
+        #[arg(long, allow_hyphen_values = true)]
+        svi_a: String,
+        #[arg(long)]
+        svi_b: String,
+        #[arg(long, allow_hyphen_values = true)]
+        svi_rho: String,
+        #[arg(long, allow_hyphen_values = true)]
+        svi_m: String,
+        #[arg(long)]
+        svi_sigma: String,
+        /// The feeder's confidence in [0, 1].
+        #[arg(long, default_value = "1")]
+        confidence: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -171,6 +210,16 @@ struct ChainArgs {
     /// Print JSON for machines instead of text.
     #[arg(long, global = true)]
     json: bool,
+}
+
+/// `keel margin --account ID`: a live account in all three modes.
+#[derive(Parser)]
+struct MarginLive {
+    /// The account.
+    #[arg(long)]
+    account: U256,
+    #[command(flatten)]
+    chain: ChainArgs,
 }
 
 #[derive(clap::Args)]
@@ -505,6 +554,11 @@ fn status(ok: bool) -> ExitCode {
 
 fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
+        Command::Margin { args } if args.iter().any(|a| a == "--account") => {
+            let live =
+                MarginLive::try_parse_from(std::iter::once("keel margin".to_string()).chain(args))?;
+            account_command(AccountAction::Margin { id: live.account }, live.chain)
+        }
         Command::Margin { args } => {
             let argv: Vec<&str> = args.iter().map(String::as_str).collect();
             print!("{}", keel_cli::margin_report::run(&argv)?);
@@ -535,6 +589,48 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Deploy(args) => deploy_command(args, false),
         Command::Account { action, chain } => account_command(action, chain),
         Command::Status(chain) => status_command(chain),
+        Command::Oracle {
+            action:
+                OracleAction::Push {
+                    underlying,
+                    expiry,
+                    forward,
+                    rate,
+                    svi_a,
+                    svi_b,
+                    svi_rho,
+                    svi_m,
+                    svi_sigma,
+                    confidence,
+                },
+            chain,
+        } => {
+            let rt = runtime()?;
+            let signer = chain_signer(&rt, &chain)?;
+            let session = rt.block_on(keel_cli::drive::Session::connect(
+                &chain.rpc_url,
+                &chain.deployments,
+                &signer,
+            ))?;
+            let push = keel_cli::drive::ExpiryPush {
+                underlying,
+                expiry,
+                forward,
+                rate,
+                svi: [svi_a, svi_b, svi_rho, svi_m, svi_sigma],
+                confidence,
+            };
+            let sent = rt.block_on(session.push_expiry(&push))?;
+            if chain.json {
+                println!("{}", serde_json::to_string_pretty(&sent)?);
+            } else {
+                println!(
+                    "{}: gas {}, tx {}",
+                    sent.what, sent.gas_used, sent.transaction_hash
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Trade {
             kind,
             underlying,

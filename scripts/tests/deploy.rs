@@ -309,6 +309,51 @@ fn a_local_deployment_is_complete_verified_and_a_rerun_sends_nothing() {
             && why.contains("USD short of initial margin"),
         "{why}"
     );
+    // `keel margin --account` is `keel account margin`.
+    assert_eq!(
+        run(with(&["margin", "--account", &id])),
+        run(with(&["account", "margin", &id]))
+    );
+    // Expiry data as a feeder (the deployer is one), checked against the bounds.
+    let expiry = (std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 30 * 86_400)
+        .to_string();
+    let svi = [
+        "--rate",
+        "0.03",
+        "--svi-a",
+        "0.04",
+        "--svi-b",
+        "0.1",
+        "--svi-rho",
+        "-0.3",
+        "--svi-m",
+        "0",
+        "--svi-sigma",
+        "0.2",
+    ];
+    let pushed = run(with(
+        &[
+            &["oracle", "push", "WETH", &expiry, "--forward", "2010"][..],
+            &svi[..],
+        ]
+        .concat(),
+    ));
+    assert!(pushed["gasUsed"].as_u64().unwrap() > 0);
+    let out_of_band = keel()
+        .args(with(
+            &[
+                &["oracle", "push", "WETH", &expiry, "--forward", "9000"][..],
+                &svi[..],
+            ]
+            .concat(),
+        ))
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out_of_band.stderr).contains("ForwardOutOfBand"));
     let status = run(with(&["status"]));
     assert_eq!(
         (status["paused"].as_bool(), status["accounts"].as_u64()),
