@@ -5,7 +5,9 @@
 //! * `keel_no_conformance_data` — Derive's cases are not at `../shared/conformance`;
 //! * `keel_no_cast` — Foundry's `cast` is not installed in `abi/node_modules`;
 //! * `keel_no_solc` — solc-js (or node to run it) or OpenZeppelin's contracts are not installed
-//!   for `abi/`.
+//!   for `abi/`;
+//! * `keel_no_live` — `KEEL_LIVE_RPC_URL` / `KEEL_LIVE_PRIVATE_KEY` are unset: the opt-in suite
+//!   against a live chain is skipped, in CI too (it needs a funded key on that chain).
 //!
 //! The script reruns when what it looked at changes: each input when present, else the
 //! folder it would appear in (`../shared`, `abi`), else on every build.
@@ -24,10 +26,23 @@ fn watch(path: &Path, fallback: &Path) {
 }
 
 fn main() {
-    for cfg in ["keel_no_conformance_data", "keel_no_cast", "keel_no_solc"] {
+    for cfg in [
+        "keel_no_conformance_data",
+        "keel_no_cast",
+        "keel_no_solc",
+        "keel_no_live",
+    ] {
         println!("cargo::rustc-check-cfg=cfg({cfg})");
     }
     println!("cargo::rerun-if-env-changed=CI");
+    for var in ["KEEL_LIVE_RPC_URL", "KEEL_LIVE_PRIVATE_KEY"] {
+        println!("cargo::rerun-if-env-changed={var}");
+    }
+    if std::env::var_os("KEEL_LIVE_RPC_URL").is_none()
+        || std::env::var_os("KEEL_LIVE_PRIVATE_KEY").is_none()
+    {
+        println!("cargo::rustc-cfg=keel_no_live");
+    }
     let root: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let cases = root.join("../shared/conformance");
     let foundry = root.join("abi/node_modules/@foundry-rs");
