@@ -54,6 +54,31 @@ use serde_json::Value;
 pub const INSTALL_HINT: &str =
     "install the pinned toolchain with `(cd abi && npm install --no-save --ignore-scripts)`";
 
+/// A Foundry tool (`cast`, `forge`) as npm installs it under `abi/node_modules/@foundry-rs`
+/// (the platform package's binary: the npm launcher drops the exit status).
+pub fn foundry_tool(root: &Path, tool: &str) -> Result<PathBuf> {
+    let dir = root.join("abi/node_modules/@foundry-rs");
+    fs::read_dir(&dir)
+        .ok()
+        .and_then(|entries| {
+            entries
+                .flatten()
+                .filter(|e| {
+                    e.file_name()
+                        .to_string_lossy()
+                        .starts_with(&format!("{tool}-"))
+                })
+                .map(|e| e.path().join("bin").join(tool))
+                .find(|p| p.is_file())
+        })
+        .ok_or_else(|| {
+            anyhow!(
+                "Foundry's {tool} is not installed under {}: {INSTALL_HINT}",
+                dir.display()
+            )
+        })
+}
+
 /// Package name of the exporter crate (`abi/export`).
 pub const EXPORTER_PACKAGE: &str = "keel-abi-export";
 

@@ -536,3 +536,160 @@ fn bad_input_is_named_before_anything_is_sent() {
     );
     assert_eq!(node.block_number(), 0, "nothing was sent");
 }
+
+/// Runs cast; its trimmed stdout, failing the test on a non-zero exit.
+fn cast(args: &[&str]) -> String {
+    let cast = keel_cli::abi::foundry_tool(&keel_cli::solidity::repo_root(), "cast")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let out = Command::new(cast).args(args).output().expect("cast runs");
+    assert!(
+        out.status.success(),
+        "cast {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+#[test]
+#[cfg_attr(
+    any(keel_no_solc, keel_no_cast),
+    ignore = "solc-js, OpenZeppelin or Foundry's cast is not installed: run `npm install --no-save --ignore-scripts` in abi/"
+)]
+fn two_accounts_life_driven_by_cast_alone() {
+    // Deployed by keel; from here on only cast, as the README shows it.
+    let node = Node::start();
+    let dir = scratch("cast");
+    deploy_json(&node, &dir);
+    let record = record_now(&dir);
+    let at = |path: &str| {
+        record
+            .pointer(path)
+            .and_then(Value::as_str)
+            .unwrap()
+            .to_string()
+    };
+    let (vault, usdc, weth, market) = (
+        at("/contracts/vault/address"),
+        at("/assets/USDC/token"),
+        at("/assets/WETH/token"),
+        at("/contracts/rfqMarket/address"),
+    );
+    let rpc = node.url.as_str();
+    let taker_key = keel_cli::deployment::NITRO_DEV_KEY;
+    let maker_key = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+    let send = |key: &str, to: &str, sig: &str, args: &[&str]| {
+        cast(
+            &[
+                &["send", "--rpc-url", rpc, "--private-key", key, to, sig][..],
+                args,
+            ]
+            .concat(),
+        );
+    };
+    for key in [taker_key, maker_key] {
+        let me = cast(&["wallet", "address", "--private-key", key]);
+        send(key, &usdc, "mint(address,uint256)", &[&me, "10000000000"]);
+        send(
+            key,
+            &usdc,
+            "approve(address,uint256)",
+            &[
+                &vault,
+                "115792089237316195423570985008687907853269984665640564039457584007913129639935",
+            ],
+        );
+        send(key, &vault, "openAccount(uint8)", &["2"]);
+    }
+    assert_eq!(
+        cast(&["call", "--rpc-url", rpc, &vault, "accountCount()(uint256)"]),
+        "2"
+    );
+    for (key, id) in [(taker_key, "1"), (maker_key, "2")] {
+        send(
+            key,
+            &vault,
+            "deposit(uint256,address,uint256)",
+            &[id, &usdc, "10000000000"],
+        );
+        send(
+            key,
+            &vault,
+            "setOperator(uint256,address,bool)",
+            &[id, &market, "true"],
+        );
+    }
+    // The maker signs an EIP-712 quote: 2 ETH of perp to the taker at 2,000.
+    let perp = cast(&[
+        "call",
+        "--rpc-url",
+        rpc,
+        &vault,
+        "instrumentId(address,uint8,uint64,uint256)(uint256)",
+        &weth,
+        "0",
+        "0",
+        "0",
+    ]);
+    let now: u64 = cast(&["block", "--rpc-url", rpc, "latest", "--field", "timestamp"])
+        .parse()
+        .unwrap();
+    let quote = format!(
+        "({perp},2,2000000000000000000,2000000000000000000000,0,0,{},7)",
+        now + 600
+    );
+    let quote_type = "(uint256,uint256,int256,uint256,uint256,uint256,uint256,uint256)";
+    let digest = cast(&[
+        "call",
+        "--rpc-url",
+        rpc,
+        &market,
+        &format!("quoteDigest({quote_type})(bytes32)"),
+        &quote,
+    ]);
+    let signature = cast(&[
+        "wallet",
+        "sign",
+        "--no-hash",
+        "--private-key",
+        maker_key,
+        &digest,
+    ]);
+    send(
+        taker_key,
+        &market,
+        &format!("fill({quote_type},bytes,uint256)"),
+        &[&quote, &signature, "1"],
+    );
+    let positions = cast(&[
+        "call",
+        "--rpc-url",
+        rpc,
+        &vault,
+        "positions(uint256)((uint256,int256,int256)[])",
+        "1",
+    ]);
+    assert!(positions.contains("2000000000000000000"), "{positions}");
+    // All its cash out would leave the perp unmargined: refused with BelowInitialMargin.
+    let taker = cast(&["wallet", "address", "--private-key", taker_key]);
+    let cast_bin = keel_cli::abi::foundry_tool(&keel_cli::solidity::repo_root(), "cast").unwrap();
+    let refused = Command::new(cast_bin)
+        .args([
+            "send",
+            "--rpc-url",
+            rpc,
+            "--private-key",
+            taker_key,
+            &vault,
+            "withdraw(uint256,address,uint256,address)",
+            "1",
+            &usdc,
+            "10000000000",
+            &taker,
+        ])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    let selector = cast(&["sig", "BelowInitialMargin(uint256,int256)"]);
+    let why = String::from_utf8_lossy(&refused.stderr).to_lowercase();
+    assert!(why.contains(&selector[2..]), "{why}");
+}

@@ -693,22 +693,8 @@ fn pause_blocks_trades_and_withdrawals_only() {
 /// The `cast` binary of `@foundry-rs/cast`'s platform package in `abi/node_modules` (the
 /// build script marks the test that needs it ignored when it is not installed).
 fn cast() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../abi/node_modules/@foundry-rs");
-    std::fs::read_dir(&dir)
-        .ok()
-        .and_then(|entries| {
-            entries
-                .flatten()
-                .filter(|e| e.file_name().to_string_lossy().starts_with("cast-"))
-                .map(|e| e.path().join("bin/cast"))
-                .find(|p| p.is_file())
-        })
-        .unwrap_or_else(|| {
-            panic!(
-                "no cast under {}: run `npm install --no-save --ignore-scripts` in abi/",
-                dir.display()
-            )
-        })
+    keel_cli::abi::foundry_tool(&keel_cli::solidity::repo_root(), "cast")
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn run_cast(cast: &PathBuf, args: &[&str]) -> String {

@@ -107,21 +107,8 @@ impl Drop for NodeProcess {
 
 /// A Foundry tool (`cast`, `forge`) installed from npm in abi/.
 fn foundry(tool: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../abi/node_modules/@foundry-rs");
-    std::fs::read_dir(&dir)
-        .ok()
-        .and_then(|entries| {
-            entries
-                .flatten()
-                .filter(|e| {
-                    e.file_name()
-                        .to_string_lossy()
-                        .starts_with(&format!("{tool}-"))
-                })
-                .map(|e| e.path().join("bin").join(tool))
-                .find(|p| p.is_file())
-        })
-        .unwrap_or_else(|| panic!("Foundry's {tool} is not installed under {}", dir.display()))
+    keel_cli::abi::foundry_tool(&keel_cli::solidity::repo_root(), tool)
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn cast_path() -> PathBuf {
