@@ -94,7 +94,8 @@ pub struct Summary {
     pub steps: Vec<Step>,
     /// Gas used by them.
     pub gas_used: u64,
-    /// Wei paid: fees and activation data fees.
+    /// Wei paid: fees and activation data fees (in a dry run, the estimate of what it would
+    /// cost: data fees and the gas the chain can estimate now).
     pub cost_wei: U256,
     /// Wall time.
     pub seconds: f64,
@@ -271,7 +272,13 @@ impl Run<'_> {
             .with_max_priority_fee_per_gas(0)
             .with_max_fee_per_gas(self.max_fee);
         if self.dry_run {
+            // The estimate: gas at the current price (half the fee cap) plus the value sent
+            // (activation data fees, bids).
+            self.cost += tx.value.unwrap_or_default();
             let gas = self.provider.estimate_gas(tx).await.ok();
+            if let Some(gas) = gas {
+                self.cost += U256::from(gas) * U256::from(self.max_fee / 2);
+            }
             let shown = gas.map_or("gas not yet estimable".to_string(), |g| format!("~{g} gas"));
             (self.say)(&format!("would send: {what} ({shown})"));
             self.steps.push(Step {

@@ -364,8 +364,9 @@ fn deploy_command(args: DeployArgs, verify_only: bool) -> anyhow::Result<ExitCod
     } else if args.dry_run {
         let gas: u64 = summary.steps.iter().filter_map(|s| s.gas).sum();
         println!(
-            "plan: {} transactions, ~{gas} gas estimated for those the chain can estimate now",
-            summary.steps.len()
+            "plan: {} transactions, ~{gas} gas estimated for those the chain can estimate now, estimated cost {} wei",
+            summary.steps.len(),
+            summary.cost_wei
         );
     } else {
         println!(
