@@ -613,14 +613,13 @@ impl Run<'_> {
 
     async fn create(&mut self, what: String, code: &[u8], args: &[u8]) -> Result<Option<Address>> {
         let tx = TransactionRequest::default().with_deploy_code([code, args].concat());
-        Ok(self
-            .send(what, tx)
+        self.send(what, tx)
             .await?
             .map(|r| {
                 r.contract_address
                     .ok_or_else(|| anyhow!("a creation without a contract address"))
             })
-            .transpose()?)
+            .transpose()
     }
 
     /// An asset's token address.

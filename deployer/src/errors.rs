@@ -73,7 +73,7 @@ pub fn usd(value: alloy::primitives::I256) -> String {
     let fraction = (cents % alloy::primitives::U256::from(100u8)).to::<u64>();
     let mut grouped = String::new();
     for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(c);
