@@ -177,6 +177,59 @@ pub struct AssetConfig {
     /// Its collateral listing; absent: priced, not accepted as collateral.
     #[serde(default)]
     pub collateral: Option<CollateralConfig>,
+    /// The LST depeg guard's sources for it (a liquid-staking token).
+    #[serde(default)]
+    pub depeg: Option<DepegConfig>,
+}
+
+/// What the LST depeg guard reads for one asset: its fundamental rate, a CAPO cap on it, a
+/// market rate, and the depeg thresholds.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DepegConfig {
+    /// The fundamental rate feed (underlying token per token; `"local"`: a TestFeed, 18
+    /// decimals, answering `rate`).
+    pub rate_feed: Source,
+    /// A local rate feed's first answer (e.g. "1.15").
+    #[serde(default)]
+    pub rate: Option<String>,
+    /// Seconds a rate answer stays valid.
+    pub rate_max_age: u64,
+    /// The CAPO snapshot ratio (observed when first set).
+    pub capo_ratio: String,
+    /// The CAPO cap's largest yearly growth (fraction).
+    pub capo_max_yearly_growth: String,
+    /// The market feed (`"local"`: a TestFeed, 18 decimals, answering `market_price`); absent:
+    /// none.
+    #[serde(default)]
+    pub market_feed: Option<Source>,
+    /// A local market feed's first answer.
+    #[serde(default)]
+    pub market_price: Option<String>,
+    /// Seconds a market answer stays valid.
+    #[serde(default)]
+    pub market_max_age: u64,
+    /// What the market feed prices: "asset" (the token, in the underlying) or
+    /// "underlying-token" (the token the fundamental rate is in).
+    #[serde(default = "default_quote")]
+    pub market_quote: String,
+    /// Warning threshold in bps (0 with the next two: the guard's defaults).
+    #[serde(default)]
+    pub warning_bps: u16,
+    /// Depegged threshold in bps.
+    #[serde(default)]
+    pub depegged_bps: u16,
+    /// Haircut add-on slope (fraction).
+    #[serde(default = "zero")]
+    pub add_on_slope: String,
+}
+
+fn default_quote() -> String {
+    "asset".into()
+}
+
+fn zero() -> String {
+    "0".into()
 }
 
 /// A collateral listing.
@@ -331,6 +384,47 @@ impl DeployConfig {
                 }
             }
         }
+        for (symbol, asset) in &self.assets {
+            let Some(d) = &asset.depeg else { continue };
+            let field = |f: &str| format!("assets.{symbol}.depeg.{f}");
+            if d.rate_feed == Source::Local {
+                let rate = d.rate.as_deref().ok_or_else(|| {
+                    anyhow!("{}: a local rate feed needs a first rate", field("rate"))
+                })?;
+                wad(&field("rate"), rate)?;
+            }
+            if wad(&field("capo_ratio"), &d.capo_ratio)?.is_zero() {
+                bail!("{}: must be positive", field("capo_ratio"));
+            }
+            bounded(
+                &field("capo_max_yearly_growth"),
+                &d.capo_max_yearly_growth,
+                ONE,
+            )?;
+            if d.market_feed == Some(Source::Local) {
+                let price = d.market_price.as_deref().ok_or_else(|| {
+                    anyhow!(
+                        "{}: a local market feed needs a first price",
+                        field("market_price")
+                    )
+                })?;
+                wad(&field("market_price"), price)?;
+            }
+            if !matches!(d.market_quote.as_str(), "asset" | "underlying-token") {
+                bail!(
+                    "{}: `{}` is neither \"asset\" nor \"underlying-token\"",
+                    field("market_quote"),
+                    d.market_quote
+                );
+            }
+            if d.warning_bps > d.depegged_bps || d.depegged_bps > 10_000 {
+                bail!(
+                    "{}: thresholds must satisfy warning_bps <= depegged_bps <= 10000",
+                    field("depegged_bps")
+                );
+            }
+            bounded(&field("add_on_slope"), &d.add_on_slope, 100 * ONE)?;
+        }
         for (name, u) in &self.underlyings {
             let field = |f: &str| format!("underlyings.{name}.{f}");
             if !self.assets.contains_key(&u.asset) {
@@ -356,10 +450,13 @@ impl DeployConfig {
     /// Whether the file deploys test tokens or feeds (allowed on local chains only).
     pub fn has_local_sources(&self) -> bool {
         self.oracle.sequencer_feed == Some(Source::Local)
-            || self
-                .assets
-                .values()
-                .any(|a| a.token == Source::Local || a.feed == Source::Local)
+            || self.assets.values().any(|a| {
+                a.token == Source::Local
+                    || a.feed == Source::Local
+                    || a.depeg.as_ref().is_some_and(|d| {
+                        d.rate_feed == Source::Local || d.market_feed == Some(Source::Local)
+                    })
+            })
     }
 }
 

@@ -537,6 +537,62 @@ impl Run<'_> {
                 }
             }
         }
+        for (symbol, asset) in self.config.assets.clone() {
+            let Some(depeg) = &asset.depeg else { continue };
+            let known = self.record.assets.get(&symbol).cloned().unwrap_or_default();
+            let field = |f: &str| format!("assets.{symbol}.depeg.{f}");
+            let wanted = [
+                (
+                    "rate",
+                    depeg.rate_feed == Source::Local,
+                    known.rate_feed,
+                    depeg.rate.clone(),
+                ),
+                (
+                    "market",
+                    depeg.market_feed == Some(Source::Local),
+                    known.market_feed,
+                    depeg.market_price.clone(),
+                ),
+            ];
+            for (kind, local, existing, first) in wanted {
+                if !local || self.exists(existing).await? {
+                    continue;
+                }
+                let code = artifacts
+                    .test_feed
+                    .as_ref()
+                    .ok_or_else(|| anyhow!("solidity/ not compiled"))?;
+                let what = format!("deploy the {symbol} {kind} feed (TestFeed, 18 decimals)");
+                if let Some(feed) = self
+                    .create(what, code, &U256::from(18u8).abi_encode())
+                    .await?
+                {
+                    let answer = wad(&field(kind), first.as_deref().unwrap_or("0"))?;
+                    let round = TestFeed::setRoundCall {
+                        answer: I256::from_raw(answer),
+                        startedAt: now,
+                        updatedAt: now,
+                    };
+                    self.call(
+                        format!(
+                            "{symbol} {kind} feed: first answer {}",
+                            first.as_deref().unwrap_or("0")
+                        ),
+                        feed,
+                        round,
+                    )
+                    .await?;
+                    let entry = self.record.assets.entry(symbol.clone()).or_default();
+                    if kind == "rate" {
+                        entry.rate_feed = Some(feed);
+                    } else {
+                        entry.market_feed = Some(feed);
+                    }
+                    self.save()?;
+                }
+            }
+        }
         if self.config.oracle.sequencer_feed == Some(Source::Local)
             && !self.exists(self.record.sequencer_feed).await?
         {
@@ -668,6 +724,7 @@ impl Run<'_> {
             let entry = LocalAsset {
                 token: Some(self.token(symbol)?),
                 feed: Some(self.feed(symbol)?),
+                ..self.record.assets.get(symbol).cloned().unwrap_or_default()
             };
             if self.record.assets.get(symbol) != Some(&entry) {
                 self.record.assets.insert(symbol.clone(), entry);
@@ -675,6 +732,7 @@ impl Run<'_> {
             }
         }
         self.configure_oracle().await?;
+        self.configure_guard().await?;
         self.configure_vault().await?;
         self.hand_over().await
     }
@@ -979,6 +1037,107 @@ impl Run<'_> {
                     },
                 )
                 .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The LST depeg guard's sources for every asset that has them.
+    async fn configure_guard(&mut self) -> Result<()> {
+        use crate::bindings::ILstDepegGuard::{self as G, FundamentalSource, MarketQuote};
+        let address = self.contract("depegGuard")?;
+        let guard = G::new(address, self.provider.clone());
+        let now = self
+            .provider
+            .get_block(alloy::eips::BlockNumberOrTag::Latest.into())
+            .await?
+            .map_or(0, |b| b.header.timestamp);
+        for (symbol, asset) in self.config.assets.clone() {
+            let Some(d) = &asset.depeg else { continue };
+            let field = |f: &str| format!("assets.{symbol}.depeg.{f}");
+            let token = self.token(&symbol)?;
+            let known = self.record.assets.get(&symbol).cloned().unwrap_or_default();
+            let rate_feed = match d.rate_feed {
+                Source::At(a) => a,
+                Source::Local => known
+                    .rate_feed
+                    .ok_or_else(|| anyhow!("{}: not deployed", field("rate_feed")))?,
+            };
+            let market_feed = match d.market_feed {
+                None => Address::ZERO,
+                Some(Source::At(a)) => a,
+                Some(Source::Local) => known
+                    .market_feed
+                    .ok_or_else(|| anyhow!("{}: not deployed", field("market_feed")))?,
+            };
+            let quote = if d.market_quote == "asset" {
+                MarketQuote::Asset
+            } else {
+                MarketQuote::UnderlyingToken
+            };
+            let have = guard.assetConfig(token).call().await?;
+            if have.sourceKind != FundamentalSource::RateFeed
+                || have.source != rate_feed
+                || have.sourceMaxAge != d.rate_max_age
+            {
+                self.call(
+                    format!("depeg guard: {symbol} rate feed {rate_feed}"),
+                    address,
+                    G::setRateFeedCall {
+                        asset: token,
+                        feed: rate_feed,
+                        maxAge: d.rate_max_age,
+                    },
+                )
+                .await?;
+            }
+            let ratio = wad(&field("capo_ratio"), &d.capo_ratio)?;
+            let growth = wad(&field("capo_max_yearly_growth"), &d.capo_max_yearly_growth)?;
+            if have.snapshotRatio != ratio || have.maxYearlyGrowth != growth {
+                let call = G::setCapoSnapshotCall {
+                    asset: token,
+                    ratio,
+                    timestamp: now,
+                    maxYearlyGrowth: growth,
+                };
+                self.call(
+                    format!("depeg guard: {symbol} CAPO snapshot {}", d.capo_ratio),
+                    address,
+                    call,
+                )
+                .await?;
+            }
+            let market_matches = have.marketFeed == market_feed
+                && (market_feed.is_zero()
+                    || (have.marketMaxAge == d.market_max_age && have.marketQuote == quote));
+            if !market_matches {
+                let call = G::setMarketFeedCall {
+                    asset: token,
+                    feed: market_feed,
+                    maxAge: d.market_max_age,
+                    quote,
+                };
+                self.call(
+                    format!("depeg guard: {symbol} market feed {market_feed}"),
+                    address,
+                    call,
+                )
+                .await?;
+            }
+            let slope = wad(&field("add_on_slope"), &d.add_on_slope)?;
+            let defaults = d.warning_bps == 0 && d.depegged_bps == 0 && slope.is_zero();
+            if !defaults
+                && (have.warningBps, have.depeggedBps, have.addOnSlope)
+                    != (d.warning_bps, d.depegged_bps, slope)
+            {
+                let call = G::setDepegParamsCall {
+                    asset: token,
+                    warningBps: d.warning_bps,
+                    depeggedBps: d.depegged_bps,
+                    addOnSlope: slope,
+                };
+                self.call(format!("depeg guard: {symbol} thresholds"), address, call)
+                    .await?;
             }
         }
         Ok(())

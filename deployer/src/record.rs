@@ -27,6 +27,16 @@ pub struct LocalAsset {
     pub token: Option<Address>,
     /// Its USD price feed.
     pub feed: Option<Address>,
+    /// A local depeg guard rate feed.
+    #[serde(default, rename = "rateFeed", skip_serializing_if = "Option::is_none")]
+    pub rate_feed: Option<Address>,
+    /// A local depeg guard market feed.
+    #[serde(
+        default,
+        rename = "marketFeed",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub market_feed: Option<Address>,
 }
 
 /// The record.

@@ -138,6 +138,10 @@ fn a_local_deployment_is_complete_verified_and_a_rerun_sends_nothing() {
         assert!(record["assets"][symbol]["token"].is_string(), "{symbol}");
         assert!(record["assets"][symbol]["feed"].is_string(), "{symbol}");
     }
+    // wstETH is depeg-guarded: its rate and market feeds for the guard.
+    for feed in ["rateFeed", "marketFeed"] {
+        assert!(record["assets"]["wstETH"][feed].is_string(), "{record}");
+    }
     assert_eq!(sent(&first), steps(&first).len() as u64);
     eprintln!(
         "a full local deployment: {} transactions, {} gas, {:.2} s",
