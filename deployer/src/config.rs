@@ -28,6 +28,9 @@ pub struct DeployConfig {
     pub risk: RiskConfig,
     /// Dutch-auction parameters.
     pub liquidation: LiquidationConfig,
+    /// Haircut add-ons on top of every listed haircut; absent: the vault's are left as they are.
+    #[serde(default)]
+    pub haircut_add_ons: Option<HaircutAddOnsConfig>,
     /// The symbol (a key of `assets`) of the settlement asset.
     pub settlement_asset: String,
     /// Assets by symbol: token, price feed, collateral listing.
@@ -153,6 +156,19 @@ pub struct LiquidationConfig {
     pub duration: u64,
     /// Margin buffer a bid must restore (fraction).
     pub buffer: String,
+}
+
+/// The vault's haircut add-ons: `vol_slope * max(0, vol - vol_floor) + confidence_slope *
+/// (1 - oracle confidence)`, plus the depeg guard's.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HaircutAddOnsConfig {
+    /// Vol below which no add-on applies (at most 10).
+    pub vol_floor: String,
+    /// Haircut per unit of vol above the floor (at most 1).
+    pub vol_slope: String,
+    /// Haircut per unit of missing oracle confidence (at most 1).
+    pub confidence_slope: String,
 }
 
 /// One asset.
@@ -337,11 +353,22 @@ impl DeployConfig {
         }
         let l = &self.liquidation;
         let start = bounded("liquidation.start_discount", &l.start_discount, ONE)?;
-        let end = bounded("liquidation.end_discount", &l.end_discount, ONE)?;
+        let end = bounded("liquidation.end_discount", &l.end_discount, ONE / 2)?;
+        if !(60..=7 * 86_400).contains(&l.duration) {
+            bail!(
+                "liquidation.duration: {} s is outside 60 s ..= 7 days",
+                l.duration
+            );
+        }
         if end < start {
             bail!("liquidation.end_discount: below start_discount");
         }
         bounded("liquidation.buffer", &l.buffer, ONE)?;
+        if let Some(h) = &self.haircut_add_ons {
+            bounded("haircut_add_ons.vol_floor", &h.vol_floor, 10 * ONE)?;
+            bounded("haircut_add_ons.vol_slope", &h.vol_slope, ONE)?;
+            bounded("haircut_add_ons.confidence_slope", &h.confidence_slope, ONE)?;
+        }
         if !self.assets.contains_key(&self.settlement_asset) {
             bail!(
                 "settlement_asset: `{}` is not a key of [assets]",

@@ -963,6 +963,22 @@ impl Run<'_> {
             )
             .await?;
         }
+        if let Some(h) = self.config.haircut_add_ons.clone() {
+            let want = IMarginVault::HaircutAddOns {
+                volFloor: wad("haircut_add_ons.vol_floor", &h.vol_floor)?,
+                volSlope: wad("haircut_add_ons.vol_slope", &h.vol_slope)?,
+                confidenceSlope: wad("haircut_add_ons.confidence_slope", &h.confidence_slope)?,
+            };
+            if vault.haircutAddOns().call().await? != want {
+                self.as_risk_admin(address).await?;
+                self.call(
+                    "vault: haircut add-ons".into(),
+                    address,
+                    IMarginVault::setHaircutAddOnsCall { addOns: want },
+                )
+                .await?;
+            }
+        }
         let listed = vault.underlyings().call().await?;
         for (name, u) in self.config.underlyings.clone() {
             let asset = self.token(&u.asset)?;
