@@ -231,6 +231,17 @@ fn check_artifacts(artifacts: &Artifacts, config: &DeployConfig) -> Result<()> {
     Ok(())
 }
 
+/// `tx` with a gas limit a fifth above the chain's estimate. An estimate is the least gas that
+/// succeeds in the block the node simulates; a transaction mined a second later can cost more
+/// (e.g. funding accrued since the last update is written), and would then run out of gas.
+pub async fn with_gas_margin(
+    provider: &DynProvider,
+    tx: TransactionRequest,
+) -> std::result::Result<TransactionRequest, alloy::transports::TransportError> {
+    let estimate = provider.estimate_gas(tx.clone()).await?;
+    Ok(tx.with_gas_limit(estimate.saturating_add(estimate / 5)))
+}
+
 /// The CREATE2 address the StylusDeployer gives `init_code` with `salt` and `init_data`.
 pub fn program_address(salt: B256, init_data: &[u8], init_code: &[u8]) -> Address {
     let mut preimage = salt.to_vec();
@@ -288,6 +299,9 @@ impl Run<'_> {
             });
             return Ok(None);
         }
+        let tx = with_gas_margin(&self.provider, tx)
+            .await
+            .map_err(|e| explain(&what, e))?;
         let pending = self
             .provider
             .send_transaction(tx.clone())

@@ -129,10 +129,14 @@ pub async fn faucet(
         / U256::from(10u64).pow(U256::from(18 - decimals.min(18)));
     let call = keel_deploy::bindings::TestToken::mintCall { to, amount: units };
     let tx = TransactionRequest::default()
+        .with_from(signer.address())
         .with_to(token)
         .with_input(call.abi_encode())
         .with_max_priority_fee_per_gas(0)
         .with_max_fee_per_gas(provider.get_gas_price().await?.saturating_mul(2));
+    let tx = keel_deploy::deploy::with_gas_margin(&provider, tx)
+        .await
+        .map_err(|e| keel_deploy::errors::explain("mint", e))?;
     let receipt = provider
         .send_transaction(tx)
         .await

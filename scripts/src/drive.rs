@@ -124,6 +124,9 @@ impl Session {
             .with_input(call.abi_encode())
             .with_max_priority_fee_per_gas(0)
             .with_max_fee_per_gas(gas_price.saturating_mul(2));
+        let tx = keel_deploy::deploy::with_gas_margin(&self.provider, tx)
+            .await
+            .map_err(|e| explain(&what, e))?;
         let receipt = self
             .provider
             .send_transaction(tx)

@@ -584,7 +584,19 @@ fn two_accounts_life_driven_by_cast_alone() {
     let send = |key: &str, to: &str, sig: &str, args: &[&str]| {
         cast(
             &[
-                &["send", "--rpc-url", rpc, "--private-key", key, to, sig][..],
+                // A gas limit with headroom over the estimate, as on any chain: the fill
+                // costs more if a second passes between the estimate and the block.
+                &[
+                    "send",
+                    "--rpc-url",
+                    rpc,
+                    "--gas-limit",
+                    "5000000",
+                    "--private-key",
+                    key,
+                    to,
+                    sig,
+                ][..],
                 args,
             ]
             .concat(),
