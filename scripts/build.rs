@@ -4,6 +4,7 @@
 //!
 //! * `keel_no_conformance_data` — Derive's cases are not at `../shared/conformance`;
 //! * `keel_no_cast` — Foundry's `cast` is not installed in `abi/node_modules`;
+//! * `keel_no_forge` — Foundry's `forge` is not installed there (`keel forge-test` compiles with it);
 //! * `keel_no_solc` — solc-js (or node to run it) or OpenZeppelin's contracts are not installed
 //!   for `abi/`;
 //! * `keel_no_live` — `KEEL_LIVE_RPC_URL` / `KEEL_LIVE_PRIVATE_KEY` are unset: the opt-in suite
@@ -29,6 +30,7 @@ fn main() {
     for cfg in [
         "keel_no_conformance_data",
         "keel_no_cast",
+        "keel_no_forge",
         "keel_no_solc",
         "keel_no_live",
     ] {
@@ -58,14 +60,16 @@ fn main() {
     if !cases.is_dir() {
         println!("cargo::rustc-cfg=keel_no_conformance_data");
     }
-    let cast = std::fs::read_dir(&foundry).is_ok_and(|entries| {
-        entries.flatten().any(|e| {
-            e.file_name().to_string_lossy().starts_with("cast-")
-                && e.path().join("bin/cast").is_file()
-        })
-    });
-    if !cast {
-        println!("cargo::rustc-cfg=keel_no_cast");
+    for tool in ["cast", "forge"] {
+        let installed = std::fs::read_dir(&foundry).is_ok_and(|entries| {
+            entries.flatten().any(|e| {
+                e.file_name().to_string_lossy().starts_with(&format!("{tool}-"))
+                    && e.path().join("bin").join(tool).is_file()
+            })
+        });
+        if !installed {
+            println!("cargo::rustc-cfg=keel_no_{tool}");
+        }
     }
     let node = std::process::Command::new("node")
         .arg("--version")

@@ -152,6 +152,27 @@ pub struct ArbChain {
     pub arbos: Arc<ArbOs>,
     /// The running transaction's Stylus state.
     pub tx: Arc<Mutex<StylusTx>>,
+    /// What every call frame passes first, when set (Foundry's cheatcodes in `keel forge-test`;
+    /// never on a served chain).
+    pub hook: Option<Arc<dyn CallHook>>,
+}
+
+/// A hook every call frame passes before anything runs for it — EVM, Stylus or precompile —
+/// with revm's checkpoint for the frame taken and its value moved. It may answer the call
+/// itself (`Some`), typically after running it changed through [`run_call`]; `None` lets it run.
+pub trait CallHook: Send + Sync {
+    /// The frame's result, or `None` to let the call run as it is.
+    fn call(&self, ctx: &mut ArbContext, inputs: &CallInputs) -> Option<InterpreterResult>;
+}
+
+/// Runs `inputs` as a nested frame of the running transaction (for a [`CallHook`] that runs the
+/// call it intercepted with other inputs; pass the value as `CallValue::Apparent`, since revm
+/// already moved it for the intercepted frame).
+pub fn run_call(ctx: &mut ArbContext, inputs: CallInputs) -> InterpreterResult {
+    let depth = ctx.journal().depth();
+    run_frame(ctx, FrameInput::Call(Box::new(inputs)), depth)
+        .interpreter_result()
+        .clone()
 }
 
 impl ArbChain {
@@ -160,6 +181,7 @@ impl ArbChain {
         ArbChain {
             arbos,
             tx: Arc::new(Mutex::new(StylusTx::default())),
+            hook: None,
         }
     }
 
@@ -227,6 +249,11 @@ where
         inputs: &CallInputs,
     ) -> Result<Option<Self::Output>, String> {
         let ctx: &mut ArbContext = context.borrow_mut();
+        if let Some(hook) = ctx.chain.hook.clone() {
+            if let Some(result) = hook.call(ctx, inputs) {
+                return Ok(Some(result));
+            }
+        }
         let address = inputs.bytecode_address;
         if let Some(handler) = ctx.chain.arbos.precompile(address) {
             let msg = message(ctx, inputs);

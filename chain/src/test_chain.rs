@@ -25,7 +25,7 @@ use revm::interpreter::InstructionResult;
 use revm::ExecuteCommitEvm;
 
 use crate::arbos::{self, ArbOs, ProgramRecord, STYLUS_VERSION};
-use crate::executor::{self, ArbContext, ChainDb, StateAccess, StylusTx};
+use crate::executor::{self, ArbContext, CallHook, ChainDb, StateAccess, StylusTx};
 use crate::predeploys;
 
 /// What a creation transaction pays on top of a call's intrinsic gas (EIP-2), and per word of
@@ -132,6 +132,7 @@ pub struct TestChain {
     max_code_size: usize,
     console: Vec<String>,
     deepest_stack: u32,
+    hook: Option<Arc<dyn CallHook>>,
 }
 
 impl Default for TestChain {
@@ -181,7 +182,22 @@ impl TestChain {
             max_code_size: 24_576,
             console: Vec::new(),
             deepest_stack: 0,
+            hook: None,
         }
+    }
+
+    /// A chain holding `state` — e.g. a node's, after `keel deploy` — in the block context
+    /// `block`, at ArbOS version `arbos_version` (programs are recompiled on first call).
+    pub fn from_state(state: ChainDb, block: BlockEnv, arbos_version: u64) -> Self {
+        let arbos = ArbOs::new(block.chain_id, arbos_version);
+        let mut chain = Self::with_arbos(arbos, block);
+        chain.db = state;
+        chain
+    }
+
+    /// Passes every call frame of later transactions through `hook` first (`None`: none).
+    pub fn set_call_hook(&mut self, hook: Option<Arc<dyn CallHook>>) {
+        self.hook = hook;
     }
 
     /// Changes the ArbOS settings, keeping the compiled programs.
@@ -205,6 +221,7 @@ impl TestChain {
             max_code_size: self.max_code_size,
             console: Vec::new(),
             deepest_stack: 0,
+            hook: self.hook.clone(),
         }
     }
 
@@ -468,6 +485,7 @@ impl TestChain {
 
     fn context(&self, db: ChainDb, tx: &TxEnv) -> ArbContext {
         let mut ctx = executor::context(db, self.arbos.clone());
+        ctx.chain.hook = self.hook.clone();
         ctx.block = RevmBlock {
             number: U256::from(self.block.number),
             timestamp: U256::from(self.block.timestamp),

@@ -6,6 +6,7 @@
 //! * [`conformance`] — runs folders of external reference cases against keel-risk.
 //! * [`deployment`] — `keel deploy`, `keel verify`, `keel faucet` (over `keel-deploy`).
 //! * [`drive`] — `keel account …` and `keel status` on a deployment.
+//! * [`forge_test`] — `keel forge-test`: a forge project's Solidity tests on Keel's real WASM.
 //! * [`solidity`] — compiles Keel's Solidity (test tokens and feeds, fixtures) with solc-js.
 //! * [`account_file`], [`margin_report`] — `keel margin`: the `keel-account v1` format and the
 //!   side-by-side report of isolated, cross and portfolio margin.
@@ -18,5 +19,6 @@ pub mod conformance;
 pub mod contracts;
 pub mod deployment;
 pub mod drive;
+pub mod forge_test;
 pub mod margin_report;
 pub mod solidity;

@@ -117,6 +117,11 @@ enum Command {
     /// The deployment's state: paused, sequencer, feed ages, insurance fund, socialised loss,
     /// accounts and open auctions.
     Status(ChainArgs),
+    /// Run a forge project's Solidity tests against Keel's real WASM: deploy Keel on an
+    /// in-process keel node, write its addresses into a `KeelDeployment` library, build with
+    /// forge, run `setUp` and each `test*` in its own snapshot with Foundry's cheatcodes, report
+    /// as forge does.
+    ForgeTest(keel_cli::forge_test::ForgeTestArgs),
 }
 
 #[derive(Subcommand)]
@@ -534,6 +539,23 @@ fn status_command(chain: ChainArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+fn forge_test_command(args: keel_cli::forge_test::ForgeTestArgs) -> anyhow::Result<ExitCode> {
+    use keel_cli::forge_test;
+    let run = forge_test::run(&args, &mut |line| {
+        if line.starts_with("Ran ") {
+            println!("{line}");
+        } else {
+            eprintln!("{line}");
+        }
+    })?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&forge_test::json(&run))?);
+    } else {
+        print!("{}", keel_forge_test::report::summary(&run.suites, run.seconds));
+    }
+    Ok(status(run.ok()))
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli.command) {
@@ -590,6 +612,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Deploy(args) => deploy_command(args, false),
         Command::Account { action, chain } => account_command(action, chain),
         Command::Status(chain) => status_command(chain),
+        Command::ForgeTest(args) => forge_test_command(args),
         Command::Oracle {
             action:
                 OracleAction::Push {
