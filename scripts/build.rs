@@ -63,7 +63,9 @@ fn main() {
     for tool in ["cast", "forge"] {
         let installed = std::fs::read_dir(&foundry).is_ok_and(|entries| {
             entries.flatten().any(|e| {
-                e.file_name().to_string_lossy().starts_with(&format!("{tool}-"))
+                e.file_name()
+                    .to_string_lossy()
+                    .starts_with(&format!("{tool}-"))
                     && e.path().join("bin").join(tool).is_file()
             })
         });

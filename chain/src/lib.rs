@@ -28,3 +28,15 @@ pub const DEFAULT_CHAIN_ID: u64 = 412_346;
 /// gas figures match the chains Keel deploys to (below 60 there is no recent-program entry
 /// discount).
 pub const DEFAULT_ARBOS_VERSION: u64 = keel_stylus_host::pricing::DEFAULT_ARBOS_VERSION;
+
+/// The Solidity errors the chain's own precompiles and predeploys revert with, as signatures
+/// (`ProgramExpired(uint64)`…): ArbWasm's, the StylusDeployer's and the CacheManager's. Tools
+/// name reverts with them.
+pub fn error_signatures() -> Vec<&'static str> {
+    [
+        arbos::ArbWasm::ArbWasmErrors::SIGNATURES,
+        predeploys::StylusDeployer::StylusDeployerErrors::SIGNATURES,
+        predeploys::CacheManager::CacheManagerErrors::SIGNATURES,
+    ]
+    .concat()
+}

@@ -9,7 +9,7 @@ use alloy::signers::local::PrivateKeySigner;
 use anyhow::Result;
 use serde::Serialize;
 
-use crate::bindings::{ArbWasm, ARB_WASM};
+use crate::bindings::{ArbWasm, ArbWasmCache, ARB_WASM, ARB_WASM_CACHE};
 use crate::deploy::{connect, deploy, Artifacts, Options, PROGRAMS};
 use crate::record::Record;
 use crate::DeployConfig;
@@ -26,6 +26,8 @@ pub struct ProgramCheck {
     pub active: bool,
     /// Seconds until it expires (when active).
     pub time_left: Option<u64>,
+    /// Whether it is in ArbOS's program cache (`keel deploy --cache`): calls skip its init cost.
+    pub cached: bool,
 }
 
 /// What `keel verify` found.
@@ -56,6 +58,7 @@ pub async fn verify(
     let reader = PrivateKeySigner::random();
     let provider = connect(rpc_url, &reader, config.chain_id).await?;
     let arb_wasm = ArbWasm::new(ARB_WASM, provider.clone());
+    let cache = ArbWasmCache::new(ARB_WASM_CACHE, provider.clone());
     let stylus_version = arb_wasm.stylusVersion().call().await?;
     let mut programs = Vec::new();
     for (role, file, _) in PROGRAMS {
@@ -70,11 +73,13 @@ pub async fn verify(
         } else {
             None
         };
+        let cached = cache.codehashIsCached(local).call().await.unwrap_or(false);
         programs.push(ProgramCheck {
             role: role.to_string(),
             code_matches,
             active,
             time_left,
+            cached,
         });
     }
     let options = Options {

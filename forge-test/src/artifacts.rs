@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use alloy_json_abi::{Error as AbiError, JsonAbi};
+use alloy_json_abi::{Error as AbiError, Event, JsonAbi};
 use anyhow::{anyhow, Context, Result};
 use serde_json::Value;
 
@@ -98,17 +98,36 @@ impl BuildOutput {
             .collect()
     }
 
-    /// Every custom error declared in the project (interfaces included), once each.
+    /// Every custom error declared in the project (interfaces included) and the chain's own
+    /// (ArbWasm's `ProgramExpired`…), once each.
     pub fn errors(&self) -> Vec<AbiError> {
         let mut errors: Vec<AbiError> = Vec::new();
-        for contract in &self.contracts {
-            for error in contract.abi.errors() {
+        let chain = keel_chain::error_signatures()
+            .into_iter()
+            .filter_map(|signature| AbiError::parse(signature).ok())
+            .collect::<Vec<_>>();
+        let declared = self.contracts.iter().flat_map(|c| c.abi.errors());
+        for error in declared.chain(chain.iter()) {
+            {
                 if !errors.iter().any(|e| e.selector() == error.selector()) {
                     errors.push(error.clone());
                 }
             }
         }
         errors
+    }
+}
+
+impl BuildOutput {
+    /// Every event declared in the project, once each.
+    pub fn events(&self) -> Vec<Event> {
+        let mut events: Vec<Event> = Vec::new();
+        for event in self.contracts.iter().flat_map(|c| c.abi.events()) {
+            if !events.iter().any(|e| e.selector() == event.selector()) {
+                events.push(event.clone());
+            }
+        }
+        events
     }
 }
 

@@ -32,8 +32,13 @@ pub const VM_ADDRESS: Address = address!("7109709ECfa91a80626fF3989D68f67F5b1DD1
 /// decode whatever it expected the call to return.
 const EXPECTED_REVERT_OUTPUT: usize = 8192;
 
-/// Turns revert data into a readable reason (Solidity errors by name with their arguments).
-pub type RevertDecoder = Arc<dyn Fn(&[u8]) -> String + Send + Sync>;
+/// Names for what the cheatcodes report: revert data and events as a person reads them.
+pub trait Describe: Send + Sync {
+    /// Revert data as a reason (a Solidity error by name with its arguments).
+    fn revert(&self, data: &[u8]) -> String;
+    /// The event whose topic 0 is `topic0`, by name and parameter types.
+    fn event(&self, topic0: B256) -> String;
+}
 
 /// `prank` or `startPrank` in force.
 #[derive(Clone, Debug)]
@@ -102,16 +107,16 @@ impl CheatState {
 /// The hook: cheatcode calls answered, pranks and expectations applied.
 pub struct Cheatcodes {
     state: Mutex<CheatState>,
-    decode: RevertDecoder,
+    describe: Arc<dyn Describe>,
 }
 
 impl Cheatcodes {
-    /// Cheatcodes starting from `state` (fresh, or what `setUp` left), describing unexpected
-    /// reverts with `decode`.
-    pub fn new(state: CheatState, decode: RevertDecoder) -> Arc<Self> {
+    /// Cheatcodes starting from `state` (fresh, or what `setUp` left), naming unexpected
+    /// reverts and missing events with `describe`.
+    pub fn new(state: CheatState, describe: Arc<dyn Describe>) -> Arc<Self> {
         Arc::new(Cheatcodes {
             state: Mutex::new(state),
-            decode,
+            describe,
         })
     }
 
@@ -210,18 +215,26 @@ impl Cheatcodes {
                 Vec::new()
             }
             Vm::VmCalls::expectRevert_2(c) => {
-                state.expected_revert =
-                    Some(expected_revert(by, depth, RevertMatch::Exactly(c.revertData)));
+                state.expected_revert = Some(expected_revert(
+                    by,
+                    depth,
+                    RevertMatch::Exactly(c.revertData),
+                ));
                 Vec::new()
             }
             Vm::VmCalls::expectPartialRevert(c) => {
-                state.expected_revert =
-                    Some(expected_revert(by, depth, RevertMatch::Selector(c.revertData.0)));
+                state.expected_revert = Some(expected_revert(
+                    by,
+                    depth,
+                    RevertMatch::Selector(c.revertData.0),
+                ));
                 Vec::new()
             }
             Vm::VmCalls::expectEmit_0(_) => {
                 let mark = ctx.journal().logs().len();
-                state.expected_emits.push(expected_emit(by, depth, [true; 4], None, mark));
+                state
+                    .expected_emits
+                    .push(expected_emit(by, depth, [true; 4], None, mark));
                 Vec::new()
             }
             Vm::VmCalls::expectEmit_1(c) => {
@@ -233,7 +246,9 @@ impl Cheatcodes {
             Vm::VmCalls::expectEmit_2(c) => {
                 let mark = ctx.journal().logs().len();
                 let checks = [c.checkTopic1, c.checkTopic2, c.checkTopic3, c.checkData];
-                state.expected_emits.push(expected_emit(by, depth, checks, None, mark));
+                state
+                    .expected_emits
+                    .push(expected_emit(by, depth, checks, None, mark));
                 Vec::new()
             }
             Vm::VmCalls::expectEmit_3(c) => {
@@ -280,15 +295,19 @@ impl Cheatcodes {
         &self,
         ctx: &ArbContext,
         inputs: &CallInputs,
-    ) -> Result<(Option<Prank>, Option<ExpectedRevert>, Vec<(ExpectedEmit, Log)>), String> {
+    ) -> Result<
+        (
+            Option<Prank>,
+            Option<ExpectedRevert>,
+            Vec<(ExpectedEmit, Log)>,
+        ),
+        String,
+    > {
         let depth = ctx.journal().depth();
         let by = inputs.caller;
         let mine = |b: Address, d: usize| b == by && d == depth;
         let mut state = self.state();
-        let prank = state
-            .prank
-            .clone()
-            .filter(|p| mine(p.by, p.depth));
+        let prank = state.prank.clone().filter(|p| mine(p.by, p.depth));
         if prank.as_ref().is_some_and(|p| p.once) {
             state.prank = None;
         }
@@ -316,8 +335,10 @@ impl Cheatcodes {
                 .iter()
                 .position(|log| log.address == emit.by)
             else {
-                return Err("vm.expectEmit: the test emitted no event to expect before its next call"
-                    .to_string());
+                return Err(
+                    "vm.expectEmit: the test emitted no event to expect before its next call"
+                        .to_string(),
+                );
             };
             armed.push((emit, logs[next + offset].clone()));
             next += offset + 1;
@@ -355,7 +376,8 @@ impl CallHook for Cheatcodes {
         ctx.tx.caller = origin;
         if result.result.is_ok() && !emits.is_empty() {
             let emitted = &ctx.journal().logs()[logs_before..];
-            if let Some(reason) = unmatched_emit(&emits, emitted) {
+            if let Some(missing) = unmatched_emit(&emits, emitted) {
+                let reason = format!("log != expected log ({})", self.describe.event(missing));
                 result = revert_with(result.gas, &reason);
             }
         }
@@ -368,7 +390,11 @@ impl CallHook for Cheatcodes {
 
 impl Cheatcodes {
     /// A call's result under `vm.expectRevert`: a matching revert becomes a success.
-    fn expect_revert(&self, result: InterpreterResult, expected: &RevertMatch) -> InterpreterResult {
+    fn expect_revert(
+        &self,
+        result: InterpreterResult,
+        expected: &RevertMatch,
+    ) -> InterpreterResult {
         if result.result.is_ok() {
             return revert_with(result.gas, "call did not revert as expected");
         }
@@ -391,18 +417,21 @@ impl Cheatcodes {
         }
         let wanted = match expected {
             RevertMatch::Any => "any revert".to_string(),
-            RevertMatch::Exactly(bytes) => (self.decode)(bytes),
+            RevertMatch::Exactly(bytes) => self.describe.revert(bytes),
             RevertMatch::Selector(selector) => {
-                format!("{} (any arguments)", (self.decode)(selector))
+                format!("{} (any arguments)", self.describe.revert(selector))
             }
         };
-        let got = (self.decode)(data);
-        revert_with(result.gas, &format!("Error != expected error: {got} != {wanted}"))
+        let got = self.describe.revert(data);
+        revert_with(
+            result.gas,
+            &format!("Error != expected error: {got} != {wanted}"),
+        )
     }
 }
 
-/// The first expected event the call's events do not contain (in order), described.
-fn unmatched_emit(expected: &[(ExpectedEmit, Log)], emitted: &[Log]) -> Option<String> {
+/// The topic 0 of the first expected event the call's events do not contain (in order).
+fn unmatched_emit(expected: &[(ExpectedEmit, Log)], emitted: &[Log]) -> Option<B256> {
     let mut from = 0;
     for (emit, wanted) in expected {
         let found = emitted[from..].iter().position(|log| {
@@ -415,10 +444,7 @@ fn unmatched_emit(expected: &[(ExpectedEmit, Log)], emitted: &[Log]) -> Option<S
         });
         match found {
             Some(offset) => from += offset + 1,
-            None => {
-                let topic0 = wanted.data.topics().first().copied().unwrap_or_default();
-                return Some(format!("log != expected log (event topic 0 {topic0})"));
-            }
+            None => return Some(wanted.data.topics().first().copied().unwrap_or_default()),
         }
     }
     None

@@ -72,7 +72,8 @@ pub fn summary(suites: &[SuiteResult], seconds: f64) -> String {
                 out.push('\n');
             }
         }
-        out += &format!("\nEncountered a total of {failed} failing tests, {passed} tests succeeded\n");
+        out +=
+            &format!("\nEncountered a total of {failed} failing tests, {passed} tests succeeded\n");
     }
     out
 }

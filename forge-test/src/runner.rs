@@ -7,14 +7,14 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use alloy_dyn_abi::{DynSolValue, ErrorExt};
-use alloy_json_abi::Error as AbiError;
-use alloy_primitives::{address, Address, U256};
+use alloy_json_abi::{Error as AbiError, Event};
+use alloy_primitives::{address, Address, B256, U256};
 use alloy_sol_types::SolError;
 use keel_chain::{Outcome, TestChain};
 use serde::Serialize;
 
 use crate::artifacts::{BuildOutput, Compiled};
-use crate::cheatcodes::{CheatState, Cheatcodes, RevertDecoder, VM_ADDRESS};
+use crate::cheatcodes::{CheatState, Cheatcodes, Describe, VM_ADDRESS};
 
 /// forge's default sender: deploys the test contracts and calls `setUp` and the tests.
 pub const DEFAULT_SENDER: Address = address!("1804c8AB1F12E6bbf3894d4083f33e07309d1f38");
@@ -88,11 +88,10 @@ pub fn run(
     filter: &Filter,
     mut on_suite: impl FnMut(&SuiteResult),
 ) -> Vec<SuiteResult> {
-    let errors = Arc::new(build.errors());
-    let decode: RevertDecoder = {
-        let errors = errors.clone();
-        Arc::new(move |data: &[u8]| describe_revert(&errors, data, &CheatState::default()))
-    };
+    let names = Arc::new(Names {
+        errors: build.errors(),
+        events: build.events(),
+    });
     let mut base = base.fork();
     // Solidity checks a callee has code before calls without return values.
     base.set_code(VM_ADDRESS, vec![0x00]);
@@ -102,7 +101,7 @@ pub fn run(
     base.set_block(block);
     let mut suites = Vec::new();
     for contract in build.test_contracts(filter.contract.as_deref()) {
-        let suite = run_suite(&base, contract, filter, &errors, &decode);
+        let suite = run_suite(&base, contract, filter, &names);
         on_suite(&suite);
         suites.push(suite);
     }
@@ -113,9 +112,10 @@ fn run_suite(
     base: &TestChain,
     contract: &Compiled,
     filter: &Filter,
-    errors: &[AbiError],
-    decode: &RevertDecoder,
+    names: &Arc<Names>,
 ) -> SuiteResult {
+    let errors = &names.errors;
+    let describe: Arc<dyn Describe> = names.clone();
     let started = Instant::now();
     let tests: Vec<_> = contract
         .tests()
@@ -123,7 +123,7 @@ fn run_suite(
         .filter(|t| filter.test.as_deref().is_none_or(|m| t.name.contains(m)))
         .collect();
     let mut chain = base.fork();
-    let cheats = Cheatcodes::new(CheatState::default(), decode.clone());
+    let cheats = Cheatcodes::new(CheatState::default(), describe.clone());
     chain.set_call_hook(Some(cheats.clone()));
     let setup = set_up(&mut chain, contract, &cheats, errors);
     let results = match setup {
@@ -150,7 +150,7 @@ fn run_suite(
                         };
                     }
                     let mut fork = chain.fork();
-                    let cheats = Cheatcodes::new(after_setup.clone(), decode.clone());
+                    let cheats = Cheatcodes::new(after_setup.clone(), describe.clone());
                     fork.set_call_hook(Some(cheats.clone()));
                     let outcome = fork.call(
                         DEFAULT_SENDER,
@@ -235,6 +235,25 @@ fn set_up(
     Ok(address)
 }
 
+/// The project's errors and events, to name reverts and logs.
+struct Names {
+    errors: Vec<AbiError>,
+    events: Vec<Event>,
+}
+
+impl Describe for Names {
+    fn revert(&self, data: &[u8]) -> String {
+        describe_revert(&self.errors, data, &CheatState::default())
+    }
+
+    fn event(&self, topic0: B256) -> String {
+        match self.events.iter().find(|e| e.selector() == topic0) {
+            Some(event) => event.signature(),
+            None => format!("event {topic0}"),
+        }
+    }
+}
+
 /// Why a call failed, in words.
 fn failure(errors: &[AbiError], outcome: &Outcome, state: &CheatState) -> String {
     if outcome.return_data.is_empty() {
@@ -273,7 +292,10 @@ pub fn describe_revert(errors: &[AbiError], data: &[u8], state: &CheatState) -> 
         return format!("panic: {meaning} (0x{code:02x})");
     }
     let selector = &data[..data.len().min(4)];
-    for error in errors.iter().filter(|e| e.selector().as_slice() == selector) {
+    for error in errors
+        .iter()
+        .filter(|e| e.selector().as_slice() == selector)
+    {
         if let Ok(decoded) = error.decode_error(data) {
             let args: Vec<String> = decoded.body.iter().map(|v| value(v, state)).collect();
             return format!("{}({})", error.name, args.join(", "));

@@ -28,6 +28,9 @@ contract Probe {
     }
 }
 
+/// @notice ArbWasm's error for a call into an expired program.
+error ProgramExpired(uint64 ageInSeconds);
+
 /// @title The cheatcodes keel forge-test answers, on EVM and Stylus callees
 contract CheatcodesTest is Test {
     Probe internal probe;
@@ -37,13 +40,16 @@ contract CheatcodesTest is Test {
     }
 
     function test_WarpAndRollReachEvmAndStylus() public {
-        vm.warp(2_000_000_000);
+        uint256 later = block.timestamp + 2 hours;
+        vm.warp(later);
         vm.roll(123_456);
         (uint256 timestamp, uint256 number) = probe.now_();
-        assertEq(timestamp, 2_000_000_000);
+        assertEq(timestamp, later);
         assertEq(number, 123_456);
-        assertEq(vm.getBlockTimestamp(), 2_000_000_000);
-        // The oracle adapter (a Stylus program) sees the warped clock: ETH/USD is now stale.
+        assertEq(vm.getBlockTimestamp(), later);
+        assertEq(vm.getBlockNumber(), 123_456);
+        // The oracle adapter (a Stylus program) sees the warped clock: ETH/USD, with its one-hour
+        // heartbeat, is stale.
         vm.expectRevert(abi.encodeWithSelector(IOracleAdapter.StaleData.selector, Keel.WETH));
         IOracleAdapter(Keel.ORACLE_ADAPTER).getPrice(Keel.WETH);
     }
@@ -95,6 +101,14 @@ contract CheatcodesTest is Test {
         assertEq(probe.stored(), 42);
         assertEq(vm.load(address(probe), bytes32(0)), bytes32(uint256(42)));
         assertEq(vm.getLabel(carol), "carol");
+    }
+
+    function test_ProgramsExpireAfterAYear() public {
+        // ArbOS's rule, kept by Keel's chain: a program not kept alive expires 365 days after
+        // activation.
+        vm.warp(block.timestamp + 366 days);
+        vm.expectPartialRevert(ProgramExpired.selector);
+        IOracleAdapter(Keel.ORACLE_ADAPTER).getPrice(Keel.WETH);
     }
 
     function test_SignRecoversToAddr() public pure {

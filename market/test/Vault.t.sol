@@ -35,8 +35,10 @@ contract VaultAccountsTest is KeelIntegration {
         emit IMarginVault.Deposited(aliceAccount, Keel.USDC, alice, 0, 0);
         vault.deposit(aliceAccount, Keel.USDC, 1_000e6);
         vm.stopPrank();
-        assertEq(vault.collateralBalance(aliceAccount, Keel.USDC), 6_000e6);
-        assertEq(IERC20(Keel.USDC).balanceOf(address(vault)) >= 6_000e6, true);
+        // The settlement asset is the account's cash, in wad.
+        assertEq(vault.cash(aliceAccount), 6_000e18);
+        assertEq(vault.collateralBalance(aliceAccount, Keel.USDC), 0);
+        assertGe(IERC20(Keel.USDC).balanceOf(address(vault)), 6_000e6);
     }
 
     function test_MarginInAllModesValuesTheCollateral() public view {
@@ -51,20 +53,35 @@ contract VaultAccountsTest is KeelIntegration {
         vm.prank(alice);
         vault.withdraw(aliceAccount, Keel.USDC, 1_500e6, alice);
         assertEq(IERC20(Keel.USDC).balanceOf(alice), 1_500e6);
-        assertEq(vault.collateralBalance(aliceAccount, Keel.USDC), 3_500e6);
+        assertEq(vault.cash(aliceAccount), 3_500e18);
     }
 
     function test_RevertWhen_StrangerWithdraws() public {
         address mallory = makeAddr("mallory");
         vm.prank(mallory);
-        vm.expectRevert(abi.encodeWithSelector(IMarginVault.NotAccountOwner.selector, aliceAccount, mallory));
+        vm.expectRevert(abi.encodeWithSelector(IMarginVault.NotAccountOperator.selector, aliceAccount, mallory));
         vault.withdraw(aliceAccount, Keel.USDC, 1, mallory);
     }
 
     function test_RevertWhen_WithdrawingMoreThanHeld() public {
         vm.prank(alice);
-        vm.expectPartialRevert(IMarginVault.InsufficientBalance.selector);
+        vm.expectRevert(
+            abi.encodeWithSelector(IMarginVault.InsufficientCash.selector, aliceAccount, int256(5_000e18), 5_001e18)
+        );
         vault.withdraw(aliceAccount, Keel.USDC, 5_001e6, alice);
+    }
+
+    function test_WethIsCollateralWithAHaircut() public {
+        IMintable(Keel.WETH).mint(alice, 2e18);
+        vm.startPrank(alice);
+        IERC20(Keel.WETH).approve(address(vault), 2e18);
+        vault.deposit(aliceAccount, Keel.WETH, 2e18);
+        vm.stopPrank();
+        assertEq(vault.collateralBalance(aliceAccount, Keel.WETH), 2e18);
+        IMarginVault.MarginState memory state = vault.margin(aliceAccount);
+        // 5,000 USDC and 2 WETH at 2,000 USD.
+        assertEq(state.markToMarket, 9_000e18);
+        assertLt(state.initialMargin, state.markToMarket);
     }
 
     function test_RevertWhen_DepositingAnUnlistedAsset() public {

@@ -227,12 +227,18 @@ pub fn library_source(record: &Record, config: &Path) -> String {
         ];
         for (suffix, address) in named {
             if let Some(address) = address {
-                let _ = writeln!(out, "    address internal constant {symbol}{suffix} = {address};");
+                let _ = writeln!(
+                    out,
+                    "    address internal constant {symbol}{suffix} = {address};"
+                );
             }
         }
     }
     if let Some(feed) = record.sequencer_feed {
-        let _ = writeln!(out, "    address internal constant SEQUENCER_FEED = {feed};");
+        let _ = writeln!(
+            out,
+            "    address internal constant SEQUENCER_FEED = {feed};"
+        );
     }
     out.push_str("}\n");
     out

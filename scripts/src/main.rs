@@ -332,10 +332,11 @@ fn deploy_command(args: DeployArgs, verify_only: bool) -> anyhow::Result<ExitCod
                     .time_left
                     .map_or("-".to_string(), |s| format!("{} days", s / 86_400));
                 println!(
-                    "{:<18} code {:<9} active {:<5} expires in {left}",
+                    "{:<18} code {:<9} active {:<5} cached {:<5} expires in {left}",
                     p.role,
                     if p.code_matches { "matches" } else { "DIFFERS" },
-                    p.active
+                    p.active,
+                    p.cached
                 );
             }
             for d in &report.differences {
@@ -551,7 +552,10 @@ fn forge_test_command(args: keel_cli::forge_test::ForgeTestArgs) -> anyhow::Resu
     if args.json {
         println!("{}", serde_json::to_string_pretty(&forge_test::json(&run))?);
     } else {
-        print!("{}", keel_forge_test::report::summary(&run.suites, run.seconds));
+        print!(
+            "{}",
+            keel_forge_test::report::summary(&run.suites, run.seconds)
+        );
     }
     Ok(status(run.ok()))
 }

@@ -170,11 +170,44 @@ fn a_local_deployment_is_complete_verified_and_a_rerun_sends_nothing() {
     assert_eq!(report["differences"], serde_json::json!([]), "{report}");
     for p in report["programs"].as_array().unwrap() {
         assert_eq!(
-            (p["codeMatches"].as_bool(), p["active"].as_bool()),
-            (Some(true), Some(true)),
+            (
+                p["codeMatches"].as_bool(),
+                p["active"].as_bool(),
+                p["cached"].as_bool()
+            ),
+            (Some(true), Some(true), Some(false)),
             "{p}"
         );
         assert!(p["timeLeft"].as_u64().unwrap() > 360 * 86_400, "{p}");
+    }
+
+    // `--cache` bids for each program at the cache manager's minimum, once.
+    let d = dir.to_str().unwrap();
+    let cached = keel_json(&[
+        "deploy",
+        "--cache",
+        "--rpc-url",
+        &node.url,
+        "--deployments",
+        d,
+    ]);
+    let bids: Vec<String> = steps(&cached)
+        .into_iter()
+        .filter(|s| s.starts_with("cache "))
+        .collect();
+    assert_eq!((sent(&cached), bids.len()), (8, 8), "{bids:?}");
+    let again = keel_json(&[
+        "deploy",
+        "--cache",
+        "--rpc-url",
+        &node.url,
+        "--deployments",
+        d,
+    ]);
+    assert_eq!(sent(&again), 0, "cached programs are not bid for again");
+    let report = keel_json(&["verify", "--rpc-url", &node.url, "--deployments", d]);
+    for p in report["programs"].as_array().unwrap() {
+        assert_eq!(p["cached"].as_bool(), Some(true), "{p}");
     }
 
     // An account's life through `keel account`: the dev key's account, funded by the faucet.
