@@ -140,14 +140,25 @@ struct Run<'a> {
     steps: Vec<Step>,
     gas_used: u64,
     cost: U256,
-    say: &'a mut dyn FnMut(&str),
+    say: &'a mut dyn FnMut(Progress<'_>),
+}
+
+/// What [`deploy`] reports as it goes, for a progress display.
+#[derive(Clone, Copy, Debug)]
+pub enum Progress<'a> {
+    /// A phase begins (`programs`, `cache`, `local tokens and feeds`, `market`, `configuration`).
+    Phase(&'a str),
+    /// A transaction is being sent and its receipt awaited (or estimated, in a dry run).
+    Sending(&'a str),
+    /// A finished step or a remark, as a line.
+    Line(&'a str),
 }
 
 /// Deploys and configures Keel as `options.config` says; `say` hears progress.
 pub async fn deploy(
     options: Options,
     artifacts: &Artifacts,
-    say: &mut dyn FnMut(&str),
+    say: &mut dyn FnMut(Progress<'_>),
 ) -> Result<Summary> {
     let started = Instant::now();
     let config = &options.config;
@@ -188,16 +199,27 @@ pub async fn deploy(
         say,
     };
     run.check_existing_sources().await?;
+    (run.say)(Progress::Phase("programs"));
     run.programs(artifacts).await?;
     if options.cache {
+        (run.say)(Progress::Phase("cache"));
         run.cache_programs().await?;
     }
+    if config.has_local_sources() {
+        (run.say)(Progress::Phase("local tokens and feeds"));
+    }
     run.local_sources(artifacts).await?;
+    if config.rfq_market {
+        (run.say)(Progress::Phase("market"));
+    }
     run.rfq_market(artifacts).await?;
+    (run.say)(Progress::Phase("configuration"));
     if !run.dry_run || run.all_deployed() {
         run.configure().await?;
     } else {
-        (run.say)("(the configuration steps are planned once the contracts exist)");
+        (run.say)(Progress::Line(
+            "(the configuration steps are planned once the contracts exist)",
+        ));
     }
     if !run.dry_run {
         run.record.save(&run.record_path)?;
@@ -291,7 +313,7 @@ impl Run<'_> {
                 self.cost += U256::from(gas) * U256::from(self.max_fee / 2);
             }
             let shown = gas.map_or("gas not yet estimable".to_string(), |g| format!("~{g} gas"));
-            (self.say)(&format!("would send: {what} ({shown})"));
+            (self.say)(Progress::Line(&format!("would send: {what} ({shown})")));
             self.steps.push(Step {
                 what,
                 transaction_hash: None,
@@ -299,6 +321,7 @@ impl Run<'_> {
             });
             return Ok(None);
         }
+        (self.say)(Progress::Sending(&what));
         let tx = with_gas_margin(&self.provider, tx)
             .await
             .map_err(|e| explain(&what, e))?;
@@ -320,12 +343,12 @@ impl Run<'_> {
         self.gas_used += receipt.gas_used;
         let value = tx.value.unwrap_or_default();
         self.cost += U256::from(receipt.gas_used) * U256::from(receipt.effective_gas_price) + value;
-        (self.say)(&format!(
+        (self.say)(Progress::Line(&format!(
             "[{}] {what}: gas {}, tx {}",
             self.steps.len() + 1,
             receipt.gas_used,
             receipt.transaction_hash
-        ));
+        )));
         self.steps.push(Step {
             what,
             transaction_hash: Some(receipt.transaction_hash),

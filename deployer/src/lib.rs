@@ -18,5 +18,5 @@ pub mod record;
 pub mod verify;
 
 pub use config::DeployConfig;
-pub use deploy::{deploy, Artifacts, Options, Summary};
+pub use deploy::{deploy, Artifacts, Options, Progress, Summary};
 pub use record::Record;

@@ -91,7 +91,7 @@ pub async fn verify(
         cache: false,
         plan_as: Some(record.deployer),
     };
-    let mut quiet = |_: &str| {};
+    let mut quiet = |_: crate::deploy::Progress<'_>| {};
     let plan = deploy(options, artifacts, &mut quiet).await?;
     Ok(Report {
         programs,

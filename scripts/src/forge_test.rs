@@ -106,7 +106,7 @@ pub fn run(args: &ForgeTestArgs, say: &mut dyn FnMut(&str)) -> Result<ForgeTestR
             cache: false,
             plan_as: None,
         };
-        let mut quiet = |_: &str| {};
+        let mut quiet = |_: keel_deploy::Progress<'_>| {};
         let summary = keel_deploy::deploy(options, &artifacts, &mut quiet).await?;
         let record = Record::load(&summary.record_path)?;
         let chain = {

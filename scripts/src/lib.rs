@@ -7,6 +7,7 @@
 //! * [`deployment`] — `keel deploy`, `keel verify`, `keel faucet` (over `keel-deploy`).
 //! * [`drive`] — `keel account …` and `keel status` on a deployment.
 //! * [`forge_test`] — `keel forge-test`: a forge project's Solidity tests on Keel's real WASM.
+//! * [`progress`] — `keel deploy`'s progress display.
 //! * [`solidity`] — compiles Keel's Solidity (test tokens and feeds, fixtures) with solc-js.
 //! * [`account_file`], [`margin_report`] — `keel margin`: the `keel-account v1` format and the
 //!   side-by-side report of isolated, cross and portfolio margin.
@@ -21,4 +22,5 @@ pub mod deployment;
 pub mod drive;
 pub mod forge_test;
 pub mod margin_report;
+pub mod progress;
 pub mod solidity;

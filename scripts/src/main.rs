@@ -363,8 +363,11 @@ fn deploy_command(args: DeployArgs, verify_only: bool) -> anyhow::Result<ExitCod
         cache: args.cache,
         plan_as: None,
     };
-    let mut say = |line: &str| eprintln!("{line}");
-    let summary = runtime()?.block_on(keel_deploy::deploy(options, &artifacts, &mut say))?;
+    let mut progress = keel_cli::progress::DeployProgress::stderr();
+    let mut say = |event: keel_deploy::Progress<'_>| progress.show(event);
+    let deployed = runtime()?.block_on(keel_deploy::deploy(options, &artifacts, &mut say));
+    progress.finish();
+    let summary = deployed?;
     if json {
         println!("{}", serde_json::to_string_pretty(&summary)?);
     } else if args.dry_run {
