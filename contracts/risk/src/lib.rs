@@ -10,6 +10,7 @@
 //!
 //! Layout:
 //! * [`fixed`] — the [`Wad`] 18-decimal fixed-point type and exact 256-bit mul-div;
+//! * [`liquidation`] — the Dutch auction's discount, fill cap and payment;
 //! * [`lst`] — the LST depeg guard's rules (CAPO cap, market rate, depeg status, add-on);
 //! * [`math`] — exp, ln, sqrt, the normal CDF, Black-76 (price, delta, vega) and SVI;
 //! * [`model`] — the margin models and the account description they share;
@@ -23,6 +24,7 @@ extern crate alloc;
 
 pub mod error;
 pub mod fixed;
+pub mod liquidation;
 pub mod lst;
 pub mod math;
 pub mod model;

@@ -19,7 +19,7 @@ use keel_vault_state::{amount, token};
 use keel_vault_state::{Revert, VaultState, MAX_ASSETS_PER_ACCOUNT};
 use stylus_sdk::prelude::*;
 
-use crate::math::{self, Params, WAD};
+use keel_risk::liquidation::{self as math, Params, WAD};
 
 /// Result of the module's methods: the error is ABI-encoded revert data.
 pub type Result<T> = core::result::Result<T, Revert>;
@@ -113,7 +113,7 @@ impl LiquidationModule {
     }
 
     /// Risk admin only: sets the auction parameters (`InvalidParameter(code)` out of bounds,
-    /// codes in [`crate::math`]).
+    /// codes in [`keel_risk::liquidation`]).
     pub fn set_liquidation_params(
         &mut self,
         start: U256,

@@ -19,7 +19,7 @@
 //! `endDiscount > 0.5` (code 26), `startDiscount > endDiscount` (27), `duration` outside
 //! [60 s, 7 days] (28) or `buffer > 1` (29) — the first failing in that order (codes unique
 //! across the vault's modules). Until set
-//! (`duration` word 0) the defaults [`math::Params::DEFAULT`] apply: 2 % rising to 15 % over
+//! (`duration` word 0) the defaults [`Params::DEFAULT`] apply: 2 % rising to 15 % over
 //! 1,800 s, buffer 10 %. `liquidationParams()` returns the parameters in force.
 //!
 //! ## Margin numbers
@@ -132,8 +132,7 @@ pub mod contract;
 pub mod dispatch;
 #[cfg(feature = "export-abi")]
 pub mod export;
-pub mod math;
 
 pub use contract::{requirement, LiquidationModule};
 pub use dispatch::dispatch;
-pub use math::Params;
+pub use keel_risk::liquidation::Params;

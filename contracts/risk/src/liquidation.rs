@@ -1,7 +1,9 @@
-//! The auction's arithmetic on raw wads (10¹⁸ = 1), each step checked (`None`: overflow) and
-//! rounded in the direction the crate docs give: never in the bidder's favour.
+//! The liquidation auction's arithmetic on raw wads (10¹⁸ = 1), each step checked (`None`:
+//! overflow) and rounded never in the bidder's favour: the discount at a time, the largest
+//! fill worth taking and what a bid pays. The vault's liquidation module and the keeper both
+//! compute with it, so a keeper's sizing is exactly the vault's.
 
-use keel_risk::fixed::mul_div_floor_u128;
+use crate::fixed::mul_div_floor_u128;
 
 /// One, as a raw wad.
 pub const WAD: u128 = 1_000_000_000_000_000_000;
