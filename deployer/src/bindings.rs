@@ -50,6 +50,21 @@ sol! {
         error ProgramInsufficientValue(uint256 have, uint256 want);
     }
 
+    /// Multicall3 (the same address on every chain): batched reads.
+    #[sol(rpc)]
+    interface Multicall3 {
+        struct Call3 {
+            address target;
+            bool allowFailure;
+            bytes callData;
+        }
+        struct Result {
+            bool success;
+            bytes returnData;
+        }
+        function aggregate3(Call3[] calldata calls) external payable returns (Result[] memory returnData);
+    }
+
     /// Arbitrum's CacheManager.
     #[sol(rpc)]
     interface CacheManager {
@@ -116,3 +131,6 @@ pub const ARB_WASM: Address =
 /// `ArbWasmCache`.
 pub const ARB_WASM_CACHE: Address =
     alloy::primitives::address!("0000000000000000000000000000000000000072");
+
+/// Multicall3's address on every chain.
+pub const MULTICALL3: Address = alloy::primitives::address!("cA11bde05977b3631167028862bE2a173976CA11");

@@ -6,6 +6,7 @@
 //! * [`conformance`] — runs folders of external reference cases against keel-risk.
 //! * [`deployment`] — `keel deploy`, `keel verify`, `keel faucet` (over `keel-deploy`).
 //! * [`drive`] — `keel account …` and `keel status` on a deployment.
+//! * [`keeper`] — `keel keeper`: the liquidation keeper's rounds on a deployment.
 //! * [`forge_test`] — `keel forge-test`: a forge project's Solidity tests on Keel's real WASM.
 //! * [`progress`] — `keel deploy`'s progress display.
 //! * [`solidity`] — compiles Keel's Solidity (test tokens and feeds, fixtures) with solc-js.
@@ -21,6 +22,7 @@ pub mod contracts;
 pub mod deployment;
 pub mod drive;
 pub mod forge_test;
+pub mod keeper;
 pub mod margin_report;
 pub mod progress;
 pub mod solidity;

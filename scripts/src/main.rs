@@ -122,6 +122,15 @@ enum Command {
     /// forge, run `setUp` and each `test*` in its own snapshot with Foundry's cheatcodes, report
     /// as forge does.
     ForgeTest(keel_cli::forge_test::ForgeTestArgs),
+    /// The liquidation keeper: finds accounts from the vault's events, margins them natively
+    /// with keel-risk, starts auctions of accounts below maintenance margin and bids once the
+    /// discount pays for gas and its profit (keeper/keeper.toml documents its settings).
+    Keeper {
+        #[command(flatten)]
+        args: keel_cli::keeper::KeeperArgs,
+        #[command(flatten)]
+        chain: ChainArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -620,6 +629,20 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Account { action, chain } => account_command(action, chain),
         Command::Status(chain) => status_command(chain),
         Command::ForgeTest(args) => forge_test_command(args),
+        Command::Keeper { args, chain } => {
+            let rt = runtime()?;
+            let signer = chain_signer(&rt, &chain)?;
+            drop(rt);
+            let json = chain.json;
+            keel_cli::keeper::run(&args, &chain.rpc_url, &chain.deployments, signer, |round| {
+                if json {
+                    println!("{}", serde_json::to_string(round).unwrap_or_default());
+                } else {
+                    println!("{}", keel_cli::keeper::line(round));
+                }
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Oracle {
             action:
                 OracleAction::Push {

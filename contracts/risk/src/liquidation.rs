@@ -131,6 +131,16 @@ pub fn max_fill(v: i128, r: i128, buffer: u128, discount: u128) -> Option<u128> 
     Some(mul_div_up(num.unsigned_abs(), WAD, den.unsigned_abs())?.min(WAD))
 }
 
+/// The most a bid takes from an account of value `v` and maintenance requirement `r` below
+/// maintenance margin: [`max_fill`] while it is worth something, all of it otherwise.
+pub fn fill_cap(v: i128, r: i128, buffer: u128, discount: u128) -> Option<u128> {
+    if v > 0 {
+        max_fill(v, r, buffer, discount)
+    } else {
+        Some(WAD)
+    }
+}
+
 /// What the bidder pays for `filled` of an account of value `v` at `discount`: for `v > 0`,
 /// `filled · v · (1 − d)` rounded up; for `v ≤ 0`, `filled · v · (1 + d)` (≤ 0: the bidder is
 /// paid) rounded toward zero, i.e. up as well.

@@ -280,11 +280,7 @@ impl LiquidationModule {
         }
         let r = requirement(&m)?;
         let discount = p.discount(self.vm().block_timestamp().saturating_sub(started));
-        let cap = if value > 0 {
-            checked(math::max_fill(value, r, p.buffer, discount))?
-        } else {
-            WAD
-        };
+        let cap = checked(math::fill_cap(value, r, p.buffer, discount))?;
         let filled = f.min(cap);
         let mut payment = checked(math::payment(filled, value, discount))?;
 

@@ -1,0 +1,89 @@
+//! `keel keeper`: the liquidation keeper ([`keel_keeper`]) on a deployment — rounds every
+//! `poll_ms`, a line per round (or its JSON report), metrics when configured.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use alloy::signers::local::PrivateKeySigner;
+use anyhow::Result;
+use keel_deploy::Record;
+use keel_keeper::{Keeper, KeeperConfig, RoundReport};
+
+/// `keel keeper`'s own arguments (the chain's are shared with the other commands).
+#[derive(Clone, Debug, clap::Args)]
+pub struct KeeperArgs {
+    /// The keeper's settings (documented in keeper/keeper.toml).
+    #[arg(long, env = "KEEL_KEEPER_CONFIG", default_value = "keeper/keeper.toml")]
+    pub config: PathBuf,
+    /// Read, decide and log, but send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Run this many rounds, then stop (default: until interrupted).
+    #[arg(long)]
+    pub rounds: Option<u64>,
+}
+
+/// Runs the keeper with `signer` against the deployment recorded in `deployments` for the
+/// chain at `rpc_url`; `report` gets each round's report.
+pub fn run(
+    args: &KeeperArgs,
+    rpc_url: &str,
+    deployments: &std::path::Path,
+    signer: PrivateKeySigner,
+    mut report: impl FnMut(&RoundReport),
+) -> Result<()> {
+    let config = KeeperConfig::load(&args.config)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let probe: alloy::providers::DynProvider = {
+            use alloy::providers::{Provider, ProviderBuilder};
+            let url = rpc_url
+                .parse()
+                .map_err(|_| anyhow::anyhow!("--rpc-url: `{rpc_url}` is not a URL"))?;
+            ProviderBuilder::new().connect_http(url).erased()
+        };
+        let chain_id = alloy::providers::Provider::get_chain_id(&probe).await?;
+        let record = Record::load(&Record::path(deployments, chain_id))?;
+        let me = signer.address();
+        let provider = keel_deploy::deploy::connect(rpc_url, &signer, chain_id).await?;
+        let metrics = Arc::new(keel_keeper::metrics::Metrics::default());
+        if let Some(address) = &config.metrics {
+            let bound = keel_keeper::metrics::serve(metrics.clone(), address).await?;
+            keel_keeper::keeper::log("metrics", &[("address", format!("http://{bound}/metrics"))]);
+        }
+        let poll = Duration::from_millis(config.poll_ms);
+        let mut keeper = Keeper::new(provider, me, &record, config, args.dry_run, metrics)?;
+        let mut done = 0;
+        loop {
+            let round = keeper.round().await?;
+            report(&round);
+            done += 1;
+            if args.rounds.is_some_and(|n| done >= n) {
+                return Ok(());
+            }
+            tokio::time::sleep(poll).await;
+        }
+    })
+}
+
+/// A round in one line.
+pub fn line(r: &RoundReport) -> String {
+    format!(
+        "block {}: {} accounts, {} below maintenance; {} auctions started, {} bids, {} auctions ended, {} sent{}",
+        r.block,
+        r.accounts,
+        r.below_maintenance.len(),
+        r.auctions_started.len(),
+        r.bids.len(),
+        r.auctions_ended.len(),
+        r.sent,
+        if r.skipped.is_empty() {
+            String::new()
+        } else {
+            format!("; skipped: {}", r.skipped.join("; "))
+        }
+    )
+}
