@@ -85,6 +85,7 @@ sol! {
     #[sol(rpc)]
     interface TestToken {
         function mint(address to, uint256 amount) external;
+        function approve(address spender, uint256 amount) external returns (bool);
         function decimals() external view returns (uint8);
         function balanceOf(address account) external view returns (uint256);
     }
@@ -133,4 +134,5 @@ pub const ARB_WASM_CACHE: Address =
     alloy::primitives::address!("0000000000000000000000000000000000000072");
 
 /// Multicall3's address on every chain.
-pub const MULTICALL3: Address = alloy::primitives::address!("cA11bde05977b3631167028862bE2a173976CA11");
+pub const MULTICALL3: Address =
+    alloy::primitives::address!("cA11bde05977b3631167028862bE2a173976CA11");

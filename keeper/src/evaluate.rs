@@ -34,8 +34,7 @@ impl Health {
 /// Margins snapshot bytes as the account's engine would: portfolio mode with PM2, isolated
 /// and cross with the cross model.
 pub fn evaluate(id: U256, bytes: &[u8]) -> Result<Health> {
-    let snapshot =
-        snapshot::decode(bytes).map_err(|e| anyhow!("account {id}: snapshot: {e:?}"))?;
+    let snapshot = snapshot::decode(bytes).map_err(|e| anyhow!("account {id}: snapshot: {e:?}"))?;
     let outcome = match snapshot.mode {
         MarginMode::Portfolio => snapshot::evaluate_portfolio(&snapshot),
         MarginMode::Isolated | MarginMode::Cross => snapshot::evaluate_cross(&snapshot),

@@ -183,7 +183,10 @@ impl Keeper {
         }
         let halted = self.config.kill_switch.exists();
         if halted {
-            log("halted", &[("killSwitch", self.config.kill_switch.display().to_string())]);
+            log(
+                "halted",
+                &[("killSwitch", self.config.kill_switch.display().to_string())],
+            );
         }
         let send = !self.dry_run && !halted;
         let params = self.params().await?;
@@ -213,7 +216,11 @@ impl Keeper {
                     );
                 }
                 log(
-                    if send { "auction_started" } else { "would_start_auction" },
+                    if send {
+                        "auction_started"
+                    } else {
+                        "would_start_auction"
+                    },
                     &[
                         ("account", health.id.to_string()),
                         ("maintenanceSurplus", wad_text(health.mm)),
@@ -240,7 +247,9 @@ impl Keeper {
                     report.bids.push(done);
                 }
                 Ok(None) => {}
-                Err(why) => report.skipped.push(format!("account {}: {why:#}", health.id)),
+                Err(why) => report
+                    .skipped
+                    .push(format!("account {}: {why:#}", health.id)),
             }
         }
         self.store.save(&self.state)?;
@@ -329,7 +338,9 @@ impl Keeper {
         let gain = value.saturating_sub(payment);
         let gas = self.provider.estimate_gas(tx).await.unwrap_or(3_000_000);
         let gas_price = self.provider.get_gas_price().await?;
-        let gas_usd = self.gas_usd(u128::from(gas).saturating_mul(gas_price)).await?;
+        let gas_usd = self
+            .gas_usd(u128::from(gas).saturating_mul(gas_price))
+            .await?;
         let needed = gas_usd.saturating_add(self.limits.min_profit);
         let mut report = BidReport {
             account: id,
@@ -372,8 +383,9 @@ impl Keeper {
             );
             return Ok(Some(report));
         }
-        let slack = keel_risk::liquidation::scale_trunc(payment.abs(), self.limits.slippage as u128)
-            .unwrap_or(0);
+        let slack =
+            keel_risk::liquidation::scale_trunc(payment.abs(), self.limits.slippage as u128)
+                .unwrap_or(0);
         let max_payment = payment.saturating_add(slack);
         let call = IMarginVault::bidCall {
             id,
@@ -449,7 +461,10 @@ impl Keeper {
             1.0,
         );
         if !receipt.status() {
-            return Err(anyhow!("{what}: transaction {} reverted", receipt.transaction_hash));
+            return Err(anyhow!(
+                "{what}: transaction {} reverted",
+                receipt.transaction_hash
+            ));
         }
         Ok(receipt.transaction_hash)
     }
@@ -471,7 +486,10 @@ impl Keeper {
                     if attempt > 3 {
                         return Err(e.context(format!("{method}: gave up after {attempt} tries")));
                     }
-                    log("rpc_retry", &[("method", method.to_string()), ("error", format!("{e:#}"))]);
+                    log(
+                        "rpc_retry",
+                        &[("method", method.to_string()), ("error", format!("{e:#}"))],
+                    );
                     tokio::time::sleep(wait).await;
                     wait *= 2;
                 }

@@ -70,7 +70,10 @@ pub async fn serve(metrics: Arc<Metrics>, address: &str) -> anyhow::Result<std::
                 let (status, body) = if head.starts_with("GET /metrics") {
                     ("200 OK", metrics.render())
                 } else {
-                    ("404 Not Found", "not found: the metrics are at /metrics\n".into())
+                    (
+                        "404 Not Found",
+                        "not found: the metrics are at /metrics\n".into(),
+                    )
                 };
                 let response = format!(
                     "HTTP/1.1 {status}\r\ncontent-type: text/plain; version=0.0.4\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",

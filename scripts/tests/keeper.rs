@@ -1,0 +1,433 @@
+//! `keel keeper` on `keel node`: 50 accounts, an ETH crash; the keeper's native margins equal
+//! the vault's, a dry run sends nothing, every account below maintenance margin gets an
+//! auction and is bought back above its buffer (or emptied), the bidder stays above initial
+//! margin, and a restarted keeper resumes from its state without repeating an action.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use alloy::network::TransactionBuilder;
+use alloy::primitives::{Address, I256, U256};
+use alloy::providers::{DynProvider, Provider};
+use alloy::rpc::types::TransactionRequest;
+use alloy::signers::local::PrivateKeySigner;
+use alloy::signers::SignerSync;
+use keel_deploy::bindings::{IMarginVault, RfqMarket, TestFeed, TestToken};
+use keel_deploy::Record;
+use serde_json::Value;
+
+const DEV_KEY: &str = "0xb6b15c8cb491557369f3c7d2c287b053eb229daa9c22138887752191c9520659";
+const MAKER_KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+const KEEPER_KEY: &str = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+const TRADERS: usize = 50;
+const WAD: u128 = 1_000_000_000_000_000_000;
+
+fn root() -> &'static Path {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+}
+
+fn keel(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_keel"))
+        .current_dir(root())
+        .env(
+            "KEEL_WASM_DIR",
+            keel_cli::contracts::artifact_dir().expect("the contracts build"),
+        )
+        .env_remove("KEEL_PRIVATE_KEY")
+        .args(args)
+        .output()
+        .expect("keel runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+struct World {
+    url: String,
+    dir: PathBuf,
+    vault: Address,
+    record: Record,
+    dev: DynProvider,
+    runtime: tokio::runtime::Runtime,
+    _node: keel_node::launch::Running,
+}
+
+impl World {
+    fn provider(&self, key: &str) -> DynProvider {
+        let signer: PrivateKeySigner = key.parse().unwrap();
+        self.runtime
+            .block_on(keel_deploy::deploy::connect(&self.url, &signer, 412_346))
+            .unwrap()
+    }
+
+    fn send(&self, provider: &DynProvider, to: Address, data: Vec<u8>) {
+        self.runtime.block_on(async {
+            let tx = TransactionRequest::default()
+                .with_to(to)
+                .with_input(data)
+                .with_gas_limit(5_000_000);
+            let receipt = provider
+                .send_transaction(tx)
+                .await
+                .unwrap()
+                .get_receipt()
+                .await
+                .unwrap();
+            assert!(receipt.status(), "a set-up transaction reverted");
+        })
+    }
+
+    fn block(&self) -> u64 {
+        self.runtime
+            .block_on(async { self.dev.get_block_number().await })
+            .unwrap()
+    }
+
+    fn margin(&self, id: U256) -> IMarginVault::MarginState {
+        let vault = IMarginVault::new(self.vault, self.dev.clone());
+        self.runtime
+            .block_on(async { vault.margin(id).call().await })
+            .unwrap()
+    }
+
+    fn auction_active(&self, id: U256) -> bool {
+        let vault = IMarginVault::new(self.vault, self.dev.clone());
+        self.runtime
+            .block_on(async { vault.auction(id).call().await })
+            .unwrap()
+            .active
+    }
+
+    fn positions(&self, id: U256) -> usize {
+        let vault = IMarginVault::new(self.vault, self.dev.clone());
+        self.runtime
+            .block_on(async { vault.positions(id).call().await })
+            .unwrap()
+            .len()
+    }
+
+    fn set_eth_price(&self, usd: i64) {
+        let feed = self.record.assets["WETH"].feed.unwrap();
+        let now = self
+            .runtime
+            .block_on(async {
+                self.dev
+                    .get_block(alloy::eips::BlockNumberOrTag::Latest.into())
+                    .await
+            })
+            .unwrap()
+            .unwrap()
+            .header
+            .timestamp;
+        let call = TestFeed::setRoundCall {
+            answer: I256::try_from(usd * 100_000_000).unwrap(),
+            startedAt: U256::from(now),
+            updatedAt: U256::from(now),
+        };
+        self.send(
+            &self.dev,
+            feed,
+            alloy::sol_types::SolCall::abi_encode(&call),
+        );
+    }
+
+    fn keeper(&self, config: &Path, extra: &[&str]) -> Vec<Value> {
+        let d = self.dir.to_str().unwrap();
+        let mut args = vec![
+            "keeper",
+            "--config",
+            config.to_str().unwrap(),
+            "--rpc-url",
+            &self.url,
+            "--deployments",
+            d,
+            "--private-key",
+            KEEPER_KEY,
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        let (ok, out, err) = keel(&args);
+        assert!(ok, "keel keeper failed: {err}");
+        out.lines()
+            .map(|l| serde_json::from_str(l).expect("a JSON round report"))
+            .collect()
+    }
+}
+
+/// A node with Keel deployed, a maker, a keeper account and `TRADERS` levered ETH-perp
+/// accounts of the dev key (1 to 5 ETH long each on 3,000 USD).
+fn world() -> (World, U256, Vec<U256>) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let node = runtime
+        .block_on(keel_node::launch::launch(keel_node::launch::NodeConfig {
+            port: 0,
+            ..Default::default()
+        }))
+        .expect("the node starts");
+    let url = format!("http://{}", node.addr);
+    let dir = std::env::temp_dir().join(format!("keel-keeper-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let (ok, _, err) = keel(&[
+        "deploy",
+        "--rpc-url",
+        &url,
+        "--deployments",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(ok, "keel deploy failed: {err}");
+    let record = Record::load(&Record::path(&dir, 412_346)).unwrap();
+    let vault = record.address("vault").unwrap();
+    let signer: PrivateKeySigner = DEV_KEY.parse().unwrap();
+    let dev = runtime
+        .block_on(keel_deploy::deploy::connect(&url, &signer, 412_346))
+        .unwrap();
+    let world = World {
+        url,
+        dir,
+        vault,
+        record,
+        dev,
+        runtime,
+        _node: node,
+    };
+    let usdc = world.record.assets["USDC"].token.unwrap();
+    let weth = world.record.assets["WETH"].token.unwrap();
+    let market = world.record.address("rfqMarket").unwrap();
+    let providers: std::collections::HashMap<&str, DynProvider> = [
+        (DEV_KEY, world.dev.clone()),
+        (MAKER_KEY, world.provider(MAKER_KEY)),
+        (KEEPER_KEY, world.provider(KEEPER_KEY)),
+    ]
+    .into_iter()
+    .collect();
+    let open = |key: &str, usd: u128| -> U256 {
+        let provider = providers[key].clone();
+        let owner: PrivateKeySigner = key.parse().unwrap();
+        let vault = IMarginVault::new(vault, provider.clone());
+        let id = world
+            .runtime
+            .block_on(async { vault.accountCount().call().await })
+            .unwrap()
+            + U256::from(1);
+        let amount = U256::from(usd * 1_000_000);
+        use alloy::sol_types::SolCall;
+        let calls: Vec<(Address, Vec<u8>)> = vec![
+            (
+                usdc,
+                TestToken::mintCall {
+                    to: owner.address(),
+                    amount,
+                }
+                .abi_encode(),
+            ),
+            (
+                usdc,
+                TestToken::approveCall {
+                    spender: world.vault,
+                    amount,
+                }
+                .abi_encode(),
+            ),
+            (
+                world.vault,
+                IMarginVault::openAccountCall { mode: 2 }.abi_encode(),
+            ),
+            (
+                world.vault,
+                IMarginVault::depositCall {
+                    id,
+                    asset: usdc,
+                    amount,
+                }
+                .abi_encode(),
+            ),
+            (
+                world.vault,
+                IMarginVault::setOperatorCall {
+                    id,
+                    operator: market,
+                    approved: true,
+                }
+                .abi_encode(),
+            ),
+        ];
+        for (to, data) in calls {
+            world.send(&provider, to, data);
+        }
+        id
+    };
+    let maker = open(MAKER_KEY, 10_000_000);
+    let keeper = open(KEEPER_KEY, 2_000_000);
+    let instrument = world
+        .runtime
+        .block_on(async {
+            IMarginVault::new(vault, world.dev.clone())
+                .instrumentId(weth, 0, 0, U256::ZERO)
+                .call()
+                .await
+        })
+        .unwrap();
+    let maker_signer: PrivateKeySigner = MAKER_KEY.parse().unwrap();
+    let rfq = RfqMarket::new(market, world.dev.clone());
+    let mut traders = Vec::new();
+    for i in 0..TRADERS {
+        let id = open(DEV_KEY, 3_000);
+        let quote = RfqMarket::Quote {
+            instrument,
+            maker,
+            size: I256::try_from((1 + (i % 5) as u128) * WAD).unwrap(),
+            price: U256::from(2_000 * WAD),
+            makerFee: U256::ZERO,
+            takerFee: U256::ZERO,
+            deadline: U256::from(u64::MAX),
+            nonce: U256::from(i),
+        };
+        let digest = world
+            .runtime
+            .block_on(async { rfq.quoteDigest(quote.clone()).call().await })
+            .unwrap();
+        let signature = maker_signer.sign_hash_sync(&digest).unwrap();
+        use alloy::sol_types::SolCall;
+        let fill = RfqMarket::fillCall {
+            quote,
+            signature: signature.as_bytes().to_vec().into(),
+            takerAccount: id,
+        };
+        world.send(&world.dev, market, fill.abi_encode());
+        traders.push(id);
+    }
+    (world, keeper, traders)
+}
+
+#[test]
+#[cfg_attr(
+    keel_no_solc,
+    ignore = "solc-js or OpenZeppelin is not installed: run `npm install --no-save --ignore-scripts` in abi/"
+)]
+fn the_keeper_auctions_and_buys_every_account_a_crash_puts_below_maintenance() {
+    let (world, bidder, traders) = world();
+    let scratch = world.dir.join("keeper");
+    std::fs::create_dir_all(&scratch).unwrap();
+    let config = scratch.join("keeper.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "bidder_account = {bidder}\nmin_profit_usd = \"0.01\"\npoll_ms = 10\nlog_chunk = 16\n"
+        ),
+    )
+    .unwrap();
+
+    // Natively, from the vault's snapshots, the keeper's margins are the vault's, bit for bit.
+    let ids: Vec<U256> = (1..=traders.len() as u64 + 2).map(U256::from).collect();
+    let readings = world
+        .runtime
+        .block_on(keel_keeper::evaluate::read_accounts(
+            &world.dev,
+            world.vault,
+            &ids,
+            17,
+        ))
+        .unwrap();
+    for r in &readings {
+        let h = r.health.as_ref().unwrap();
+        let m = world.margin(r.id);
+        assert_eq!(
+            (
+                I256::try_from(h.im).unwrap(),
+                I256::try_from(h.mm).unwrap(),
+                I256::try_from(h.mtm).unwrap()
+            ),
+            (m.initialMargin, m.maintenanceMargin, m.markToMarket),
+            "account {}",
+            r.id
+        );
+    }
+
+    world.set_eth_price(1_500);
+    let below: Vec<U256> = traders
+        .iter()
+        .copied()
+        .filter(|&id| world.margin(id).maintenanceMargin < I256::ZERO)
+        .collect();
+    assert!(
+        below.len() >= TRADERS / 5 && below.len() < TRADERS,
+        "the crash leaves some accounts above maintenance: {} of {TRADERS} below",
+        below.len()
+    );
+
+    // A dry run decides but sends nothing.
+    let before = world.block();
+    let dry = world.keeper(&config, &["--rounds", "1", "--dry-run"]);
+    assert_eq!(world.block(), before, "a dry run sends nothing");
+    let planned: Vec<U256> = serde_json::from_value(dry[0]["auctionsStarted"].clone()).unwrap();
+    let mut sorted = planned.clone();
+    sorted.sort();
+    assert_eq!(
+        sorted, below,
+        "the dry run plans an auction for each account below maintenance"
+    );
+    assert_eq!(dry[0]["sent"], 0);
+
+    // Round one starts every auction; the discount then grows for ten minutes; round two bids.
+    let first = world.keeper(&config, &["--rounds", "1"]);
+    assert_eq!(first[0]["accounts"].as_u64(), Some(TRADERS as u64 + 2));
+    for &id in &below {
+        assert!(world.auction_active(id), "account {id} has an auction");
+    }
+    world
+        .runtime
+        .block_on(
+            world
+                .dev
+                .raw_request::<_, Value>("evm_increaseTime".into(), (600,)),
+        )
+        .unwrap();
+    world.set_eth_price(1_500);
+    let second = world.keeper(&config, &["--rounds", "2"]);
+    let bids: usize = second
+        .iter()
+        .map(|r| r["bids"].as_array().unwrap().len())
+        .sum();
+    assert!(bids >= below.len(), "every auction got a bid: {second:?}");
+    assert!(
+        second
+            .iter()
+            .all(|r| r["auctionsStarted"].as_array().unwrap().is_empty()),
+        "a restarted keeper starts no auction twice: {second:?}"
+    );
+    for &id in &below {
+        let m = world.margin(id);
+        let buffer = (m.maintenanceRequirement * I256::try_from(WAD / 20).unwrap())
+            / I256::try_from(WAD).unwrap();
+        assert!(
+            m.maintenanceMargin >= buffer - I256::try_from(WAD).unwrap()
+                || world.positions(id) == 0,
+            "account {id} is back above its buffer or empty: {m:?}"
+        );
+        assert!(!world.auction_active(id), "account {id}'s auction ended");
+    }
+    let keeper_margin = world.margin(bidder);
+    assert!(
+        keeper_margin.initialMargin >= I256::ZERO,
+        "the bidder stays above initial margin"
+    );
+    // Bids were never at a loss: each gained at least its gas plus the profit floor.
+    for round in &second {
+        for bid in round["bids"].as_array().unwrap() {
+            let gain: I256 = bid["gain"].as_str().unwrap().parse().unwrap();
+            let gas: I256 = bid["gasUsd"].as_str().unwrap().parse().unwrap();
+            assert!(gain > gas, "{bid}");
+        }
+    }
+    // The state file holds the cursor and every account.
+    let state: Value =
+        serde_json::from_str(&std::fs::read_to_string(scratch.join("keeper-state.json")).unwrap())
+            .unwrap();
+    assert_eq!(state["accounts"].as_array().unwrap().len(), TRADERS + 2);
+}
