@@ -136,7 +136,8 @@ pub struct OracleConfig {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RiskConfig {
-    /// The margin models' parameters: `"keel-default"` (keel-risk's `RiskParams::keel_default`).
+    /// The margin models' parameters: `"keel-default"` (keel-risk's `RiskParams::keel_default`,
+    /// its cross-margin set repeated for every listed underlying).
     pub params: String,
     /// Positions per account (at most keel-risk's `MAX_POSITIONS`).
     pub max_positions: u8,
@@ -321,6 +322,18 @@ fn bounded(field: &str, text: &str, max: u128) -> Result<U256> {
 const ONE: u128 = 1_000_000_000_000_000_000;
 
 impl DeployConfig {
+    /// The risk parameters the vault is given: keel-risk's defaults, with one cross-margin
+    /// (SRM) set per listed underlying — the vault lists an underlying only when the
+    /// parameters hold a set for its index.
+    pub fn risk_params(&self) -> keel_risk::model::account::RiskParams {
+        let mut params = keel_risk::model::account::RiskParams::keel_default();
+        if let Some(first) = params.cross_markets.first().cloned() {
+            let n = self.underlyings.len().max(1);
+            params.cross_markets.resize(n, first);
+        }
+        params
+    }
+
     /// Reads and checks `path`.
     pub fn load(path: &Path) -> Result<Self> {
         let text =

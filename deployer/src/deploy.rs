@@ -953,9 +953,7 @@ impl Run<'_> {
                 .await?;
             }
         }
-        let params = keel_risk::model::snapshot::encode_params(
-            &keel_risk::model::account::RiskParams::keel_default(),
-        );
+        let params = keel_risk::model::snapshot::encode_params(&self.config.risk_params());
         if vault.riskParams().call().await?.as_ref() != params.as_slice() {
             self.as_risk_admin(address).await?;
             self.call(

@@ -191,7 +191,7 @@ fn days_from_civil(year: u64, month: u64, day: u64) -> u64 {
 }
 
 /// The whole file.
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AccountFile {
     /// Must be [`FORMAT`].
@@ -211,7 +211,7 @@ pub struct AccountFile {
 }
 
 /// `[underlyings.NAME]`.
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UnderlyingEntry {
     /// Spot price.
@@ -231,7 +231,7 @@ pub struct UnderlyingEntry {
 }
 
 /// `[[underlyings.NAME.expiries]]`.
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ExpiryEntry {
     /// Expiry time.
@@ -253,7 +253,7 @@ pub struct ExpiryEntry {
 }
 
 /// Raw-SVI parameters; `forward` and `tau` default to the expiry's own.
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SviEntry {
     /// `a`.
@@ -275,7 +275,7 @@ pub struct SviEntry {
 }
 
 /// `[assets.NAME]`.
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AssetEntry {
     /// USD price.
@@ -293,7 +293,7 @@ pub struct AssetEntry {
 }
 
 /// `[account]`.
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AccountEntry {
     /// Cash (default 0).
@@ -308,7 +308,7 @@ pub struct AccountEntry {
 }
 
 /// `[[account.positions]]`.
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PositionEntry {
     /// Underlying name.

@@ -84,6 +84,26 @@ impl Session {
         })
     }
 
+    /// The provider, with the session's wallet.
+    pub fn provider(&self) -> &DynProvider {
+        &self.provider
+    }
+
+    /// The deployment record.
+    pub fn record(&self) -> &Record {
+        &self.record
+    }
+
+    /// The session's account.
+    pub fn address(&self) -> Address {
+        self.me
+    }
+
+    /// Sends `call` to `to`, decoding a revert ([`Sent`] with its gas).
+    pub async fn call<C: SolCall>(&self, what: String, to: Address, call: C) -> Result<Sent> {
+        self.send(what, to, call).await
+    }
+
     fn vault(&self) -> Result<IMarginVault::IMarginVaultInstance<DynProvider>> {
         Ok(IMarginVault::new(
             self.record.address("vault")?,
@@ -413,8 +433,18 @@ impl Session {
             makerFee: U256::ZERO,
             takerFee: U256::ZERO,
             deadline: U256::from(now + 600),
+            // Unique per quote: the clock to the nanosecond and what the quote is.
             nonce: U256::from_be_bytes(
-                alloy::primitives::keccak256(format!("{now}-{instrument}-{}", request.size)).0,
+                alloy::primitives::keccak256(format!(
+                    "{}-{instrument}-{}-{}-{}",
+                    std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map_or(0, |d| d.as_nanos()),
+                    request.size,
+                    request.taker_account,
+                    request.maker_account
+                ))
+                .0,
             ),
         };
         // The vault lets a market trade an account only as its operator.

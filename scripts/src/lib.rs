@@ -4,6 +4,7 @@
 //! * [`artifact`] — checks built contract `.wasm` files against Stylus's rules and sizes.
 //! * [`bench`] — `keel bench`: gas figures of the real contracts on `keel-chain`'s execution.
 //! * [`conformance`] — runs folders of external reference cases against keel-risk.
+//! * [`demo`] — `keel demo`: deploy, strategies, a crash and the keeper, in one command.
 //! * [`deployment`] — `keel deploy`, `keel verify`, `keel faucet` (over `keel-deploy`).
 //! * [`drive`] — `keel account …` and `keel status` on a deployment.
 //! * [`keeper`] — `keel keeper`: the liquidation keeper's rounds on a deployment.
@@ -18,6 +19,7 @@ pub mod account_file;
 pub mod artifact;
 pub mod bench;
 pub mod conformance;
+pub mod demo;
 pub mod contracts;
 pub mod deployment;
 pub mod drive;

@@ -122,6 +122,11 @@ enum Command {
     /// forge, run `setUp` and each `test*` in its own snapshot with Foundry's cheatcodes, report
     /// as forge does.
     ForgeTest(keel_cli::forge_test::ForgeTestArgs),
+    /// The whole system in one command: keel node in-process, Keel deployed, the examples/
+    /// strategies and a few over-levered accounts opened and traded through the RFQ market,
+    /// each margined in all three modes, then a 40 % ETH crash and a stETH depeg, the keeper
+    /// run, and what happened reported.
+    Demo(keel_cli::demo::DemoArgs),
     /// The liquidation keeper: finds accounts from the vault's events, margins them natively
     /// with keel-risk, starts auctions of accounts below maintenance margin and bids once the
     /// discount pays for gas and its profit (keeper/keeper.toml documents its settings).
@@ -629,6 +634,15 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Account { action, chain } => account_command(action, chain),
         Command::Status(chain) => status_command(chain),
         Command::ForgeTest(args) => forge_test_command(args),
+        Command::Demo(args) => {
+            let report = keel_cli::demo::run(&args, &mut |line| eprintln!("{line}"))?;
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                println!("{}", keel_cli::demo::outcome_table(&report));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Keeper { args, chain } => {
             let rt = runtime()?;
             let signer = chain_signer(&rt, &chain)?;
