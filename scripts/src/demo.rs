@@ -130,10 +130,19 @@ async fn demo(args: &DemoArgs, say: Say<'_>) -> Result<DemoReport> {
     let root = crate::solidity::repo_root();
     let config = deployment::load_config(&root.join("deploy/local.toml"))?;
     report.chain_id = config.chain_id;
-    let wasm_dir = args
-        .wasm_dir
-        .clone()
-        .unwrap_or_else(crate::contracts::default_artifact_dir);
+    let wasm_dir = match &args.wasm_dir {
+        Some(dir) => dir.clone(),
+        None if crate::contracts::default_artifact_dir()
+            .join("keel_vault.wasm")
+            .is_file() =>
+        {
+            crate::contracts::default_artifact_dir()
+        }
+        None => {
+            say("building the contracts (first run)…");
+            crate::contracts::artifact_dir()?
+        }
+    };
     let artifacts = deployment::artifacts(&wasm_dir, true, true)?;
     let signers = keel_node::node::dev_signers();
     let dir = std::env::temp_dir().join(format!("keel-demo-{}", std::process::id()));
@@ -216,7 +225,10 @@ async fn demo(args: &DemoArgs, say: Say<'_>) -> Result<DemoReport> {
     for (_, file) in &examples {
         for (name, u) in &file.underlyings {
             for e in &u.expiries {
-                if !slices.iter().any(|(n, s)| n == name && s.expiry == e.expiry) {
+                if !slices
+                    .iter()
+                    .any(|(n, s)| n == name && s.expiry == e.expiry)
+                {
                     slices.push((name.clone(), e.clone()));
                 }
             }
@@ -333,7 +345,9 @@ async fn demo(args: &DemoArgs, say: Say<'_>) -> Result<DemoReport> {
                 Err(e) => return Err(e.context(format!("{name}: {size} ETH perp"))),
             }
         }
-        say(&format!("{name}: account {id}, {size} ETH perp long on {usdc} USDC"));
+        say(&format!(
+            "{name}: account {id}, {size} ETH perp long on {usdc} USDC"
+        ));
         accounts.push((name.to_string(), id));
     }
 
@@ -412,7 +426,11 @@ async fn demo(args: &DemoArgs, say: Say<'_>) -> Result<DemoReport> {
         for b in &r.bids {
             *bids_by_account.entry(b.account).or_default() += 1;
         }
-        say(&format!("keeper round {}: {}", round + 1, crate::keeper::line(&r)));
+        say(&format!(
+            "keeper round {}: {}",
+            round + 1,
+            crate::keeper::line(&r)
+        ));
         // Let the auctions' discounts grow, with the feeds kept fresh.
         let _: serde_json::Value = dev
             .provider()
@@ -472,12 +490,22 @@ async fn demo(args: &DemoArgs, say: Say<'_>) -> Result<DemoReport> {
 pub fn efficiency_table(rows: &[AccountReport]) -> String {
     let mut out = format!(
         "{:<28} {:>5} {:>16} {:>16} {:>16} {:>16}\n",
-        "account (initial requirement, USD)", "", "isolated", "cross", "portfolio", "portfolio frees"
+        "account (initial requirement, USD)",
+        "",
+        "isolated",
+        "cross",
+        "portfolio",
+        "portfolio frees"
     );
     for r in rows {
         out += &format!(
             "{:<28} {:>5} {:>16} {:>16} {:>16} {:>16}\n",
-            r.name, r.id, r.isolated_requirement, r.cross_requirement, r.portfolio_requirement, r.portfolio_frees
+            r.name,
+            r.id,
+            r.isolated_requirement,
+            r.cross_requirement,
+            r.portfolio_requirement,
+            r.portfolio_frees
         );
     }
     out
@@ -531,8 +559,8 @@ fn load_examples(dir: &Path) -> Result<Vec<(String, AccountFile)>> {
         .into_iter()
         .map(|path| {
             let text = std::fs::read_to_string(&path)?;
-            let file = AccountFile::from_toml(&text)
-                .with_context(|| format!("{}", path.display()))?;
+            let file =
+                AccountFile::from_toml(&text).with_context(|| format!("{}", path.display()))?;
             let name = path
                 .file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
@@ -723,8 +751,19 @@ fn option_price(slice: &ExpiryEntry, strike: Wad, kind: &str, now: u64) -> Resul
     };
     let rate = slice.rate.map_or(Wad::ZERO, |r| r.0);
     let discount = exp(Wad::ZERO.sub(rate.mul(tau).map_err(e)?).map_err(e)?).map_err(e)?;
-    let prices = black76(slice.forward.0, strike, sqrt(tau).map_err(e)?, vol, discount).map_err(e)?;
-    Ok(if kind == "call" { prices.call } else { prices.put })
+    let prices = black76(
+        slice.forward.0,
+        strike,
+        sqrt(tau).map_err(e)?,
+        vol,
+        discount,
+    )
+    .map_err(e)?;
+    Ok(if kind == "call" {
+        prices.call
+    } else {
+        prices.put
+    })
 }
 
 fn usd(x: U256) -> String {

@@ -44,6 +44,7 @@ pub fn repo_root() -> PathBuf {
 /// Compiles `files` (paths relative to `root`) in one solc-js run, optimised, for Cancun;
 /// every contract they define, by contract name. Fails on any compiler error or warning.
 pub fn compile(root: &Path, files: &[&str]) -> Result<BTreeMap<String, SolArtifact>> {
+    ensure_packages(root)?;
     let mut sources = serde_json::Map::new();
     for file in files {
         let content = std::fs::read_to_string(root.join(file))
@@ -168,4 +169,33 @@ pub fn standard_json(
         bail!("solc: {} error(s)\n{}", errors.len(), errors.join("\n"));
     }
     Ok((result, warnings))
+}
+
+/// Installs what `abi/package-lock.json` pins (solc-js, OpenZeppelin, forge, cast) when
+/// `abi/node_modules` lacks solc-js, so a fresh clone's first `keel demo` or `keel deploy`
+/// needs only node and npm on the machine.
+pub fn ensure_packages(root: &Path) -> Result<()> {
+    let abi = root.join("abi");
+    if abi.join("node_modules/solc/package.json").is_file()
+        && abi
+            .join("node_modules/@openzeppelin/contracts/package.json")
+            .is_file()
+    {
+        return Ok(());
+    }
+    eprintln!("installing solc-js and OpenZeppelin from abi/package-lock.json (npm install)…");
+    let status = std::process::Command::new("npm")
+        .args(["install", "--no-save", "--ignore-scripts", "--no-audit", "--no-fund"])
+        .current_dir(&abi)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "npm is needed to install solc-js (Keel's Solidity compiler): {e}; install node 20 or later"
+            )
+        })?;
+    if !status.success() {
+        bail!("npm install in {} failed", abi.display());
+    }
+    Ok(())
 }
