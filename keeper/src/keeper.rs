@@ -80,6 +80,7 @@ pub struct Keeper {
     chunk: u64,
     spent: i128,
     metrics: Arc<Metrics>,
+    logging: bool,
 }
 
 impl Keeper {
@@ -122,7 +123,20 @@ impl Keeper {
             spent: 0,
             metrics,
             config,
+            logging: true,
         })
+    }
+
+    /// Without the JSON-line log (a caller that reports the rounds itself).
+    pub fn quiet(mut self) -> Self {
+        self.logging = false;
+        self
+    }
+
+    fn log(&self, event: &str, fields: &[(&str, String)]) {
+        if self.logging {
+            log(event, fields);
+        }
     }
 
     /// The accounts followed.
@@ -183,7 +197,7 @@ impl Keeper {
         }
         let halted = self.config.kill_switch.exists();
         if halted {
-            log(
+            self.log(
                 "halted",
                 &[("killSwitch", self.config.kill_switch.display().to_string())],
             );
@@ -199,7 +213,7 @@ impl Keeper {
                             .await?;
                         report.sent += 1;
                     }
-                    log("auction_ended", &[("account", health.id.to_string())]);
+                    self.log("auction_ended", &[("account", health.id.to_string())]);
                     report.auctions_ended.push(health.id);
                 }
                 continue;
@@ -215,7 +229,7 @@ impl Keeper {
                         1.0,
                     );
                 }
-                log(
+                self.log(
                     if send {
                         "auction_started"
                     } else {
@@ -280,7 +294,7 @@ impl Keeper {
         .await?;
         for id in found {
             if self.state.accounts.insert(id) {
-                log("account_found", &[("account", id.to_string())]);
+                self.log("account_found", &[("account", id.to_string())]);
             }
         }
         self.state.scanned_to = head;
@@ -351,7 +365,7 @@ impl Keeper {
             transaction: None,
         };
         if gain < needed {
-            log(
+            self.log(
                 "bid_not_yet_profitable",
                 &[
                     ("account", id.to_string()),
@@ -371,7 +385,7 @@ impl Keeper {
             return Err(anyhow!("max_session_usd is spent"));
         }
         if !send {
-            log(
+            self.log(
                 "would_bid",
                 &[
                     ("account", id.to_string()),
@@ -403,7 +417,7 @@ impl Keeper {
                     "Gain of filled bids before gas, USD",
                     gain as f64 / WAD as f64,
                 );
-                log(
+                self.log(
                     "bid",
                     &[
                         ("account", id.to_string()),
@@ -486,7 +500,7 @@ impl Keeper {
                     if attempt > 3 {
                         return Err(e.context(format!("{method}: gave up after {attempt} tries")));
                     }
-                    log(
+                    self.log(
                         "rpc_retry",
                         &[("method", method.to_string()), ("error", format!("{e:#}"))],
                     );

@@ -17,8 +17,12 @@ use keel_risk::fixed::Wad;
 use serde::Serialize;
 
 use crate::account_file::{AccountFile, ExpiryEntry};
+
+pub mod picture;
+
 use crate::deployment;
 use crate::drive::{ExpiryPush, Session, TradeRequest};
+use picture::{Heatmap, Moment};
 
 /// `keel demo`'s arguments.
 #[derive(Clone, Debug, clap::Args)]
@@ -33,6 +37,9 @@ pub struct DemoArgs {
     /// Where the built contracts are (default: target/wasm32-unknown-unknown/contract).
     #[arg(long, env = "KEEL_WASM_DIR", value_name = "DIR")]
     pub wasm_dir: Option<PathBuf>,
+    /// Where the pictures go: keel-demo.png and the self-contained keel-demo.html.
+    #[arg(long, default_value = "target/keel-demo", value_name = "DIR")]
+    pub out: PathBuf,
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
@@ -67,6 +74,9 @@ pub struct DemoReport {
     pub insurance_after: String,
     pub insurance_paid: String,
     pub losses_socialised: String,
+    /// The PNG and the HTML report written.
+    pub picture: String,
+    pub html_report: String,
     pub seconds: f64,
 }
 
@@ -370,6 +380,12 @@ async fn demo(args: &DemoArgs, say: Say<'_>) -> Result<DemoReport> {
     }
     say("");
     say(&efficiency_table(&rows));
+    let mut heatmaps = Vec::new();
+    for (name, id) in &accounts {
+        let bytes = vault.snapshot(*id, 2).call().await?;
+        heatmaps.push(heatmap(name, &bytes)?);
+    }
+    let mut timeline = vec![moment("opened", ETH_BEFORE as f64, &vault, &accounts).await?];
 
     // ---- the crash ----------------------------------------------------------------------------
     let depeg = Wad::parse_decimal(STETH_DEPEG).map_err(|e| anyhow!("{e:?}"))?;
@@ -392,6 +408,7 @@ async fn demo(args: &DemoArgs, say: Say<'_>) -> Result<DemoReport> {
     say(&format!(
         "\ncrash: ETH {ETH_BEFORE} → {ETH_AFTER} (−40 %), stETH depegs to {STETH_DEPEG} ETH, ETH vols ×1.3"
     ));
+    timeline.push(moment("crash", ETH_AFTER as f64, &vault, &accounts).await?);
     for (row, (_, id)) in rows.iter_mut().zip(&accounts) {
         let m = vault.margin(*id).call().await?;
         row.value_after_crash = usd_signed(m.markToMarket);
@@ -416,7 +433,8 @@ async fn demo(args: &DemoArgs, say: Say<'_>) -> Result<DemoReport> {
         keeper_config,
         false,
         metrics,
-    )?;
+    )?
+    .quiet();
     let mut bids_by_account: std::collections::BTreeMap<U256, usize> = Default::default();
     for round in 0..6 {
         let r = bot.round().await?;
@@ -431,6 +449,8 @@ async fn demo(args: &DemoArgs, say: Say<'_>) -> Result<DemoReport> {
             round + 1,
             crate::keeper::line(&r)
         ));
+        let label = format!("keeper {}", round + 1);
+        timeline.push(moment(&label, ETH_AFTER as f64, &vault, &accounts).await?);
         // Let the auctions' discounts grow, with the feeds kept fresh.
         let _: serde_json::Value = dev
             .provider()
@@ -479,11 +499,69 @@ async fn demo(args: &DemoArgs, say: Say<'_>) -> Result<DemoReport> {
     report.losses_socialised = usd(vault.socialisedLoss().call().await?.total);
     report.accounts = rows;
     report.seconds = started.elapsed().as_secs_f64();
+    let out = if args.out.is_absolute() {
+        args.out.clone()
+    } else {
+        root.join(&args.out)
+    };
+    let (png, html) = picture::write(&out, &report, &heatmaps, &timeline)?;
+    report.picture = png.display().to_string();
+    report.html_report = html.display().to_string();
     if let Some(node) = node {
         let _ = node.handle.stop();
     }
     let _ = std::fs::remove_dir_all(&dir);
     Ok(report)
+}
+
+/// Account `name`'s portfolio scenario P&L on its worst underlying, from the vault's own
+/// snapshot of it (portfolio mode), evaluated with keel-risk.
+fn heatmap(name: &str, snapshot: &[u8]) -> Result<Heatmap> {
+    use keel_risk::model::snapshot;
+    let e = |x: keel_risk::RiskError| anyhow!("{name}: {x:?}");
+    let s = snapshot::decode(snapshot).map_err(|x| anyhow!("{name}: snapshot: {x:?}"))?;
+    let (account, _) = s.account.to_portfolio_with_map(&s.market).map_err(e)?;
+    let margin =
+        keel_risk::model::portfolio::portfolio_margin(&account, &s.params.portfolio).map_err(e)?;
+    let (index, worst) = margin
+        .breakdown
+        .underlyings
+        .iter()
+        .enumerate()
+        .min_by_key(|(_, u)| u.worst_loss.raw())
+        .ok_or_else(|| anyhow!("{name}: no underlying"))?;
+    let pnl: Vec<f64> = worst
+        .scenario_pnl
+        .iter()
+        .map(|p| picture::wad(p.raw()))
+        .collect();
+    Ok(Heatmap::new(
+        name,
+        index,
+        &s.params.portfolio.scenarios,
+        &pnl,
+    ))
+}
+
+/// Every account's value (portfolio mode) and the insurance fund now.
+async fn moment(
+    label: &str,
+    eth: f64,
+    vault: &IMarginVault::IMarginVaultInstance<alloy::providers::DynProvider>,
+    accounts: &[(String, U256)],
+) -> Result<Moment> {
+    let mut values = Vec::with_capacity(accounts.len());
+    for (_, id) in accounts {
+        let m = vault.margin(*id).call().await?;
+        values.push(picture::wad(i128::try_from(m.markToMarket).unwrap_or(0)));
+    }
+    let insurance = vault.insuranceFund().call().await?;
+    Ok(Moment {
+        label: label.to_string(),
+        eth,
+        insurance: picture::wad(i128::try_from(insurance).unwrap_or(0)),
+        values,
+    })
 }
 
 /// The capital-efficiency table.
@@ -531,7 +609,7 @@ pub fn outcome_table(report: &DemoReport) -> String {
         );
     }
     out += &format!(
-        "\n{} accounts: {} survived, {} liquidated; {} auctions started, {} bids in {} keeper rounds.\nInsurance fund {} → {} USD ({} paid); losses socialised {} USD. {:.1} s.\n",
+        "\n{} accounts: {} survived, {} liquidated; {} auctions started, {} bids in {} keeper rounds.\nInsurance fund {} → {} USD ({} paid); losses socialised {} USD. {:.1} s.\nPictures: {} and {}.\n",
         report.accounts.len(),
         report.survived,
         report.liquidated,
@@ -542,7 +620,9 @@ pub fn outcome_table(report: &DemoReport) -> String {
         report.insurance_after,
         report.insurance_paid,
         report.losses_socialised,
-        report.seconds
+        report.seconds,
+        report.picture,
+        report.html_report
     );
     out
 }

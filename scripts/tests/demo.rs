@@ -76,4 +76,12 @@ fn the_demo_liquidates_the_over_levered_accounts_and_the_hedged_ones_survive() {
     assert!(number(&report["insurancePaid"]) > 0.0, "{report}");
     assert_eq!(report["lossesSocialised"], "0.00", "{report}");
     assert!(report["seconds"].as_f64().unwrap() < 120.0, "{report}");
+    // The pictures: a PNG and a self-contained HTML report that embeds it.
+    let png = std::fs::read(report["picture"].as_str().unwrap()).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    let html = std::fs::read_to_string(report["htmlReport"].as_str().unwrap()).unwrap();
+    assert!(html.contains("data:image/png;base64,") && html.contains("<svg"));
+    for name in &names {
+        assert!(html.contains(name), "{name} is in the report");
+    }
 }
