@@ -418,7 +418,7 @@ mod tests {
     #[test]
     fn the_worst_scenario_is_the_framed_cell() {
         use keel_risk::fixed::Wad;
-        let s = |spot: i128, vol| Scenario::new(Wad::ratio(spot, 100), vol, Wad::ONE);
+        let s = |spot: i64, vol| Scenario::new(Wad::ratio(spot, 100), vol, Wad::ONE);
         let scenarios = [
             s(80, VolShock::Up),
             s(100, VolShock::None),
