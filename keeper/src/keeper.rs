@@ -81,6 +81,10 @@ pub struct Keeper {
     spent: i128,
     metrics: Arc<Metrics>,
     logging: bool,
+    /// The next nonce to send with: taken from the chain when unknown, advanced only by a
+    /// transaction the node accepted, forgotten after any failed send. The lock also orders
+    /// concurrent sends.
+    nonce: tokio::sync::Mutex<Option<u64>>,
 }
 
 impl Keeper {
@@ -124,6 +128,7 @@ impl Keeper {
             metrics,
             config,
             logging: true,
+            nonce: tokio::sync::Mutex::new(None),
         })
     }
 
@@ -202,6 +207,13 @@ impl Keeper {
                 &[("killSwitch", self.config.kill_switch.display().to_string())],
             );
         }
+        let sequencer = self.sequencer_up().await?;
+        if !sequencer {
+            self.log("sequencer_not_up", &[]);
+            report.skipped.push(
+                "the sequencer is down or in its grace period: no auction or bid".to_string(),
+            );
+        }
         let send = !self.dry_run && !halted;
         let params = self.params().await?;
         for reading in readings {
@@ -209,8 +221,13 @@ impl Keeper {
             if health.mm >= 0 {
                 if reading.auction.active {
                     if send {
-                        self.send("endAuction", IMarginVault::endAuctionCall { id: health.id })
-                            .await?;
+                        let call = IMarginVault::endAuctionCall { id: health.id };
+                        if let Err(why) = self.send("endAuction", call).await {
+                            report
+                                .skipped
+                                .push(format!("account {}: {why:#}", health.id));
+                            continue;
+                        }
                         report.sent += 1;
                     }
                     self.log("auction_ended", &[("account", health.id.to_string())]);
@@ -218,10 +235,18 @@ impl Keeper {
                 }
                 continue;
             }
+            if !sequencer {
+                continue;
+            }
             if !reading.auction.active {
                 if send {
                     let call = IMarginVault::startAuctionCall { id: health.id };
-                    self.send("startAuction", call).await?;
+                    if let Err(why) = self.send("startAuction", call).await {
+                        report
+                            .skipped
+                            .push(format!("account {}: {why:#}", health.id));
+                        continue;
+                    }
                     report.sent += 1;
                     self.metrics.add(
                         "keel_keeper_auctions_started_total",
@@ -299,6 +324,18 @@ impl Keeper {
         }
         self.state.scanned_to = head;
         Ok(())
+    }
+
+    /// Whether the oracle adapter reports the sequencer up (past its grace period); always
+    /// when the deployment has no sequencer feed.
+    async fn sequencer_up(&self) -> Result<bool> {
+        let oracle = IOracleAdapter::new(self.oracle, self.provider.clone());
+        let status = self
+            .rpc("eth_call (sequencerStatus)", || async {
+                Ok(oracle.sequencerStatus().call().await?)
+            })
+            .await?;
+        Ok(status.status == 0)
     }
 
     /// The auction parameters in force.
@@ -456,11 +493,29 @@ impl Keeper {
         let tx = keel_deploy::deploy::with_gas_margin(&self.provider, tx)
             .await
             .map_err(|e| explain(what, e))?;
-        let receipt = self
-            .provider
-            .send_transaction(tx)
-            .await
-            .map_err(|e| explain(what, e))?
+        let pending = {
+            let mut next = self.nonce.lock().await;
+            let nonce = match *next {
+                Some(n) => n,
+                None => self
+                    .provider
+                    .get_transaction_count(self.me)
+                    .pending()
+                    .await
+                    .with_context(|| format!("{what}: reading the nonce"))?,
+            };
+            match self.provider.send_transaction(tx.with_nonce(nonce)).await {
+                Ok(pending) => {
+                    *next = Some(nonce + 1);
+                    pending
+                }
+                Err(e) => {
+                    *next = None;
+                    return Err(explain(what, e));
+                }
+            }
+        };
+        let receipt = pending
             .get_receipt()
             .await
             .with_context(|| format!("{what}: waiting for the receipt"))?;

@@ -30,7 +30,7 @@ pub fn run(
     args: &KeeperArgs,
     rpc_url: &str,
     deployments: &std::path::Path,
-    signer: PrivateKeySigner,
+    key: &crate::deployment::KeyArgs,
     mut report: impl FnMut(&RoundReport),
 ) -> Result<()> {
     let config = KeeperConfig::load(&args.config)?;
@@ -45,10 +45,17 @@ pub fn run(
                 .map_err(|_| anyhow::anyhow!("--rpc-url: `{rpc_url}` is not a URL"))?;
             ProviderBuilder::new().connect_http(url).erased()
         };
-        let chain_id = alloy::providers::Provider::get_chain_id(&probe).await?;
+        let chain_id = patiently("eth_chainId", || async {
+            Ok(alloy::providers::Provider::get_chain_id(&probe).await?)
+        })
+        .await?;
+        let signer: PrivateKeySigner = key.signer(crate::deployment::is_local(chain_id))?;
         let record = Record::load(&Record::path(deployments, chain_id))?;
         let me = signer.address();
-        let provider = keel_deploy::deploy::connect(rpc_url, &signer, chain_id).await?;
+        let provider = patiently("connecting", || {
+            keel_deploy::deploy::connect(rpc_url, &signer, chain_id)
+        })
+        .await?;
         let metrics = Arc::new(keel_keeper::metrics::Metrics::default());
         if let Some(address) = &config.metrics {
             let bound = keel_keeper::metrics::serve(metrics.clone(), address).await?;
@@ -58,8 +65,12 @@ pub fn run(
         let mut keeper = Keeper::new(provider, me, &record, config, args.dry_run, metrics)?;
         let mut done = 0;
         loop {
-            let round = keeper.round().await?;
-            report(&round);
+            // A failed round (the node unreachable past the retries) is logged and the next
+            // one tried: the keeper keeps running.
+            match keeper.round().await {
+                Ok(round) => report(&round),
+                Err(e) => keel_keeper::keeper::log("round_failed", &[("error", format!("{e:#}"))]),
+            }
             done += 1;
             if args.rounds.is_some_and(|n| done >= n) {
                 return Ok(());
@@ -67,6 +78,33 @@ pub fn run(
             tokio::time::sleep(poll).await;
         }
     })
+}
+
+/// `f`, tried up to five times with a doubling pause: start-up rides out a flaky endpoint as
+/// the rounds do.
+async fn patiently<T, F, Fut>(what: &str, mut f: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T>>,
+{
+    let mut wait = Duration::from_millis(200);
+    for attempt in 1.. {
+        match f().await {
+            Ok(v) => return Ok(v),
+            Err(e) if attempt >= 5 => {
+                return Err(e.context(format!("{what}: gave up after {attempt} tries")))
+            }
+            Err(e) => {
+                keel_keeper::keeper::log(
+                    "rpc_retry",
+                    &[("method", what.to_string()), ("error", format!("{e:#}"))],
+                );
+                tokio::time::sleep(wait).await;
+                wait *= 2;
+            }
+        }
+    }
+    unreachable!("the loop returns")
 }
 
 /// A round in one line.

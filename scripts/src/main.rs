@@ -644,17 +644,20 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Keeper { args, chain } => {
-            let rt = runtime()?;
-            let signer = chain_signer(&rt, &chain)?;
-            drop(rt);
             let json = chain.json;
-            keel_cli::keeper::run(&args, &chain.rpc_url, &chain.deployments, signer, |round| {
-                if json {
-                    println!("{}", serde_json::to_string(round).unwrap_or_default());
-                } else {
-                    println!("{}", keel_cli::keeper::line(round));
-                }
-            })?;
+            keel_cli::keeper::run(
+                &args,
+                &chain.rpc_url,
+                &chain.deployments,
+                &chain.key,
+                |round| {
+                    if json {
+                        println!("{}", serde_json::to_string(round).unwrap_or_default());
+                    } else {
+                        println!("{}", keel_cli::keeper::line(round));
+                    }
+                },
+            )?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Oracle {

@@ -158,7 +158,7 @@ impl World {
 
 /// A node with Keel deployed, a maker, a keeper account and `TRADERS` levered ETH-perp
 /// accounts of the dev key (1 to 5 ETH long each on 3,000 USD).
-fn world() -> (World, U256, Vec<U256>) {
+fn world(name: &str) -> (World, U256, Vec<U256>) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -171,7 +171,7 @@ fn world() -> (World, U256, Vec<U256>) {
         }))
         .expect("the node starts");
     let url = format!("http://{}", node.addr);
-    let dir = std::env::temp_dir().join(format!("keel-keeper-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("keel-keeper-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let (ok, _, err) = keel(&[
         "deploy",
@@ -311,7 +311,7 @@ fn world() -> (World, U256, Vec<U256>) {
     ignore = "solc-js or OpenZeppelin is not installed: run `npm install --no-save --ignore-scripts` in abi/"
 )]
 fn the_keeper_auctions_and_buys_every_account_a_crash_puts_below_maintenance() {
-    let (world, bidder, traders) = world();
+    let (world, bidder, traders) = world("crash");
     let scratch = world.dir.join("keeper");
     std::fs::create_dir_all(&scratch).unwrap();
     let config = scratch.join("keeper.toml");
@@ -430,4 +430,131 @@ fn the_keeper_auctions_and_buys_every_account_a_crash_puts_below_maintenance() {
         serde_json::from_str(&std::fs::read_to_string(scratch.join("keeper-state.json")).unwrap())
             .unwrap();
     assert_eq!(state["accounts"].as_array().unwrap().len(), TRADERS + 2);
+}
+
+/// An HTTP proxy to `upstream` that answers a fifth of the requests (a fixed pseudo-random
+/// choice) with 503 and delays another seventh by 300 ms; how many it failed.
+fn flaky_proxy(upstream: String) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    let upstream = upstream.trim_start_matches("http://").to_string();
+    let count = std::sync::Arc::new(AtomicUsize::new(0));
+    let failed = std::sync::Arc::new(AtomicUsize::new(0));
+    let (count2, failed2) = (count.clone(), failed.clone());
+    // One HTTP message: head and body (by content-length).
+    fn message(reader: &mut BufReader<std::net::TcpStream>) -> Option<Vec<u8>> {
+        let mut head = Vec::new();
+        let mut length = 0usize;
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line).ok()? == 0 {
+                return None;
+            }
+            if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                length = v.trim().parse().ok()?;
+            }
+            head.extend_from_slice(line.as_bytes());
+            if line == "\r\n" {
+                break;
+            }
+        }
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body).ok()?;
+        head.extend_from_slice(&body);
+        Some(head)
+    }
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            let (count, failed, upstream) = (count2.clone(), failed2.clone(), upstream.clone());
+            std::thread::spawn(move || {
+                let mut writer = client.try_clone().unwrap();
+                let mut reader = BufReader::new(client);
+                while let Some(request) = message(&mut reader) {
+                    let n = count.fetch_add(1, Ordering::SeqCst) as u64;
+                    let roll = n.wrapping_mul(2_654_435_761).wrapping_add(12_345) % 100;
+                    if roll < 20 {
+                        failed.fetch_add(1, Ordering::SeqCst);
+                        let _ = writer.write_all(
+                            b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+                        );
+                        return;
+                    }
+                    if roll >= 85 {
+                        std::thread::sleep(std::time::Duration::from_millis(300));
+                    }
+                    let Ok(node) = std::net::TcpStream::connect(&upstream) else {
+                        return;
+                    };
+                    let mut node_writer = node.try_clone().unwrap();
+                    let _ = node_writer.write_all(&request);
+                    let Some(response) = message(&mut BufReader::new(node)) else {
+                        return;
+                    };
+                    if writer.write_all(&response).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (address, failed)
+}
+
+#[test]
+#[cfg_attr(
+    keel_no_solc,
+    ignore = "solc-js or OpenZeppelin is not installed: run `npm install --no-save --ignore-scripts` in abi/"
+)]
+fn the_keeper_survives_an_rpc_that_drops_and_delays_responses() {
+    let (world, bidder, traders) = world("flaky");
+    let scratch = world.dir.join("flaky");
+    std::fs::create_dir_all(&scratch).unwrap();
+    let config = scratch.join("keeper.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "bidder_account = {bidder}\nmin_profit_usd = \"0.01\"\npoll_ms = 10\nlog_chunk = 16\n"
+        ),
+    )
+    .unwrap();
+    world.set_eth_price(1_500);
+    let below: Vec<U256> = traders
+        .iter()
+        .copied()
+        .filter(|&id| world.margin(id).maintenanceMargin < I256::ZERO)
+        .collect();
+    assert!(!below.is_empty());
+    let (proxy, failed) = flaky_proxy(world.url.clone());
+    let d = world.dir.to_str().unwrap();
+    let (ok, rounds, err) = keel(&[
+        "keeper",
+        "--config",
+        config.to_str().unwrap(),
+        "--rpc-url",
+        &proxy,
+        "--deployments",
+        d,
+        "--private-key",
+        KEEPER_KEY,
+        "--rounds",
+        "12",
+        "--json",
+    ]);
+    assert!(ok, "the keeper exits cleanly after its rounds: {err}");
+    assert_eq!(rounds.lines().count(), 12, "every round reported: {rounds}");
+    assert!(
+        failed.load(std::sync::atomic::Ordering::SeqCst) > 0,
+        "the proxy failed requests"
+    );
+    // Each account below maintenance was auctioned despite the faults: it is in auction, or
+    // the keeper already bought it back above maintenance.
+    for &id in &below {
+        assert!(
+            world.auction_active(id) || world.margin(id).maintenanceMargin >= I256::ZERO,
+            "account {id} was left below maintenance without an auction; the keeper said:\n{}",
+            err.lines().rev().take(30).collect::<Vec<_>>().join("\n")
+        );
+    }
 }
