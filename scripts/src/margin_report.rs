@@ -105,7 +105,9 @@ impl MarginReport {
             );
         }
 
-        out.push_str("\nIsolated positions (each secured only by its assigned collateral)\n");
+        out.push_str(
+            "\nIsolated positions (each secured only by its assigned collateral; gross: a row's IM required\nincludes what its short options are worth, its collateral is valued after haircuts)\n",
+        );
         let _ = writeln!(
             out,
             "  {:<36}{:>14}{:>14}{:>14}{:>14}",
@@ -126,6 +128,34 @@ impl MarginReport {
                     ""
                 }
             );
+        }
+
+        let rows = &c.isolated_detail.positions;
+        let sum = |f: fn(&keel_risk::model::isolated::PositionMargin) -> Wad| {
+            rows.iter()
+                .try_fold(Wad::ZERO, |t, p| t.add(f(p)))
+                .unwrap_or(Wad::ZERO)
+        };
+        let (required, collateral) = (sum(|p| p.requirement_im), sum(|p| p.collateral_im));
+        let _ = writeln!(
+            out,
+            "  {:<36}{:>14}{:>14}{:>14}{:>14}",
+            "total",
+            usd(required),
+            usd(collateral),
+            usd(sum(|p| p.surplus_im)),
+            usd(sum(|p| p.surplus_mm)),
+        );
+        if let Ok(gap) = required.sub(c.isolated.im_requirement) {
+            if gap != Wad::ZERO {
+                let _ = writeln!(
+                    out,
+                    "  The rows' {} USD exceed the headline's isolated initial requirement, {} USD, by {} USD: the\n  headline is measured against the account's value, where short options already count at their\n  marks as liabilities and collateral before haircuts; the surpluses are the same either way.",
+                    usd(required),
+                    usd(c.isolated.im_requirement),
+                    usd(gap)
+                );
+            }
         }
 
         let pm = &c.portfolio_detail.breakdown;

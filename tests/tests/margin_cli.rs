@@ -282,3 +282,35 @@ fn json_account_files_read_like_toml() {
     assert_eq!(toml_file.market, json_file.market);
     assert_eq!(toml_file.account, json_file.account);
 }
+
+#[test]
+fn the_isolated_rows_reconcile_with_the_headline() {
+    // The rows are gross (short options' marks inside each IM required, collateral after
+    // haircuts); the headline is against account value. The report shows the rows' total and
+    // names the gap, and the surpluses agree exactly.
+    let path = examples().join("delta-hedged-short-straddle.toml");
+    let text = margin_report::run(&[path.to_str().unwrap()]).unwrap();
+    let total = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("total "))
+        .expect("a total row");
+    let cells: Vec<&str> = total.split_whitespace().collect();
+    assert_eq!(cells[1], "28,338.23", "{total}");
+    let json = report("delta-hedged-short-straddle.toml");
+    let isolated = &json["modes"]["isolated"];
+    let headline = wad(&isolated["im"]);
+    let rows: Wad = json["isolated_positions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| wad(&p["surplus_im"]))
+        .try_fold(Wad::ZERO, |t, w| t.add(w))
+        .unwrap();
+    assert_eq!(rows, headline, "the surpluses add up");
+    assert!(
+        text.contains(
+            "exceed the headline's isolated initial requirement, 23,134.12 USD, by 5,204.11 USD"
+        ),
+        "{text}"
+    );
+}
