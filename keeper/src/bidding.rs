@@ -86,7 +86,8 @@ mod tests {
             assert!(b.gain() <= exact && exact - b.gain() <= 2, "{b:?}");
         }
         // A later bid is cheaper per unit of value.
-        assert!(late.payment * early.value < early.payment * late.value);
+        let per_unit = |b: BidPlan| b.payment as f64 / b.value as f64;
+        assert!(per_unit(late) < per_unit(early), "{early:?} {late:?}");
     }
 
     #[test]

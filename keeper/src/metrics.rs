@@ -85,3 +85,50 @@ pub async fn serve(metrics: Arc<Metrics>, address: &str) -> anyhow::Result<std::
     });
     Ok(bound)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metrics_are_served_in_prometheus_text_format() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let metrics = Arc::new(Metrics::default());
+            metrics.set(
+                "keel_keeper_accounts_tracked",
+                "Accounts the keeper follows",
+                52.0,
+            );
+            metrics.add("keel_keeper_bids_won_total", "Bids the vault filled", 1.0);
+            metrics.add("keel_keeper_bids_won_total", "Bids the vault filled", 2.0);
+            metrics.add(
+                "keel_keeper_rpc_errors_total{method=\"eth_getLogs\"}",
+                "RPC calls that failed, by method",
+                1.0,
+            );
+            let address = serve(metrics.clone(), "127.0.0.1:0").await.unwrap();
+            let mut socket = tokio::net::TcpStream::connect(address).await.unwrap();
+            socket
+                .write_all(b"GET /metrics HTTP/1.1\r\nhost: x\r\n\r\n")
+                .await
+                .unwrap();
+            let mut response = String::new();
+            socket.read_to_string(&mut response).await.unwrap();
+            assert!(response.starts_with("HTTP/1.1 200 OK"), "{response}");
+            for line in [
+                "# TYPE keel_keeper_accounts_tracked gauge",
+                "keel_keeper_accounts_tracked 52",
+                "# TYPE keel_keeper_bids_won_total counter",
+                "keel_keeper_bids_won_total 3",
+                "keel_keeper_rpc_errors_total{method=\"eth_getLogs\"} 1",
+            ] {
+                assert!(response.contains(line), "{line} in {response}");
+            }
+            assert_eq!(metrics.get("keel_keeper_bids_won_total"), 3.0);
+        });
+    }
+}
