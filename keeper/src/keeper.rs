@@ -216,6 +216,7 @@ impl Keeper {
         }
         let send = !self.dry_run && !halted;
         let params = self.params().await?;
+        let mut starting = Vec::new();
         for reading in readings {
             let Ok(health) = reading.health else { continue };
             if health.mm >= 0 {
@@ -239,33 +240,26 @@ impl Keeper {
                 continue;
             }
             if !reading.auction.active {
+                // Auctions are submitted one after another and confirmed together below: a
+                // crash puts many accounts under at once, and each waits on none of the others.
                 if send {
                     let call = IMarginVault::startAuctionCall { id: health.id };
-                    if let Err(why) = self.send("startAuction", call).await {
-                        report
+                    match self.submit("startAuction", call).await {
+                        Ok(pending) => starting.push((health, pending)),
+                        Err(why) => report
                             .skipped
-                            .push(format!("account {}: {why:#}", health.id));
-                        continue;
+                            .push(format!("account {}: {why:#}", health.id)),
                     }
-                    report.sent += 1;
-                    self.metrics.add(
-                        "keel_keeper_auctions_started_total",
-                        "Auctions the keeper started",
-                        1.0,
+                } else {
+                    self.log(
+                        "would_start_auction",
+                        &[
+                            ("account", health.id.to_string()),
+                            ("maintenanceSurplus", wad_text(health.mm)),
+                        ],
                     );
+                    report.auctions_started.push(health.id);
                 }
-                self.log(
-                    if send {
-                        "auction_started"
-                    } else {
-                        "would_start_auction"
-                    },
-                    &[
-                        ("account", health.id.to_string()),
-                        ("maintenanceSurplus", wad_text(health.mm)),
-                    ],
-                );
-                report.auctions_started.push(health.id);
                 continue;
             }
             let Some(bidder) = self.config.bidder_account.map(U256::from) else {
@@ -286,6 +280,29 @@ impl Keeper {
                     report.bids.push(done);
                 }
                 Ok(None) => {}
+                Err(why) => report
+                    .skipped
+                    .push(format!("account {}: {why:#}", health.id)),
+            }
+        }
+        for (health, pending) in starting {
+            match self.confirm("startAuction", pending).await {
+                Ok(_) => {
+                    report.sent += 1;
+                    self.metrics.add(
+                        "keel_keeper_auctions_started_total",
+                        "Auctions the keeper started",
+                        1.0,
+                    );
+                    self.log(
+                        "auction_started",
+                        &[
+                            ("account", health.id.to_string()),
+                            ("maintenanceSurplus", wad_text(health.mm)),
+                        ],
+                    );
+                    report.auctions_started.push(health.id);
+                }
                 Err(why) => report
                     .skipped
                     .push(format!("account {}: {why:#}", health.id)),
@@ -486,6 +503,17 @@ impl Keeper {
 
     /// Sends `call` to the vault, waiting for its receipt.
     async fn send<C: SolCall>(&self, what: &str, call: C) -> Result<alloy::primitives::B256> {
+        let pending = self.submit(what, call).await?;
+        self.confirm(what, pending).await
+    }
+
+    /// Estimates `call` to the vault and hands it to the node with the keeper's next nonce,
+    /// without waiting for it to be mined.
+    async fn submit<C: SolCall>(
+        &self,
+        what: &str,
+        call: C,
+    ) -> Result<alloy::providers::PendingTransactionBuilder<alloy::network::Ethereum>> {
         let tx = TransactionRequest::default()
             .with_from(self.me)
             .with_to(self.vault)
@@ -493,28 +521,34 @@ impl Keeper {
         let tx = keel_deploy::deploy::with_gas_margin(&self.provider, tx)
             .await
             .map_err(|e| explain(what, e))?;
-        let pending = {
-            let mut next = self.nonce.lock().await;
-            let nonce = match *next {
-                Some(n) => n,
-                None => self
-                    .provider
-                    .get_transaction_count(self.me)
-                    .pending()
-                    .await
-                    .with_context(|| format!("{what}: reading the nonce"))?,
-            };
-            match self.provider.send_transaction(tx.with_nonce(nonce)).await {
-                Ok(pending) => {
-                    *next = Some(nonce + 1);
-                    pending
-                }
-                Err(e) => {
-                    *next = None;
-                    return Err(explain(what, e));
-                }
-            }
+        let mut next = self.nonce.lock().await;
+        let nonce = match *next {
+            Some(n) => n,
+            None => self
+                .provider
+                .get_transaction_count(self.me)
+                .pending()
+                .await
+                .with_context(|| format!("{what}: reading the nonce"))?,
         };
+        match self.provider.send_transaction(tx.with_nonce(nonce)).await {
+            Ok(pending) => {
+                *next = Some(nonce + 1);
+                Ok(pending)
+            }
+            Err(e) => {
+                *next = None;
+                Err(explain(what, e))
+            }
+        }
+    }
+
+    /// Waits for a submitted transaction's receipt; an error if it reverted.
+    async fn confirm(
+        &self,
+        what: &str,
+        pending: alloy::providers::PendingTransactionBuilder<alloy::network::Ethereum>,
+    ) -> Result<alloy::primitives::B256> {
         let receipt = pending
             .get_receipt()
             .await
