@@ -11,15 +11,15 @@ library KeelDeployment {
     /// @notice The account that deployed and configured Keel (the Nitro dev key): owner, and
     /// whatever roles the deployment file gives "deployer".
     address internal constant DEPLOYER = 0x3f1Eae7D46d88F08fc2F8ed27FCb2AB183EB2d0E;
-    address internal constant CROSS_ENGINE = 0x754ec485AC350469A554314dCE3b92101e44f713;
-    address internal constant DEPEG_GUARD = 0xe428506Df9829df5B1c5e3C914925a4e39f84178;
-    address internal constant LIQUIDATION_MODULE = 0x3E800AE2144f913780045D24AFFbe14FBD366334;
-    address internal constant MARGIN_MODULE = 0x34600204fAb0012A5ee8Bdb14f201170d829516D;
-    address internal constant ORACLE_ADAPTER = 0xAC40bE12A3558FDDCebF16BF46f22AF981Ee751A;
-    address internal constant PORTFOLIO_ENGINE = 0x23635e560f7Bb045538309E4C8e5d595f0D29445;
+    address internal constant CROSS_ENGINE = 0x7688FB537DDCeF47B0FF4c2Fc8c6d7818a6aE933;
+    address internal constant DEPEG_GUARD = 0x2DB98e9674Ba9060243953a436E94bA7C9e3E349;
+    address internal constant LIQUIDATION_MODULE = 0x807967C62ccf868219439bb81932166e327E524c;
+    address internal constant MARGIN_MODULE = 0x10569b63Ea29452780479978470bDC1e9288D9c9;
+    address internal constant ORACLE_ADAPTER = 0x7D869F687a3f3bb3823412F772eB0Fe4eed203D2;
+    address internal constant PORTFOLIO_ENGINE = 0x3EC3a352cC3DF875BA3d1986d94D0f329450cb7b;
     address internal constant RFQ_MARKET = 0xd9bF5428C4a93aA2DEdd0161F299071b9D1FEc0a;
-    address internal constant TRADING_MODULE = 0x69fd2F5997bC49d0E81772c78A80A4c699c5023F;
-    address internal constant VAULT = 0x46AeBed32Cacbe171D68E565d2A503b7b1AbBF99;
+    address internal constant TRADING_MODULE = 0x3E56afafDDa7041Fc92B412b965Fa15F7604310c;
+    address internal constant VAULT = 0x1e2120aD861059fC48207C453986a18dB966097C;
     address internal constant USDC = 0x4A2bA922052bA54e29c5417bC979Daaf7D5Fe4f4;
     address internal constant USDC_FEED = 0x4Af567288e68caD4aA93A272fe6139Ca53859C70;
     address internal constant WBTC = 0x75E0E92A79880Bd81A69F72983D03c75e2B33dC8;

@@ -115,21 +115,7 @@ fn crash_to_auctions() -> anyhow::Result<()> {
             true,
         )?;
         let dir = std::env::temp_dir().join(format!("keel-bench-keeper-{}", std::process::id()));
-        let mut quiet = |_: keel_deploy::Progress<'_>| {};
-        let summary = keel_deploy::deploy(
-            keel_deploy::Options {
-                rpc_url: url.clone(),
-                signer: signers[0].clone(),
-                config: config.clone(),
-                record_dir: dir.clone(),
-                dry_run: false,
-                cache: false,
-                plan_as: None,
-            },
-            &artifacts,
-            &mut quiet,
-        )
-        .await?;
+        let summary = keel_cli::deployment::deploy_local(&url, &config, &artifacts, &dir).await?;
         let record = summary.record;
         let vault = record.address("vault")?;
         let market = record.address("rfqMarket")?;

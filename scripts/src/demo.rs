@@ -158,21 +158,7 @@ async fn demo(args: &DemoArgs, say: Say<'_>) -> Result<DemoReport> {
     let dir = std::env::temp_dir().join(format!("keel-demo-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     say("deploying Keel (deploy/local.toml)…");
-    let mut quiet = |_: keel_deploy::Progress<'_>| {};
-    let summary = keel_deploy::deploy(
-        keel_deploy::Options {
-            rpc_url: rpc_url.clone(),
-            signer: signers[0].clone(),
-            config: config.clone(),
-            record_dir: dir.clone(),
-            dry_run: false,
-            cache: false,
-            plan_as: None,
-        },
-        &artifacts,
-        &mut quiet,
-    )
-    .await?;
+    let summary = deployment::deploy_local(&rpc_url, &config, &artifacts, &dir).await?;
     report.deploy_transactions = summary.sent;
     report.deploy_gas = summary.gas_used;
     say(&format!(

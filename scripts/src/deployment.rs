@@ -153,3 +153,25 @@ pub async fn faucet(
 pub fn load_config(path: &Path) -> Result<DeployConfig> {
     DeployConfig::load(path)
 }
+
+/// Deploys Keel from `config` (a local deployment file) onto the local chain at `rpc_url` as
+/// the Nitro dev key, quietly, recording into `record_dir`: what `keel forge-test`, `keel demo`
+/// and the keeper's benchmark start from.
+pub async fn deploy_local(
+    rpc_url: &str,
+    config: &DeployConfig,
+    artifacts: &Artifacts,
+    record_dir: &Path,
+) -> Result<keel_deploy::Summary> {
+    let options = keel_deploy::Options {
+        rpc_url: rpc_url.to_string(),
+        signer: NITRO_DEV_KEY.parse()?,
+        config: config.clone(),
+        record_dir: record_dir.to_path_buf(),
+        dry_run: false,
+        cache: false,
+        plan_as: None,
+    };
+    let mut quiet = |_: keel_deploy::Progress<'_>| {};
+    keel_deploy::deploy(options, artifacts, &mut quiet).await
+}

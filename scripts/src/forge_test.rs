@@ -97,18 +97,9 @@ pub fn run(args: &ForgeTestArgs, say: &mut dyn FnMut(&str)) -> Result<ForgeTestR
             ..keel_node::launch::NodeConfig::default()
         })
         .await?;
-        let options = keel_deploy::Options {
-            rpc_url: format!("http://{}", node.addr),
-            signer: deployment::NITRO_DEV_KEY.parse()?,
-            config: config.clone(),
-            record_dir: scratch.clone(),
-            dry_run: false,
-            cache: false,
-            plan_as: None,
-        };
-        let mut quiet = |_: keel_deploy::Progress<'_>| {};
-        let summary = keel_deploy::deploy(options, &artifacts, &mut quiet).await?;
-        let record = Record::load(&summary.record_path)?;
+        let url = format!("http://{}", node.addr);
+        let summary = deployment::deploy_local(&url, &config, &artifacts, &scratch).await?;
+        let record = summary.record;
         let chain = {
             let node = node.shared.node();
             let latest = node.chain.latest().header.clone();

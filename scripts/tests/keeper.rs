@@ -305,6 +305,18 @@ fn world(name: &str) -> (World, U256, Vec<U256>) {
     (world, keeper, traders)
 }
 
+/// The keeper's folder in the world's scratch space and a `keeper.toml` bidding from `bidder`.
+fn keeper_config(world: &World, bidder: U256) -> (PathBuf, PathBuf) {
+    let scratch = world.dir.join("keeper");
+    std::fs::create_dir_all(&scratch).unwrap();
+    let config = scratch.join("keeper.toml");
+    let text = format!(
+        "bidder_account = {bidder}\nmin_profit_usd = \"0.01\"\npoll_ms = 10\nlog_chunk = 16\n"
+    );
+    std::fs::write(&config, text).unwrap();
+    (scratch, config)
+}
+
 #[test]
 #[cfg_attr(
     keel_no_solc,
@@ -312,16 +324,7 @@ fn world(name: &str) -> (World, U256, Vec<U256>) {
 )]
 fn the_keeper_auctions_and_buys_every_account_a_crash_puts_below_maintenance() {
     let (world, bidder, traders) = world("crash");
-    let scratch = world.dir.join("keeper");
-    std::fs::create_dir_all(&scratch).unwrap();
-    let config = scratch.join("keeper.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "bidder_account = {bidder}\nmin_profit_usd = \"0.01\"\npoll_ms = 10\nlog_chunk = 16\n"
-        ),
-    )
-    .unwrap();
+    let (scratch, config) = keeper_config(&world, bidder);
 
     // Natively, from the vault's snapshots, the keeper's margins are the vault's, bit for bit.
     let ids: Vec<U256> = (1..=traders.len() as u64 + 2).map(U256::from).collect();
@@ -509,16 +512,7 @@ fn flaky_proxy(upstream: String) -> (String, std::sync::Arc<std::sync::atomic::A
 )]
 fn the_keeper_survives_an_rpc_that_drops_and_delays_responses() {
     let (world, bidder, traders) = world("flaky");
-    let scratch = world.dir.join("flaky");
-    std::fs::create_dir_all(&scratch).unwrap();
-    let config = scratch.join("keeper.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "bidder_account = {bidder}\nmin_profit_usd = \"0.01\"\npoll_ms = 10\nlog_chunk = 16\n"
-        ),
-    )
-    .unwrap();
+    let (_, config) = keeper_config(&world, bidder);
     world.set_eth_price(1_500);
     let below: Vec<U256> = traders
         .iter()
