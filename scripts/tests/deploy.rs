@@ -680,7 +680,11 @@ fn two_accounts_life_driven_by_cast_alone() {
         "0",
     ]);
     // cast glosses a large number (`1606…376 [1.606e60]`); the README keeps the first word.
-    let perp = perp.split_whitespace().next().unwrap_or_default().to_string();
+    let perp = perp
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_string();
     let now: u64 = cast(&["block", "--rpc-url", rpc, "latest", "--field", "timestamp"])
         .parse()
         .unwrap();
