@@ -41,6 +41,10 @@ pub struct RoundReport {
     pub bids: Vec<BidReport>,
     /// Auctions ended because the account recovered.
     pub auctions_ended: Vec<U256>,
+    /// Accounts put in margin call (below initial, at or above maintenance margin).
+    pub margin_calls: Vec<U256>,
+    /// Accounts whose margin call was cleared (back at initial margin).
+    pub margin_calls_cleared: Vec<U256>,
     /// Why an account was left alone this round.
     pub skipped: Vec<String>,
     /// Whether anything was sent.
@@ -220,6 +224,40 @@ impl Keeper {
         for reading in readings {
             let Ok(health) = reading.health else { continue };
             if health.mm >= 0 {
+                // Margin calls: recorded by the vault (`updateMarginCall`, MarginCall /
+                // MarginCallCleared events) when an account enters or leaves the band below
+                // initial margin; the keeper remembers what it flagged, so it flags once.
+                let flagged = self.state.margin_called.contains(&health.id);
+                if (health.im < 0) != flagged {
+                    let call = IMarginVault::updateMarginCallCall { id: health.id };
+                    if send {
+                        if let Err(why) = self.send("updateMarginCall", call).await {
+                            report
+                                .skipped
+                                .push(format!("account {}: {why:#}", health.id));
+                        } else {
+                            report.sent += 1;
+                            if flagged {
+                                self.state.margin_called.remove(&health.id);
+                                report.margin_calls_cleared.push(health.id);
+                            } else {
+                                self.state.margin_called.insert(health.id);
+                                report.margin_calls.push(health.id);
+                            }
+                        }
+                    }
+                    self.log(
+                        if flagged {
+                            "margin_call_cleared"
+                        } else {
+                            "margin_call"
+                        },
+                        &[
+                            ("account", health.id.to_string()),
+                            ("initialSurplus", wad_text(health.im)),
+                        ],
+                    );
+                }
                 if reading.auction.active {
                     if send {
                         let call = IMarginVault::endAuctionCall { id: health.id };

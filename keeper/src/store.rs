@@ -18,6 +18,10 @@ pub struct KeeperState {
     pub scanned_to: u64,
     /// Every account id seen opened.
     pub accounts: BTreeSet<U256>,
+    /// Accounts the keeper has put in margin call (below initial, at or above maintenance
+    /// margin) and not yet cleared.
+    #[serde(default)]
+    pub margin_called: BTreeSet<U256>,
 }
 
 /// The state on disk.
@@ -39,6 +43,7 @@ impl Store {
             vault: vault.to_string(),
             scanned_to: deploy_block.saturating_sub(1),
             accounts: BTreeSet::new(),
+            margin_called: BTreeSet::new(),
         };
         let Ok(text) = std::fs::read_to_string(&self.path) else {
             return Ok(fresh);

@@ -378,8 +378,40 @@ fn the_keeper_auctions_and_buys_every_account_a_crash_puts_below_maintenance() {
     assert_eq!(dry[0]["sent"], 0);
 
     // Round one starts every auction; the discount then grows for ten minutes; round two bids.
+    let between: Vec<U256> = traders
+        .iter()
+        .copied()
+        .filter(|&id| {
+            let m = world.margin(id);
+            m.initialMargin < I256::ZERO && m.maintenanceMargin >= I256::ZERO
+        })
+        .collect();
     let first = world.keeper(&config, &["--rounds", "1"]);
     assert_eq!(first[0]["accounts"].as_u64(), Some(TRADERS as u64 + 2));
+    // Accounts below initial but above maintenance margin are put in margin call, once.
+    let mut called: Vec<U256> = serde_json::from_value(first[0]["marginCalls"].clone()).unwrap();
+    called.sort();
+    assert!(!between.is_empty());
+    assert_eq!(
+        called, between,
+        "each account in the band gets its margin call"
+    );
+    let logs = world
+        .runtime
+        .block_on(async {
+            use alloy::sol_types::SolEvent;
+            let filter = alloy::rpc::types::Filter::new()
+                .address(world.vault)
+                .event_signature(IMarginVault::MarginCall::SIGNATURE_HASH)
+                .from_block(0);
+            world.dev.get_logs(&filter).await
+        })
+        .unwrap();
+    assert_eq!(
+        logs.len(),
+        between.len(),
+        "the vault recorded each margin call"
+    );
     for &id in &below {
         assert!(world.auction_active(id), "account {id} has an auction");
     }
@@ -404,6 +436,17 @@ fn the_keeper_auctions_and_buys_every_account_a_crash_puts_below_maintenance() {
             .all(|r| r["auctionsStarted"].as_array().unwrap().is_empty()),
         "a restarted keeper starts no auction twice: {second:?}"
     );
+    // Nor calls a margin twice: those it calls now are the accounts its bids just brought back
+    // into the band, none of them called before.
+    for r in &second {
+        let again: Vec<U256> = serde_json::from_value(r["marginCalls"].clone()).unwrap();
+        assert!(
+            again
+                .iter()
+                .all(|id| !called.contains(id) && below.contains(id)),
+            "{r}"
+        );
+    }
     for &id in &below {
         let m = world.margin(id);
         let buffer = (m.maintenanceRequirement * I256::try_from(WAD / 20).unwrap())
