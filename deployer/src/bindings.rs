@@ -96,6 +96,7 @@ sol! {
         function setRound(int256 answer, uint256 startedAt, uint256 updatedAt) external returns (uint80);
         function decimals() external view returns (uint8);
         function latestRoundData() external view returns (uint80 roundId, int256 answer, uint256 startedAt, uint256 updatedAt, uint80 answeredInRound);
+        function getRoundData(uint80 roundId) external view returns (uint80 roundId, int256 answer, uint256 startedAt, uint256 updatedAt, uint80 answeredInRound);
     }
 }
 

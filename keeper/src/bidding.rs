@@ -61,6 +61,7 @@ mod tests {
             im: mm - usd(100),
             mm,
             mtm,
+            unrealised: 0,
         }
     }
 

@@ -38,6 +38,16 @@ pub struct KeeperConfig {
     /// Blocks re-scanned every round, so a reorg cannot hide an account.
     #[serde(default = "default_reorg_depth")]
     pub reorg_depth: u64,
+    /// Seconds of chain time between rounds that margin every account, whatever moved (time
+    /// alone moves option values, funding and staleness); other rounds margin the accounts
+    /// the vault's logs touched, those whose prices or vol data moved, and those near or in
+    /// trouble.
+    #[serde(default = "default_full_scan")]
+    pub full_scan_secs: u64,
+    /// Realise an account's perpetual PnL into cash (`realise`) once its size exceeds this,
+    /// in USD; never when absent.
+    #[serde(default)]
+    pub realise_above_usd: Option<String>,
     /// Accounts per Multicall3 batch.
     #[serde(default = "default_batch")]
     pub batch: usize,
@@ -76,6 +86,9 @@ fn default_log_chunk() -> u64 {
 fn default_reorg_depth() -> u64 {
     12
 }
+fn default_full_scan() -> u64 {
+    300
+}
 fn default_batch() -> usize {
     100
 }
@@ -99,6 +112,7 @@ pub struct Limits {
     pub max_bid: i128,
     pub max_session: i128,
     pub slippage: i128,
+    pub realise_above: Option<i128>,
 }
 
 impl KeeperConfig {
@@ -126,6 +140,11 @@ impl KeeperConfig {
             max_bid: field("max_bid_usd", &self.max_bid_usd)?,
             max_session: field("max_session_usd", &self.max_session_usd)?,
             slippage: field("payment_slippage", &self.payment_slippage)?,
+            realise_above: self
+                .realise_above_usd
+                .as_deref()
+                .map(|v| field("realise_above_usd", v))
+                .transpose()?,
         };
         if limits.slippage > keel_risk::liquidation::WAD as i128 {
             bail!("payment_slippage: at most 1, not {}", self.payment_slippage);

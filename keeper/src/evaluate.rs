@@ -7,6 +7,9 @@ use alloy::providers::DynProvider;
 use alloy::sol_types::SolCall;
 use anyhow::{anyhow, Result};
 use keel_deploy::bindings::{IMarginVault, Multicall3, MULTICALL3};
+use keel_risk::model::account::Instrument;
+
+use crate::watch::call3;
 use keel_risk::model::snapshot::{self, MarginMode};
 
 /// An account's margin (raw wads of USD).
@@ -22,6 +25,9 @@ pub struct Health {
     pub mm: i128,
     /// Mark-to-market value.
     pub mtm: i128,
+    /// Unrealised PnL and unsettled funding of its perpetuals (what `realise` would move
+    /// into cash).
+    pub unrealised: i128,
 }
 
 impl Health {
@@ -40,12 +46,22 @@ pub fn evaluate(id: U256, bytes: &[u8]) -> Result<Health> {
         MarginMode::Isolated | MarginMode::Cross => snapshot::evaluate_cross(&snapshot),
     }
     .map_err(|e| anyhow!("account {id}: margin: {e:?}"))?;
+    let unrealised = snapshot
+        .account
+        .positions
+        .iter()
+        .filter_map(|p| match p.instrument {
+            Instrument::Perp { unsettled } => Some(unsettled.raw()),
+            Instrument::Option { .. } => None,
+        })
+        .fold(0i128, i128::saturating_add);
     Ok(Health {
         id,
         mode: snapshot.mode as u8,
         im: outcome.im.raw(),
         mm: outcome.mm.raw(),
         mtm: outcome.mtm.raw(),
+        unrealised,
     })
 }
 
@@ -56,16 +72,19 @@ pub struct AuctionState {
     pub started_at: u64,
 }
 
-/// One account read: its margin (or why it could not be had) and its auction.
+/// One account read: its margin (or why it could not be had), its auction, its stored
+/// positions (expired options included) and the collateral assets it holds.
 #[derive(Clone, Debug)]
 pub struct Reading {
     pub id: U256,
     pub health: Result<Health, String>,
     pub auction: AuctionState,
+    pub positions: Vec<IMarginVault::Position>,
+    pub assets: Vec<alloy::primitives::Address>,
 }
 
-/// Reads `ids` in batches of `batch`: modes and auctions in one Multicall3 round trip, then
-/// the snapshots in a second, each evaluated natively.
+/// Reads `ids` in batches of `batch`: modes, auctions, positions and assets in one Multicall3
+/// round trip, then the snapshots in a second, each evaluated natively.
 pub async fn read_accounts(
     provider: &DynProvider,
     vault: alloy::primitives::Address,
@@ -75,15 +94,24 @@ pub async fn read_accounts(
     let multicall = Multicall3::new(MULTICALL3, provider.clone());
     let mut readings = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(batch.max(1)) {
-        let mut calls = Vec::with_capacity(chunk.len() * 2);
+        let mut calls = Vec::with_capacity(chunk.len() * 4);
         for &id in chunk {
             calls.push(call3(vault, IMarginVault::accountCall { id }.abi_encode()));
             calls.push(call3(vault, IMarginVault::auctionCall { id }.abi_encode()));
+            calls.push(call3(
+                vault,
+                IMarginVault::positionsCall { id }.abi_encode(),
+            ));
+            calls.push(call3(
+                vault,
+                IMarginVault::accountAssetsCall { id }.abi_encode(),
+            ));
         }
         let first = multicall.aggregate3(calls).call().await?;
         let mut modes = Vec::with_capacity(chunk.len());
         let mut auctions = Vec::with_capacity(chunk.len());
-        for pair in first.chunks(2) {
+        let mut holdings = Vec::with_capacity(chunk.len());
+        for pair in first.chunks(4) {
             let mode = pair[0]
                 .success
                 .then(|| IMarginVault::accountCall::abi_decode_returns(&pair[0].returnData).ok())
@@ -98,8 +126,21 @@ pub async fn read_accounts(
                     started_at: a.startedAt,
                 })
                 .unwrap_or_default();
+            let positions = pair
+                .get(2)
+                .filter(|r| r.success)
+                .and_then(|r| IMarginVault::positionsCall::abi_decode_returns(&r.returnData).ok())
+                .unwrap_or_default();
+            let assets = pair
+                .get(3)
+                .filter(|r| r.success)
+                .and_then(|r| {
+                    IMarginVault::accountAssetsCall::abi_decode_returns(&r.returnData).ok()
+                })
+                .unwrap_or_default();
             modes.push(mode);
             auctions.push(auction);
+            holdings.push((positions, assets));
         }
         let snapshots: Vec<_> = chunk
             .iter()
@@ -131,20 +172,15 @@ pub async fn read_accounts(
                 )),
                 (Some(_), None) => Err(format!("account {id}: no snapshot answer")),
             };
+            let (positions, assets) = std::mem::take(&mut holdings[i]);
             readings.push(Reading {
                 id,
                 health,
                 auction: auctions[i],
+                positions,
+                assets,
             });
         }
     }
     Ok(readings)
-}
-
-fn call3(target: alloy::primitives::Address, data: Vec<u8>) -> Multicall3::Call3 {
-    Multicall3::Call3 {
-        target,
-        allowFailure: true,
-        callData: data.into(),
-    }
 }

@@ -1,19 +1,22 @@
-//! One keeper round: scan for new accounts, margin every tracked account natively, start the
-//! auction of each one below maintenance margin, bid where the discount pays for the gas and
-//! the configured profit, and end the auctions of accounts that recovered. Nothing is sent in a
-//! dry run or while the kill-switch file exists; every action is logged as a JSON line.
+//! One keeper round: scan the vault's logs, margin natively the accounts that need it (those
+//! the logs touched, those whose prices or vol data moved, those in or near trouble, and every
+//! account every `full_scan_secs`), start the auction of each one below maintenance margin,
+//! bid where the discount pays for the gas and the configured profit, end the auctions of
+//! accounts that recovered, flag margin calls, fix settlement prices and settle expired
+//! options, and realise large perpetual PnL. Nothing is sent in a dry run or while the
+//! kill-switch file exists; every action is logged as a JSON line.
 
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
 
 use alloy::network::TransactionBuilder;
-use alloy::primitives::{Address, I256, U256};
+use alloy::primitives::{aliases::U80, Address, I256, U256};
 use alloy::providers::{DynProvider, Provider};
 use alloy::rpc::types::TransactionRequest;
 use alloy::sol_types::SolCall;
 use anyhow::{anyhow, Context, Result};
-use keel_deploy::bindings::{IMarginVault, IOracleAdapter};
+use keel_deploy::bindings::{IMarginVault, IOracleAdapter, TestFeed};
 use keel_deploy::errors::explain;
 use keel_deploy::Record;
 use keel_risk::liquidation::{Params, WAD};
@@ -21,9 +24,11 @@ use serde::Serialize;
 
 use crate::bidding::{plan, BidPlan};
 use crate::config::{KeeperConfig, Limits};
+use crate::discovery::Scan;
 use crate::evaluate::{read_accounts, Reading};
 use crate::metrics::Metrics;
 use crate::store::{KeeperState, Store};
+use crate::watch::{Market, Source};
 
 /// What a round did.
 #[derive(Clone, Debug, Default, Serialize)]
@@ -33,6 +38,11 @@ pub struct RoundReport {
     pub block: u64,
     /// Accounts tracked.
     pub accounts: usize,
+    /// Accounts margined this round.
+    pub evaluated: usize,
+    /// Whether every account was margined (the first round, every `full_scan_secs`, or a
+    /// change that reaches every account).
+    pub full: bool,
     /// Accounts below maintenance margin, most negative surplus first.
     pub below_maintenance: Vec<U256>,
     /// Auctions started (or, in a dry run, that would be).
@@ -45,6 +55,12 @@ pub struct RoundReport {
     pub margin_calls: Vec<U256>,
     /// Accounts whose margin call was cleared (back at initial margin).
     pub margin_calls_cleared: Vec<U256>,
+    /// Settlement prices fixed (`asset@expiry`).
+    pub settlement_prices: Vec<String>,
+    /// Accounts whose expired options were settled.
+    pub options_settled: Vec<U256>,
+    /// Accounts whose perpetual PnL was realised.
+    pub realised: Vec<U256>,
     /// Why an account was left alone this round.
     pub skipped: Vec<String>,
     /// Whether anything was sent.
@@ -62,7 +78,8 @@ pub struct BidReport {
     pub payment: I256,
     /// Gain before gas (wad USD).
     pub gain: I256,
-    /// Gas cost (wad USD).
+    /// Gas cost (wad USD): `eth_estimateGas` (on Arbitrum it includes the L1 data cost, in
+    /// L2 gas) times the block's base fee (what Arbitrum charges; no tip is paid).
     pub gas_usd: I256,
     /// The transaction (none in a dry run).
     pub transaction: Option<alloy::primitives::B256>,
@@ -75,6 +92,13 @@ pub struct Keeper {
     vault: Address,
     oracle: Address,
     gas_asset: Address,
+    market: Market,
+    /// What the last reading of each account implies for the next rounds.
+    known: HashMap<U256, Known>,
+    /// When (chain time) every account was last margined.
+    last_full: Option<u64>,
+    /// The base fee of the block the round read.
+    base_fee: Option<u64>,
     deploy_block: u64,
     config: KeeperConfig,
     limits: Limits,
@@ -114,6 +138,7 @@ impl Keeper {
             })?,
         };
         let limits = config.limits()?;
+        let guard = record.address("depegGuard").ok();
         let store = Store::new(&config.state_file);
         let state = store.load(&vault.to_string(), record.deploy_block)?;
         Ok(Keeper {
@@ -122,6 +147,10 @@ impl Keeper {
             vault,
             oracle,
             gas_asset,
+            market: Market::new(vault, oracle, guard),
+            known: HashMap::new(),
+            last_full: None,
+            base_fee: None,
             deploy_block: record.deploy_block,
             chunk: config.log_chunk,
             limits,
@@ -163,13 +192,24 @@ impl Keeper {
         });
         let block = block.await?;
         let (number, now) = (block.header.number, block.header.timestamp);
-        self.discover(number).await?;
+        self.base_fee = block.header.base_fee_per_gas;
+        let scan = self.discover(number).await?;
+        let full = scan.everything
+            || self
+                .last_full
+                .is_none_or(|t| now.saturating_sub(t) >= self.config.full_scan_secs);
+        let ids = if full {
+            self.accounts()
+        } else {
+            self.due(&scan, now).await?
+        };
         let mut report = RoundReport {
             block: number,
             accounts: self.state.accounts.len(),
+            evaluated: ids.len(),
+            full,
             ..RoundReport::default()
         };
-        let ids = self.accounts();
         let vault = self.vault;
         let batch = self.config.batch;
         let provider = self.provider.clone();
@@ -178,6 +218,10 @@ impl Keeper {
                 read_accounts(&provider, vault, &ids, batch)
             })
             .await?;
+        self.remember(&readings, now).await?;
+        if full {
+            self.last_full = Some(now);
+        }
         readings.sort_by_key(|r| r.health.as_ref().map_or(i128::MAX, |h| h.mm));
         let below: Vec<&Reading> = readings
             .iter()
@@ -221,8 +265,10 @@ impl Keeper {
         let send = !self.dry_run && !halted;
         let params = self.params().await?;
         let mut starting = Vec::new();
-        for reading in readings {
-            let Ok(health) = reading.health else { continue };
+        for reading in &readings {
+            let Ok(health) = reading.health.clone() else {
+                continue;
+            };
             if health.mm >= 0 {
                 // Margin calls: recorded by the vault (`updateMarginCall`, MarginCall /
                 // MarginCallCleared events) when an account enters or leaves the band below
@@ -346,12 +392,264 @@ impl Keeper {
                     .push(format!("account {}: {why:#}", health.id)),
             }
         }
+        self.settle_expired(&readings, now, send, &mut report).await;
+        self.realise(&readings, send, &mut report).await;
         self.store.save(&self.state)?;
         Ok(report)
     }
 
-    /// Scans new blocks (and the last `reorg_depth` again) for opened accounts.
-    async fn discover(&mut self, head: u64) -> Result<()> {
+    /// The accounts to margin in a round that does not margin all: those the logs touched,
+    /// new ones, those whose sources moved, those at an option expiry, and those in or near
+    /// trouble (below initial margin, in an auction, with expired options or PnL to settle).
+    async fn due(&mut self, scan: &Scan, now: u64) -> Result<Vec<U256>> {
+        let watched: BTreeSet<Source> = self
+            .known
+            .values()
+            .filter_map(|k| k.sources.as_ref())
+            .flatten()
+            .copied()
+            .collect();
+        let provider = self.provider.clone();
+        let market = &self.market;
+        let prints = retry_rpc(
+            &self.metrics,
+            self.logging,
+            "eth_call (fingerprints)",
+            || market.fingerprint(&provider, &watched),
+        )
+        .await?;
+        let moved = self.market.record(prints);
+        Ok(self
+            .state
+            .accounts
+            .iter()
+            .copied()
+            .filter(|id| match self.known.get(id) {
+                None => true,
+                Some(k) => {
+                    k.hot
+                        || scan.touched.contains(id)
+                        || k.next_expiry.is_some_and(|e| e <= now)
+                        || k.sources
+                            .as_ref()
+                            .is_none_or(|s| s.iter().any(|x| moved.contains(x)))
+                }
+            })
+            .collect())
+    }
+
+    /// Keeps what `readings` imply for the next rounds: each account's sources (learning its
+    /// instruments and collateral, fingerprinting sources not watched yet), its next option
+    /// expiry, and whether it is in or near trouble.
+    async fn remember(&mut self, readings: &[Reading], now: u64) -> Result<()> {
+        let provider = self.provider.clone();
+        let market = &self.market;
+        let learnt = retry_rpc(
+            &self.metrics,
+            self.logging,
+            "eth_call (instruments)",
+            || market.lookup(&provider, readings),
+        )
+        .await?;
+        self.market.learn(learnt);
+        let mut unwatched = BTreeSet::new();
+        for r in readings {
+            let sources = self.market.sources(r, now);
+            if let Some(sources) = &sources {
+                unwatched.extend(sources.iter().filter(|s| !self.market.watches(s)));
+            }
+            let options = r
+                .positions
+                .iter()
+                .filter_map(|p| self.market.instrument(p.instrument))
+                .filter(|i| i.kind != 0);
+            let next_expiry = options.clone().map(|i| i.expiry).filter(|&e| e > now).min();
+            let expired = options.clone().any(|i| i.expiry <= now);
+            let realisable = match (&r.health, self.limits.realise_above) {
+                (Ok(h), Some(above)) => h.unrealised.unsigned_abs() > above.unsigned_abs(),
+                _ => false,
+            };
+            let hot = match &r.health {
+                Err(_) => true,
+                Ok(h) => {
+                    h.im < 0
+                        || r.auction.active
+                        || self.state.margin_called.contains(&r.id)
+                        || expired
+                        || realisable
+                }
+            };
+            self.known.insert(
+                r.id,
+                Known {
+                    sources,
+                    next_expiry,
+                    hot,
+                },
+            );
+        }
+        if !unwatched.is_empty() {
+            let market = &self.market;
+            let prints = retry_rpc(
+                &self.metrics,
+                self.logging,
+                "eth_call (fingerprints)",
+                || market.fingerprint(&provider, &unwatched),
+            )
+            .await?;
+            self.market.record(prints);
+        }
+        Ok(())
+    }
+
+    /// Settles the expired options of `readings`: for each (underlying, expiry) held, the
+    /// oracle adapter's settlement price is fixed first when it is not (`settle` with the
+    /// primary feed's first round at or after the expiry), then `settleOptions` is sent for
+    /// each account. Every call is simulated with `eth_call` first; what cannot be done yet
+    /// is reported as skipped.
+    async fn settle_expired(
+        &mut self,
+        readings: &[Reading],
+        now: u64,
+        send: bool,
+        report: &mut RoundReport,
+    ) {
+        let mut groups: BTreeMap<(Address, u64), Vec<U256>> = BTreeMap::new();
+        for r in readings {
+            for p in &r.positions {
+                if let Some(i) = self.market.instrument(p.instrument) {
+                    if i.kind != 0 && i.expiry <= now && !p.size.is_zero() {
+                        groups
+                            .entry((i.underlying, i.expiry))
+                            .or_default()
+                            .push(r.id);
+                    }
+                }
+            }
+        }
+        let mut settled = BTreeSet::new();
+        for ((asset, expiry), ids) in groups {
+            match self.fix_settlement(asset, expiry, send).await {
+                Ok(true) => report.settlement_prices.push(format!("{asset}@{expiry}")),
+                Ok(false) => {}
+                Err(why) => {
+                    report
+                        .skipped
+                        .push(format!("settlement of {asset} at {expiry}: {why:#}"));
+                    continue;
+                }
+            }
+            for id in ids {
+                if !settled.insert(id) {
+                    continue;
+                }
+                let call = IMarginVault::settleOptionsCall { id };
+                if !send {
+                    self.log("would_settle_options", &[("account", id.to_string())]);
+                    report.options_settled.push(id);
+                    continue;
+                }
+                match self
+                    .simulate_then_send(self.vault, "settleOptions", call)
+                    .await
+                {
+                    Ok(_) => {
+                        report.sent += 1;
+                        self.log("options_settled", &[("account", id.to_string())]);
+                        report.options_settled.push(id);
+                    }
+                    Err(why) => report.skipped.push(format!("account {id}: {why:#}")),
+                }
+            }
+        }
+    }
+
+    /// Fixes `asset`'s settlement price for `expiry` unless it is; whether this call fixed it
+    /// (in a dry run: would have).
+    async fn fix_settlement(&self, asset: Address, expiry: u64, send: bool) -> Result<bool> {
+        let oracle = IOracleAdapter::new(self.oracle, self.provider.clone());
+        if oracle
+            .settlementPrice(asset, expiry)
+            .call()
+            .await?
+            .isSettled
+        {
+            return Ok(false);
+        }
+        let feed = oracle.assetConfig(asset).call().await?.config.primary;
+        let round = first_round_from(&self.provider, feed, expiry).await?;
+        let call = IOracleAdapter::settleCall {
+            asset,
+            expiry,
+            roundId: U80::from(round),
+        };
+        if send {
+            self.simulate_then_send(self.oracle, "settle", call).await?;
+        } else {
+            simulate(&self.provider, self.me, self.oracle, "settle", &call).await?;
+        }
+        self.log(
+            if send {
+                "settlement_price_set"
+            } else {
+                "would_set_settlement_price"
+            },
+            &[
+                ("asset", asset.to_string()),
+                ("expiry", expiry.to_string()),
+                ("round", round.to_string()),
+            ],
+        );
+        Ok(true)
+    }
+
+    /// Realises the perpetual PnL of accounts above `realise_above_usd` (simulated first).
+    async fn realise(&mut self, readings: &[Reading], send: bool, report: &mut RoundReport) {
+        let Some(above) = self.limits.realise_above else {
+            return;
+        };
+        for r in readings {
+            let Ok(h) = &r.health else { continue };
+            if h.unrealised.unsigned_abs() <= above.unsigned_abs() {
+                continue;
+            }
+            let fields = [
+                ("account", r.id.to_string()),
+                ("unrealised", wad_text(h.unrealised)),
+            ];
+            if !send {
+                self.log("would_realise", &fields);
+                report.realised.push(r.id);
+                continue;
+            }
+            let call = IMarginVault::realiseCall { id: r.id };
+            match self.simulate_then_send(self.vault, "realise", call).await {
+                Ok(_) => {
+                    report.sent += 1;
+                    self.log("realised", &fields);
+                    report.realised.push(r.id);
+                }
+                Err(why) => report.skipped.push(format!("account {}: {why:#}", r.id)),
+            }
+        }
+    }
+
+    /// Simulates `call` to `to` with `eth_call` (a revert comes back decoded, nothing sent),
+    /// then sends it and waits for its receipt.
+    async fn simulate_then_send<C: SolCall>(
+        &self,
+        to: Address,
+        what: &str,
+        call: C,
+    ) -> Result<alloy::primitives::B256> {
+        simulate(&self.provider, self.me, to, what, &call).await?;
+        let pending = self.submit_to(to, what, call).await?;
+        self.confirm(what, pending).await
+    }
+
+    /// Scans new blocks (and the last `reorg_depth` again) of the vault's logs: accounts
+    /// opened are followed from now on; what else they touched is returned.
+    async fn discover(&mut self, head: u64) -> Result<Scan> {
         let from = self
             .state
             .scanned_to
@@ -359,26 +657,27 @@ impl Keeper {
             .saturating_sub(self.config.reorg_depth)
             .max(self.deploy_block);
         if from > head {
-            return Ok(());
+            return Ok(Scan::default());
         }
         let metrics = self.metrics.clone();
-        let found = crate::discovery::opened_accounts(
+        let scan = crate::discovery::scan(
             &self.provider,
             self.vault,
             from,
+            self.state.scanned_to.saturating_add(1),
             head,
             &mut self.chunk,
             self.config.log_chunk,
             || rpc_error(&metrics, "eth_getLogs"),
         )
         .await?;
-        for id in found {
+        for &id in &scan.opened {
             if self.state.accounts.insert(id) {
                 self.log("account_found", &[("account", id.to_string())]);
             }
         }
         self.state.scanned_to = head;
-        Ok(())
+        Ok(scan)
     }
 
     /// Whether the oracle adapter reports the sequencer up (past its grace period); always
@@ -443,7 +742,10 @@ impl Keeper {
             keel_risk::liquidation::scale_trunc(value_of_account, filled).unwrap_or(planned.value);
         let gain = value.saturating_sub(payment);
         let gas = self.provider.estimate_gas(tx).await.unwrap_or(3_000_000);
-        let gas_price = self.provider.get_gas_price().await?;
+        let gas_price = match self.base_fee {
+            Some(fee) => u128::from(fee),
+            None => self.provider.get_gas_price().await?,
+        };
         let gas_usd = self
             .gas_usd(u128::from(gas).saturating_mul(gas_price))
             .await?;
@@ -545,16 +847,26 @@ impl Keeper {
         self.confirm(what, pending).await
     }
 
-    /// Estimates `call` to the vault and hands it to the node with the keeper's next nonce,
-    /// without waiting for it to be mined.
+    /// [`Keeper::submit_to`] the vault.
     async fn submit<C: SolCall>(
         &self,
         what: &str,
         call: C,
     ) -> Result<alloy::providers::PendingTransactionBuilder<alloy::network::Ethereum>> {
+        self.submit_to(self.vault, what, call).await
+    }
+
+    /// Estimates `call` to `to` and hands it to the node with the keeper's next nonce,
+    /// without waiting for it to be mined.
+    async fn submit_to<C: SolCall>(
+        &self,
+        to: Address,
+        what: &str,
+        call: C,
+    ) -> Result<alloy::providers::PendingTransactionBuilder<alloy::network::Ethereum>> {
         let tx = TransactionRequest::default()
             .with_from(self.me)
-            .with_to(self.vault)
+            .with_to(to)
             .with_input(call.abi_encode());
         let tx = keel_deploy::deploy::with_gas_margin(&self.provider, tx)
             .await
@@ -610,33 +922,91 @@ impl Keeper {
         Ok(receipt.transaction_hash)
     }
 
-    /// Runs `f` with up to three retries, 200 ms doubling, counting failures by method.
-    async fn rpc<T, F, Fut>(&self, method: &str, mut f: F) -> Result<T>
+    /// Runs `f` with up to three retries ([`retry_rpc`]).
+    async fn rpc<T, F, Fut>(&self, method: &str, f: F) -> Result<T>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T>>,
     {
-        let mut wait = Duration::from_millis(200);
-        let mut attempt = 0;
-        loop {
-            match f().await {
-                Ok(v) => return Ok(v),
-                Err(e) => {
-                    rpc_error(&self.metrics, method);
-                    attempt += 1;
-                    if attempt > 3 {
-                        return Err(e.context(format!("{method}: gave up after {attempt} tries")));
-                    }
-                    self.log(
-                        "rpc_retry",
-                        &[("method", method.to_string()), ("error", format!("{e:#}"))],
-                    );
-                    tokio::time::sleep(wait).await;
-                    wait *= 2;
-                }
-            }
+        retry_rpc(&self.metrics, self.logging, method, f).await
+    }
+}
+
+/// What the last reading of an account implies for the next rounds.
+#[derive(Clone, Debug)]
+struct Known {
+    /// The prices and data its margin reads (`None` until its instruments are known).
+    sources: Option<BTreeSet<Source>>,
+    /// Its nearest option expiry still ahead: its margin changes then.
+    next_expiry: Option<u64>,
+    /// Margined every round: below initial margin, in an auction or a margin call, holding
+    /// expired options, with PnL to realise, or unreadable.
+    hot: bool,
+}
+
+/// `f` with up to three retries (200 ms doubling), counting failures by method and logging
+/// each retry.
+async fn retry_rpc<T, F, Fut>(metrics: &Metrics, logging: bool, method: &str, f: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T>>,
+{
+    let on_failure = |e: &anyhow::Error, _| {
+        rpc_error(metrics, method);
+        if logging {
+            log(
+                "rpc_retry",
+                &[("method", method.to_string()), ("error", format!("{e:#}"))],
+            );
+        }
+    };
+    crate::retry::retry(method, 4, on_failure, f).await
+}
+
+/// `call` to `to` from `from` with `eth_call`: an error names the revert.
+async fn simulate<C: SolCall>(
+    provider: &DynProvider,
+    from: Address,
+    to: Address,
+    what: &str,
+    call: &C,
+) -> Result<alloy::primitives::Bytes> {
+    let tx = TransactionRequest::default()
+        .with_from(from)
+        .with_to(to)
+        .with_input(call.abi_encode());
+    provider
+        .call(tx)
+        .await
+        .map_err(|e| explain(&format!("simulating {what}"), e))
+}
+
+/// The id of `feed`'s first round updated at or after `expiry` (the round a settlement price
+/// is fixed from): the latest round, then a binary search back through its phase (updates are
+/// in round order). An error when no round is that late yet.
+async fn first_round_from(provider: &DynProvider, feed: Address, expiry: u64) -> Result<u128> {
+    let feed = TestFeed::new(feed, provider.clone());
+    let latest = feed.latestRoundData().call().await?;
+    let latest_id: u128 = latest.roundId.to();
+    if latest.updatedAt < U256::from(expiry) {
+        return Err(anyhow!(
+            "the feed has no round at or after the expiry yet (latest updated at {})",
+            latest.updatedAt
+        ));
+    }
+    let phase = latest_id & !u128::from(u64::MAX);
+    // Invariant: round `high` is at or after the expiry; every round below `low` is before it.
+    let (mut low, mut high) = (phase | 1, latest_id);
+    while low < high {
+        let middle = low + (high - low) / 2;
+        let at = feed.getRoundData(U80::from(middle)).call().await?.updatedAt;
+        if at >= U256::from(expiry) {
+            high = middle;
+        } else {
+            low = middle + 1;
         }
     }
+    Ok(high)
 }
 
 fn rpc_error(metrics: &Metrics, method: &str) {

@@ -80,43 +80,34 @@ pub fn run(
     })
 }
 
-/// `f`, tried up to five times with a doubling pause: start-up rides out a flaky endpoint as
-/// the rounds do.
-async fn patiently<T, F, Fut>(what: &str, mut f: F) -> Result<T>
+/// `f`, tried up to five times: start-up rides out a flaky endpoint as the rounds do.
+async fn patiently<T, F, Fut>(what: &str, f: F) -> Result<T>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<T>>,
 {
-    let mut wait = Duration::from_millis(200);
-    for attempt in 1.. {
-        match f().await {
-            Ok(v) => return Ok(v),
-            Err(e) if attempt >= 5 => {
-                return Err(e.context(format!("{what}: gave up after {attempt} tries")))
-            }
-            Err(e) => {
-                keel_keeper::keeper::log(
-                    "rpc_retry",
-                    &[("method", what.to_string()), ("error", format!("{e:#}"))],
-                );
-                tokio::time::sleep(wait).await;
-                wait *= 2;
-            }
-        }
-    }
-    unreachable!("the loop returns")
+    let log = |e: &anyhow::Error, _| {
+        keel_keeper::keeper::log(
+            "rpc_retry",
+            &[("method", what.to_string()), ("error", format!("{e:#}"))],
+        )
+    };
+    keel_keeper::retry::retry(what, 5, log, f).await
 }
 
 /// A round in one line.
 pub fn line(r: &RoundReport) -> String {
     format!(
-        "block {}: {} accounts, {} below maintenance; {} auctions started, {} bids, {} auctions ended, {} sent{}",
+        "block {}: {} accounts ({} margined{}), {} below maintenance; {} auctions started, {} bids, {} auctions ended, {} options settled, {} sent{}",
         r.block,
         r.accounts,
+        r.evaluated,
+        if r.full { ", all" } else { "" },
         r.below_maintenance.len(),
         r.auctions_started.len(),
         r.bids.len(),
         r.auctions_ended.len(),
+        r.options_settled.len(),
         r.sent,
         if r.skipped.is_empty() {
             String::new()

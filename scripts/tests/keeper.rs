@@ -1,7 +1,9 @@
 //! `keel keeper` on `keel node`: 50 accounts, an ETH crash; the keeper's native margins equal
 //! the vault's, a dry run sends nothing, every account below maintenance margin gets an
 //! auction and is bought back above its buffer (or emptied), the bidder stays above initial
-//! margin, and a restarted keeper resumes from its state without repeating an action.
+//! margin, and a restarted keeper — between rounds or killed in the middle of one — resumes
+//! without repeating an action. Between full rounds it margins only the accounts whose inputs
+//! moved; it fixes settlement prices, settles expired options and realises perpetual PnL.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -45,6 +47,7 @@ fn keel(args: &[&str]) -> (bool, String, String) {
 }
 
 struct World {
+    maker: U256,
     url: String,
     dir: PathBuf,
     vault: Address,
@@ -133,6 +136,86 @@ impl World {
         );
     }
 
+    /// Accounts of `ids` below maintenance margin.
+    fn below_maintenance(&self, ids: &[U256]) -> Vec<U256> {
+        ids.iter()
+            .copied()
+            .filter(|&id| self.margin(id).maintenanceMargin < I256::ZERO)
+            .collect()
+    }
+
+    fn warp(&self, seconds: u64) {
+        self.runtime
+            .block_on(
+                self.dev
+                    .raw_request::<_, Value>("evm_increaseTime".into(), (seconds,)),
+            )
+            .unwrap();
+    }
+
+    fn now(&self) -> u64 {
+        self.runtime
+            .block_on(async {
+                self.dev
+                    .get_block(alloy::eips::BlockNumberOrTag::Latest.into())
+                    .await
+            })
+            .unwrap()
+            .unwrap()
+            .header
+            .timestamp
+    }
+
+    /// How many `event` logs of the vault name account `id` first.
+    fn events(&self, event: alloy::primitives::B256, id: U256) -> usize {
+        self.runtime
+            .block_on(async {
+                let filter = alloy::rpc::types::Filter::new()
+                    .address(self.vault)
+                    .event_signature(event)
+                    .topic1(alloy::primitives::B256::from(id))
+                    .from_block(0);
+                self.dev.get_logs(&filter).await
+            })
+            .unwrap()
+            .len()
+    }
+
+    /// A keeper in this process bidding from `bidder`, its state in its own folder, margining
+    /// every account only in its first round (`full_scan_secs` far away).
+    fn keeper_in_process(&self, bidder: U256, name: &str) -> keel_keeper::Keeper {
+        let scratch = self.dir.join(name);
+        std::fs::create_dir_all(&scratch).unwrap();
+        let config = keel_keeper::KeeperConfig {
+            bidder_account: Some(bidder.to::<u64>()),
+            min_profit_usd: "0.01".into(),
+            state_file: scratch.join("keeper-state.json"),
+            kill_switch: scratch.join("keeper.stop"),
+            full_scan_secs: 1_000_000_000,
+            ..Default::default()
+        };
+        self.keeper_with(config)
+    }
+
+    fn keeper_with(&self, config: keel_keeper::KeeperConfig) -> keel_keeper::Keeper {
+        let me = KEEPER_KEY.parse::<PrivateKeySigner>().unwrap().address();
+        let metrics = std::sync::Arc::new(keel_keeper::metrics::Metrics::default());
+        keel_keeper::Keeper::new(
+            self.provider(KEEPER_KEY),
+            me,
+            &self.record,
+            config,
+            false,
+            metrics,
+        )
+        .unwrap()
+        .quiet()
+    }
+
+    fn round(&self, keeper: &mut keel_keeper::Keeper) -> keel_keeper::RoundReport {
+        self.runtime.block_on(keeper.round()).unwrap()
+    }
+
     fn keeper(&self, config: &Path, extra: &[&str]) -> Vec<Value> {
         let d = self.dir.to_str().unwrap();
         let mut args = vec![
@@ -156,9 +239,10 @@ impl World {
     }
 }
 
-/// A node with Keel deployed, a maker, a keeper account and `TRADERS` levered ETH-perp
+/// A node with Keel deployed, a maker, a keeper account and `traders` levered ETH-perp
 /// accounts of the dev key (1 to 5 ETH long each on 3,000 USD).
-fn world(name: &str) -> (World, U256, Vec<U256>) {
+fn world(name: &str, traders: usize) -> (World, U256, Vec<U256>) {
+    let count = traders;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -188,6 +272,7 @@ fn world(name: &str) -> (World, U256, Vec<U256>) {
         .block_on(keel_deploy::deploy::connect(&url, &signer, 412_346))
         .unwrap();
     let world = World {
+        maker: U256::ZERO,
         url,
         dir,
         vault,
@@ -276,7 +361,7 @@ fn world(name: &str) -> (World, U256, Vec<U256>) {
     let maker_signer: PrivateKeySigner = MAKER_KEY.parse().unwrap();
     let rfq = RfqMarket::new(market, world.dev.clone());
     let mut traders = Vec::new();
-    for i in 0..TRADERS {
+    for i in 0..count {
         let id = open(DEV_KEY, 3_000);
         let quote = RfqMarket::Quote {
             instrument,
@@ -302,6 +387,8 @@ fn world(name: &str) -> (World, U256, Vec<U256>) {
         world.send(&world.dev, market, fill.abi_encode());
         traders.push(id);
     }
+    let mut world = world;
+    world.maker = maker;
     (world, keeper, traders)
 }
 
@@ -323,7 +410,7 @@ fn keeper_config(world: &World, bidder: U256) -> (PathBuf, PathBuf) {
     ignore = "solc-js or OpenZeppelin is not installed: run `npm install --no-save --ignore-scripts` in abi/"
 )]
 fn the_keeper_auctions_and_buys_every_account_a_crash_puts_below_maintenance() {
-    let (world, bidder, traders) = world("crash");
+    let (world, bidder, traders) = world("crash", TRADERS);
     let (scratch, config) = keeper_config(&world, bidder);
 
     // Natively, from the vault's snapshots, the keeper's margins are the vault's, bit for bit.
@@ -353,11 +440,7 @@ fn the_keeper_auctions_and_buys_every_account_a_crash_puts_below_maintenance() {
     }
 
     world.set_eth_price(1_500);
-    let below: Vec<U256> = traders
-        .iter()
-        .copied()
-        .filter(|&id| world.margin(id).maintenanceMargin < I256::ZERO)
-        .collect();
+    let below = world.below_maintenance(&traders);
     assert!(
         below.len() >= TRADERS / 5 && below.len() < TRADERS,
         "the crash leaves some accounts above maintenance: {} of {TRADERS} below",
@@ -415,14 +498,7 @@ fn the_keeper_auctions_and_buys_every_account_a_crash_puts_below_maintenance() {
     for &id in &below {
         assert!(world.auction_active(id), "account {id} has an auction");
     }
-    world
-        .runtime
-        .block_on(
-            world
-                .dev
-                .raw_request::<_, Value>("evm_increaseTime".into(), (600,)),
-        )
-        .unwrap();
+    world.warp(600);
     world.set_eth_price(1_500);
     let second = world.keeper(&config, &["--rounds", "2"]);
     let bids: usize = second
@@ -554,14 +630,10 @@ fn flaky_proxy(upstream: String) -> (String, std::sync::Arc<std::sync::atomic::A
     ignore = "solc-js or OpenZeppelin is not installed: run `npm install --no-save --ignore-scripts` in abi/"
 )]
 fn the_keeper_survives_an_rpc_that_drops_and_delays_responses() {
-    let (world, bidder, traders) = world("flaky");
+    let (world, bidder, traders) = world("flaky", TRADERS);
     let (_, config) = keeper_config(&world, bidder);
     world.set_eth_price(1_500);
-    let below: Vec<U256> = traders
-        .iter()
-        .copied()
-        .filter(|&id| world.margin(id).maintenanceMargin < I256::ZERO)
-        .collect();
+    let below = world.below_maintenance(&traders);
     assert!(!below.is_empty());
     let (proxy, failed) = flaky_proxy(world.url.clone());
     let d = world.dir.to_str().unwrap();
@@ -594,4 +666,243 @@ fn the_keeper_survives_an_rpc_that_drops_and_delays_responses() {
             err.lines().rev().take(30).collect::<Vec<_>>().join("\n")
         );
     }
+}
+
+#[test]
+#[cfg_attr(
+    keel_no_solc,
+    ignore = "solc-js or OpenZeppelin is not installed: run `npm install --no-save --ignore-scripts` in abi/"
+)]
+fn a_keeper_killed_in_the_middle_of_a_round_resumes_without_double_actions() {
+    use alloy::sol_types::SolEvent;
+    let (world, bidder, traders) = world("midround", 20);
+    world.set_eth_price(1_500);
+    let below = world.below_maintenance(&traders);
+    assert!(
+        below.len() >= 3,
+        "{} accounts below maintenance",
+        below.len()
+    );
+    let started = IMarginVault::AuctionStarted::SIGNATURE_HASH;
+
+    // The keeper is killed as soon as its first auction is on chain: the round is dropped in
+    // flight (receipts not awaited, the rest of the round not run, its state not saved).
+    let mut keeper = world.keeper_in_process(bidder, "midround");
+    let interrupted = world.runtime.block_on(async {
+        let on_chain = async {
+            loop {
+                let filter = alloy::rpc::types::Filter::new()
+                    .address(world.vault)
+                    .event_signature(started)
+                    .from_block(0);
+                if !world.dev.get_logs(&filter).await.unwrap().is_empty() {
+                    return;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+            }
+        };
+        tokio::select! {
+            _ = keeper.round() => false,
+            _ = on_chain => true,
+        }
+    });
+    assert!(interrupted, "the round was stopped before it finished");
+    drop(keeper);
+    let before: Vec<U256> = below
+        .iter()
+        .copied()
+        .filter(|&id| world.auction_active(id))
+        .collect();
+    assert!(!before.is_empty());
+
+    // A new keeper on the same state starts only the auctions that were not started…
+    let mut keeper = world.keeper_in_process(bidder, "midround");
+    let resumed = world.round(&mut keeper);
+    let mut now_started = resumed.auctions_started.clone();
+    now_started.sort();
+    let rest: Vec<U256> = below
+        .iter()
+        .copied()
+        .filter(|id| !before.contains(id))
+        .collect();
+    assert_eq!(now_started, rest, "{resumed:?}");
+    // …and bids (at once on the auctions started before, and on the rest once their discount
+    // has grown); no account is auctioned twice.
+    world.warp(600);
+    world.set_eth_price(1_500);
+    for _ in 0..2 {
+        world.round(&mut keeper);
+    }
+    for &id in &below {
+        assert_eq!(world.events(started, id), 1, "account {id}: one auction");
+        assert!(
+            world.events(IMarginVault::Bid::SIGNATURE_HASH, id) >= 1,
+            "account {id} got a bid"
+        );
+    }
+}
+
+#[test]
+#[cfg_attr(
+    keel_no_solc,
+    ignore = "solc-js or OpenZeppelin is not installed: run `npm install --no-save --ignore-scripts` in abi/"
+)]
+fn between_full_rounds_the_keeper_margins_what_moved_and_housekeeps() {
+    use alloy::sol_types::{SolCall, SolEvent};
+    use keel_cli::drive::{ExpiryPush, Session, TradeRequest};
+    let (mut world, bidder, traders) = world("events", 4);
+    let all: Vec<U256> = (1..=traders.len() as u64 + 2).map(U256::from).collect();
+    let hot = |extra: &[U256]| -> usize {
+        let mut ids: std::collections::BTreeSet<U256> = all
+            .iter()
+            .copied()
+            .filter(|&id| world.margin(id).initialMargin < I256::ZERO || world.auction_active(id))
+            .collect();
+        ids.extend(extra);
+        ids.len()
+    };
+    let mut keeper = world.keeper_in_process(bidder, "events");
+    let first = world.round(&mut keeper);
+    assert!(first.full);
+    assert_eq!(first.evaluated, all.len());
+
+    // Nothing moved: only accounts in or near trouble are margined again.
+    let expected = hot(&[]);
+    let quiet = world.round(&mut keeper);
+    assert!(!quiet.full);
+    assert_eq!(quiet.evaluated, expected, "{quiet:?}");
+
+    // A deposit touches one account: it is margined again.
+    let usdc = world.record.assets["USDC"].token.unwrap();
+    let dev_address = DEV_KEY.parse::<PrivateKeySigner>().unwrap().address();
+    let amount = U256::from(1_000_000_000u64);
+    for (to, data) in [
+        (
+            usdc,
+            TestToken::mintCall {
+                to: dev_address,
+                amount,
+            }
+            .abi_encode(),
+        ),
+        (
+            usdc,
+            TestToken::approveCall {
+                spender: world.vault,
+                amount,
+            }
+            .abi_encode(),
+        ),
+        (
+            world.vault,
+            IMarginVault::depositCall {
+                id: traders[0],
+                asset: usdc,
+                amount,
+            }
+            .abi_encode(),
+        ),
+    ] {
+        world.send(&world.dev, to, data);
+    }
+    let expected = hot(&[traders[0]]);
+    let touched = world.round(&mut keeper);
+    assert_eq!(touched.evaluated, expected, "{touched:?}");
+
+    // A new ETH price moves every account exposed to ETH: all but the bidder's (cash only).
+    world.set_eth_price(2_010);
+    let moved = world.round(&mut keeper);
+    assert_eq!(moved.evaluated, all.len() - 1, "{moved:?}");
+
+    // An option that expires: the keeper fixes its settlement price from the feed's first
+    // round after the expiry and settles both sides.
+    let dev = world
+        .runtime
+        .block_on(Session::connect(
+            &world.url,
+            &world.dir,
+            &DEV_KEY.parse().unwrap(),
+        ))
+        .unwrap();
+    let expiry = world.now() + 7_200;
+    world.send(
+        &world.dev,
+        usdc,
+        TestToken::mintCall {
+            to: dev_address,
+            amount: U256::from(20_000_000_000u64),
+        }
+        .abi_encode(),
+    );
+    let buyer = world.runtime.block_on(async {
+        dev.push_expiry(&ExpiryPush {
+            underlying: "WETH".into(),
+            expiry,
+            forward: "2000".into(),
+            rate: "0".into(),
+            svi: ["0.0001", "0.0005", "0", "0", "0.1"].map(String::from),
+            confidence: "1".into(),
+        })
+        .await
+        .unwrap();
+        let (id, _) = dev.open(2).await.unwrap();
+        dev.deposit(id, "USDC", "10000").await.unwrap();
+        let maker: PrivateKeySigner = MAKER_KEY.parse().unwrap();
+        let request = TradeRequest {
+            kind: "call".into(),
+            underlying: "WETH".into(),
+            expiry,
+            strike: "2000".into(),
+            size: "1".into(),
+            price: "30".into(),
+            maker_account: world.maker,
+            taker_account: id,
+        };
+        dev.trade(&maker, &request).await.unwrap();
+        id
+    });
+    // The session sent from the dev key: the world's provider re-reads its nonce.
+    world.dev = world.provider(DEV_KEY);
+    assert_eq!(world.positions(buyer), 1);
+    let before_expiry = world.round(&mut keeper);
+    assert!(before_expiry.options_settled.is_empty());
+    world.warp(7_201);
+    world
+        .runtime
+        .block_on(world.dev.raw_request::<_, Value>("evm_mine".into(), ()))
+        .unwrap();
+    world.set_eth_price(2_100);
+    let settled = world.round(&mut keeper);
+    assert_eq!(settled.settlement_prices.len(), 1, "{settled:?}");
+    let mut expected = vec![world.maker, buyer];
+    expected.sort();
+    let mut got = settled.options_settled.clone();
+    got.sort();
+    assert_eq!(got, expected, "{settled:?}");
+    assert_eq!(world.positions(buyer), 0, "the expired call is settled");
+    assert_eq!(
+        world.events(IMarginVault::OptionSettled::SIGNATURE_HASH, buyer),
+        1
+    );
+
+    // Realising: the traders' perpetuals gained from 2,000 to 2,100; above the threshold the
+    // keeper realises them, once.
+    let scratch = world.dir.join("realise");
+    std::fs::create_dir_all(&scratch).unwrap();
+    let mut realiser = world.keeper_with(keel_keeper::KeeperConfig {
+        realise_above_usd: Some("50".into()),
+        state_file: scratch.join("keeper-state.json"),
+        kill_switch: scratch.join("keeper.stop"),
+        ..Default::default()
+    });
+    let realised = world.round(&mut realiser);
+    for &id in &traders {
+        assert!(realised.realised.contains(&id), "{realised:?}");
+        assert_eq!(world.events(IMarginVault::Realised::SIGNATURE_HASH, id), 1);
+    }
+    let again = world.round(&mut realiser);
+    assert!(
+        again.realised.iter().all(|id| !traders.contains(id)),
+        "{again:?}"
+    );
 }
