@@ -265,6 +265,7 @@ impl Keeper {
         let send = !self.dry_run && !halted;
         let params = self.params().await?;
         let mut starting = Vec::new();
+        let mut calls_due = Vec::new();
         for reading in &readings {
             let Ok(health) = reading.health.clone() else {
                 continue;
@@ -272,37 +273,11 @@ impl Keeper {
             if health.mm >= 0 {
                 // Margin calls: recorded by the vault (`updateMarginCall`, MarginCall /
                 // MarginCallCleared events) when an account enters or leaves the band below
-                // initial margin; the keeper remembers what it flagged, so it flags once.
+                // initial margin; the keeper remembers what it flagged, so it flags once. Sent
+                // after the auctions: they wait on nothing urgent.
                 let flagged = self.state.margin_called.contains(&health.id);
                 if (health.im < 0) != flagged {
-                    let call = IMarginVault::updateMarginCallCall { id: health.id };
-                    if send {
-                        if let Err(why) = self.send("updateMarginCall", call).await {
-                            report
-                                .skipped
-                                .push(format!("account {}: {why:#}", health.id));
-                        } else {
-                            report.sent += 1;
-                            if flagged {
-                                self.state.margin_called.remove(&health.id);
-                                report.margin_calls_cleared.push(health.id);
-                            } else {
-                                self.state.margin_called.insert(health.id);
-                                report.margin_calls.push(health.id);
-                            }
-                        }
-                    }
-                    self.log(
-                        if flagged {
-                            "margin_call_cleared"
-                        } else {
-                            "margin_call"
-                        },
-                        &[
-                            ("account", health.id.to_string()),
-                            ("initialSurplus", wad_text(health.im)),
-                        ],
-                    );
+                    calls_due.push((health, flagged));
                 }
                 if reading.auction.active {
                     if send {
@@ -392,6 +367,7 @@ impl Keeper {
                     .push(format!("account {}: {why:#}", health.id)),
             }
         }
+        self.margin_calls(calls_due, send, &mut report).await;
         self.settle_expired(&readings, now, send, &mut report).await;
         self.realise(&readings, send, &mut report).await;
         self.store.save(&self.state)?;
@@ -500,6 +476,54 @@ impl Keeper {
             self.market.record(prints);
         }
         Ok(())
+    }
+
+    /// Sends `updateMarginCall` for each account of `due` (with whether it was flagged):
+    /// submitted back to back, then confirmed together.
+    async fn margin_calls(
+        &mut self,
+        due: Vec<(crate::evaluate::Health, bool)>,
+        send: bool,
+        report: &mut RoundReport,
+    ) {
+        let mut pending = Vec::new();
+        for (health, flagged) in due {
+            self.log(
+                if flagged {
+                    "margin_call_cleared"
+                } else {
+                    "margin_call"
+                },
+                &[
+                    ("account", health.id.to_string()),
+                    ("initialSurplus", wad_text(health.im)),
+                ],
+            );
+            if !send {
+                continue;
+            }
+            let call = IMarginVault::updateMarginCallCall { id: health.id };
+            match self.submit("updateMarginCall", call).await {
+                Ok(tx) => pending.push((health.id, flagged, tx)),
+                Err(why) => report
+                    .skipped
+                    .push(format!("account {}: {why:#}", health.id)),
+            }
+        }
+        for (id, flagged, tx) in pending {
+            if let Err(why) = self.confirm("updateMarginCall", tx).await {
+                report.skipped.push(format!("account {id}: {why:#}"));
+                continue;
+            }
+            report.sent += 1;
+            if flagged {
+                self.state.margin_called.remove(&id);
+                report.margin_calls_cleared.push(id);
+            } else {
+                self.state.margin_called.insert(id);
+                report.margin_calls.push(id);
+            }
+        }
     }
 
     /// Settles the expired options of `readings`: for each (underlying, expiry) held, the
@@ -801,6 +825,8 @@ impl Keeper {
             fraction: U256::from(filled),
             maxPayment: I256::try_from(max_payment).unwrap_or(I256::MAX),
         };
+        self.metrics
+            .add("keel_keeper_bids_sent_total", "Bids the keeper sent", 1.0);
         match self.send("bid", call).await {
             Ok(hash) => {
                 self.spent = self.spent.saturating_add(payment.max(0));
@@ -825,8 +851,11 @@ impl Keeper {
                 Ok(Some(report))
             }
             Err(e) => {
-                self.metrics
-                    .add("keel_keeper_bids_failed_total", "Bids that reverted", 1.0);
+                self.metrics.add(
+                    "keel_keeper_bids_failed_total",
+                    "Bids that failed or reverted",
+                    1.0,
+                );
                 Err(e)
             }
         }

@@ -195,11 +195,35 @@ fn crash_to_auctions() -> anyhow::Result<()> {
         };
         send(&dev, feed, crash.abi_encode()).await?;
         let crashed = Instant::now();
+        // When the last auction reached the chain: the keeper's round goes on after its
+        // auctions (margin calls), so the round's end is not the figure.
+        let last_auction = std::sync::Arc::new(std::sync::Mutex::new(crashed));
+        let watcher = {
+            let (dev, last_auction) = (dev.clone(), last_auction.clone());
+            tokio::spawn(async move {
+                use alloy::sol_types::SolEvent;
+                let filter = alloy::rpc::types::Filter::new()
+                    .address(vault)
+                    .event_signature(IMarginVault::AuctionStarted::SIGNATURE_HASH)
+                    .from_block(0);
+                let mut seen = 0;
+                loop {
+                    if let Ok(logs) = dev.get_logs(&filter).await {
+                        if logs.len() > seen {
+                            seen = logs.len();
+                            *last_auction.lock().unwrap() = Instant::now();
+                        }
+                    }
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            })
+        };
         let mut rounds = 0;
         let mut started = 0;
         let vault_ro = IMarginVault::new(vault, dev.clone());
         loop {
             let r = bot.round().await?;
+            let round_ended = crashed.elapsed().as_secs_f64();
             rounds += 1;
             started += r.auctions_started.len();
             let mut waiting = 0;
@@ -211,10 +235,15 @@ fn crash_to_auctions() -> anyhow::Result<()> {
                 }
             }
             if started > 0 && waiting == 0 {
+                // One more poll so the watcher has seen every auction.
+                tokio::time::sleep(Duration::from_millis(120)).await;
+                watcher.abort();
+                let auctions = last_auction.lock().unwrap().duration_since(crashed);
                 println!(
-                    "crash to auctions on keel node: {ACCOUNTS} accounts, ETH 2,000 → 1,200; {started} below maintenance, each auctioned by the keeper {:.2} s after the crash ({rounds} round{})",
-                    crashed.elapsed().as_secs_f64(),
-                    if rounds == 1 { "" } else { "s" }
+                    "crash to auctions on keel node: {ACCOUNTS} accounts, ETH 2,000 → 1,200; {started} below maintenance, each auctioned by the keeper {:.2} s after the crash ({rounds} round{}; the round, with its {} margin calls, ended at {round_ended:.2} s)",
+                    auctions.as_secs_f64(),
+                    if rounds == 1 { "" } else { "s" },
+                    r.margin_calls.len(),
                 );
                 break;
             }
