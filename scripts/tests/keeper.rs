@@ -136,6 +136,26 @@ impl World {
         );
     }
 
+    /// Mints `amount` USDC units to `owner` and deposits them into account `id` (sent by
+    /// `provider`, `owner`'s).
+    fn deposit_usdc(&self, provider: &DynProvider, owner: Address, id: U256, amount: U256) {
+        use alloy::sol_types::SolCall;
+        let usdc = self.record.assets["USDC"].token.unwrap();
+        let mint = TestToken::mintCall { to: owner, amount };
+        let approve = TestToken::approveCall {
+            spender: self.vault,
+            amount,
+        };
+        let deposit = IMarginVault::depositCall {
+            id,
+            asset: usdc,
+            amount,
+        };
+        self.send(provider, usdc, mint.abi_encode());
+        self.send(provider, usdc, approve.abi_encode());
+        self.send(provider, self.vault, deposit.abi_encode());
+    }
+
     /// Accounts of `ids` below maintenance margin.
     fn below_maintenance(&self, ids: &[U256]) -> Vec<U256> {
         ids.iter()
@@ -281,7 +301,6 @@ fn world(name: &str, traders: usize) -> (World, U256, Vec<U256>) {
         runtime,
         _node: node,
     };
-    let usdc = world.record.assets["USDC"].token.unwrap();
     let weth = world.record.assets["WETH"].token.unwrap();
     let market = world.record.address("rfqMarket").unwrap();
     let providers: std::collections::HashMap<&str, DynProvider> = [
@@ -302,49 +321,15 @@ fn world(name: &str, traders: usize) -> (World, U256, Vec<U256>) {
             + U256::from(1);
         let amount = U256::from(usd * 1_000_000);
         use alloy::sol_types::SolCall;
-        let calls: Vec<(Address, Vec<u8>)> = vec![
-            (
-                usdc,
-                TestToken::mintCall {
-                    to: owner.address(),
-                    amount,
-                }
-                .abi_encode(),
-            ),
-            (
-                usdc,
-                TestToken::approveCall {
-                    spender: world.vault,
-                    amount,
-                }
-                .abi_encode(),
-            ),
-            (
-                world.vault,
-                IMarginVault::openAccountCall { mode: 2 }.abi_encode(),
-            ),
-            (
-                world.vault,
-                IMarginVault::depositCall {
-                    id,
-                    asset: usdc,
-                    amount,
-                }
-                .abi_encode(),
-            ),
-            (
-                world.vault,
-                IMarginVault::setOperatorCall {
-                    id,
-                    operator: market,
-                    approved: true,
-                }
-                .abi_encode(),
-            ),
-        ];
-        for (to, data) in calls {
-            world.send(&provider, to, data);
-        }
+        let open = IMarginVault::openAccountCall { mode: 2 };
+        world.send(&provider, world.vault, open.abi_encode());
+        world.deposit_usdc(&provider, owner.address(), id, amount);
+        let operator = IMarginVault::setOperatorCall {
+            id,
+            operator: market,
+            approved: true,
+        };
+        world.send(&provider, world.vault, operator.abi_encode());
         id
     };
     let maker = open(MAKER_KEY, 10_000_000);
@@ -776,35 +761,7 @@ fn between_full_rounds_the_keeper_margins_what_moved_and_housekeeps() {
     let usdc = world.record.assets["USDC"].token.unwrap();
     let dev_address = DEV_KEY.parse::<PrivateKeySigner>().unwrap().address();
     let amount = U256::from(1_000_000_000u64);
-    for (to, data) in [
-        (
-            usdc,
-            TestToken::mintCall {
-                to: dev_address,
-                amount,
-            }
-            .abi_encode(),
-        ),
-        (
-            usdc,
-            TestToken::approveCall {
-                spender: world.vault,
-                amount,
-            }
-            .abi_encode(),
-        ),
-        (
-            world.vault,
-            IMarginVault::depositCall {
-                id: traders[0],
-                asset: usdc,
-                amount,
-            }
-            .abi_encode(),
-        ),
-    ] {
-        world.send(&world.dev, to, data);
-    }
+    world.deposit_usdc(&world.dev, dev_address, traders[0], amount);
     let expected = hot(&[traders[0]]);
     let touched = world.round(&mut keeper);
     assert_eq!(touched.evaluated, expected, "{touched:?}");
