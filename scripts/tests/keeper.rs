@@ -113,17 +113,7 @@ impl World {
 
     fn set_eth_price(&self, usd: i64) {
         let feed = self.record.assets["WETH"].feed.unwrap();
-        let now = self
-            .runtime
-            .block_on(async {
-                self.dev
-                    .get_block(alloy::eips::BlockNumberOrTag::Latest.into())
-                    .await
-            })
-            .unwrap()
-            .unwrap()
-            .header
-            .timestamp;
+        let now = self.now();
         let call = TestFeed::setRoundCall {
             answer: I256::try_from(usd * 100_000_000).unwrap(),
             startedAt: U256::from(now),
@@ -173,6 +163,7 @@ impl World {
             .unwrap();
     }
 
+    /// The latest block's timestamp.
     fn now(&self) -> u64 {
         self.runtime
             .block_on(async {
