@@ -175,3 +175,51 @@ pub async fn deploy_local(
     let mut quiet = |_: keel_deploy::Progress<'_>| {};
     keel_deploy::deploy(options, artifacts, &mut quiet).await
 }
+
+/// Keel deployed from `config` (a local deployment file) on an in-process keel node, handed
+/// back as a [`keel_chain::TestChain`] holding the node's state at its latest block, with the
+/// deployment's record: where `keel forge-test` and `keel fuzz` run.
+pub fn deployed_test_chain(
+    config: &DeployConfig,
+    artifacts: &Artifacts,
+) -> Result<(keel_chain::TestChain, keel_deploy::Record)> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let scratch = std::env::temp_dir().join(format!(
+        "keel-test-chain-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos())
+    ));
+    let deployed = runtime.block_on(async {
+        let node = keel_node::launch::launch(keel_node::launch::NodeConfig {
+            port: 0,
+            chain_id: config.chain_id,
+            ..keel_node::launch::NodeConfig::default()
+        })
+        .await?;
+        let url = format!("http://{}", node.addr);
+        let summary = deploy_local(&url, config, artifacts, &scratch).await?;
+        let chain = {
+            let node = node.shared.node();
+            let latest = node.chain.latest().header.clone();
+            let block = keel_stylus_host::BlockEnv {
+                number: latest.number,
+                timestamp: latest.timestamp,
+                chain_id: config.chain_id,
+                ..keel_stylus_host::BlockEnv::default()
+            };
+            keel_chain::TestChain::from_state(
+                node.chain.state(),
+                block,
+                keel_node::DEFAULT_ARBOS_VERSION,
+            )
+        };
+        node.handle.stop().ok();
+        anyhow::Ok((chain, summary.record))
+    });
+    let _ = std::fs::remove_dir_all(&scratch);
+    deployed
+}

@@ -11,7 +11,6 @@ use std::process::Command;
 use std::time::Instant;
 
 use anyhow::{anyhow, bail, Context, Result};
-use keel_chain::TestChain;
 use keel_deploy::Record;
 use keel_forge_test::{BuildOutput, Filter, SuiteResult};
 
@@ -86,35 +85,7 @@ pub fn run(args: &ForgeTestArgs, say: &mut dyn FnMut(&str)) -> Result<ForgeTestR
         "deploying Keel from {} on an in-process keel node…",
         args.config.display()
     ));
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    let scratch = std::env::temp_dir().join(format!("keel-forge-test-{}", std::process::id()));
-    let (chain, record) = runtime.block_on(async {
-        let node = keel_node::launch::launch(keel_node::launch::NodeConfig {
-            port: 0,
-            chain_id: config.chain_id,
-            ..keel_node::launch::NodeConfig::default()
-        })
-        .await?;
-        let url = format!("http://{}", node.addr);
-        let summary = deployment::deploy_local(&url, &config, &artifacts, &scratch).await?;
-        let record = summary.record;
-        let chain = {
-            let node = node.shared.node();
-            let latest = node.chain.latest().header.clone();
-            let block = keel_stylus_host::BlockEnv {
-                number: latest.number,
-                timestamp: latest.timestamp,
-                chain_id: config.chain_id,
-                ..keel_stylus_host::BlockEnv::default()
-            };
-            TestChain::from_state(node.chain.state(), block, keel_node::DEFAULT_ARBOS_VERSION)
-        };
-        node.handle.stop().ok();
-        anyhow::Ok((chain, record))
-    })?;
-    let _ = std::fs::remove_dir_all(&scratch);
+    let (chain, record) = deployment::deployed_test_chain(&config, &artifacts)?;
     say(&format!(
         "Keel deployed ({} contracts) in {:.1} s",
         record.contracts.len(),

@@ -24,6 +24,7 @@ pub mod demo;
 pub mod deployment;
 pub mod drive;
 pub mod forge_test;
+pub mod fuzz;
 pub mod keeper;
 pub mod margin_report;
 pub mod progress;

@@ -122,6 +122,12 @@ enum Command {
     /// forge, run `setUp` and each `test*` in its own snapshot with Foundry's cheatcodes, report
     /// as forge does.
     ForgeTest(keel_cli::forge_test::ForgeTestArgs),
+    /// Reliability harnesses on the real WASM: `keel fuzz invariants --runs N --seed S` runs
+    /// generated sequences of vault calls with every invariant checked after every step.
+    Fuzz {
+        #[command(subcommand)]
+        harness: keel_cli::fuzz::FuzzCommand,
+    },
     /// The whole system in one command: keel node in-process, Keel deployed, the examples/
     /// strategies and a few over-levered accounts opened and traded through the RFQ market,
     /// each margined in all three modes, then a 40 % ETH crash and a stETH depeg, the keeper
@@ -577,6 +583,21 @@ fn forge_test_command(args: keel_cli::forge_test::ForgeTestArgs) -> anyhow::Resu
     Ok(status(run.ok()))
 }
 
+fn fuzz_command(harness: keel_cli::fuzz::FuzzCommand) -> anyhow::Result<ExitCode> {
+    use keel_cli::fuzz;
+    match harness {
+        fuzz::FuzzCommand::Invariants(args) => {
+            let report = fuzz::invariants(&args, &mut |line| eprintln!("{line}"))?;
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{}", fuzz::text(&report));
+            }
+            Ok(status(report.failure.is_none()))
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli.command) {
@@ -634,6 +655,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Account { action, chain } => account_command(action, chain),
         Command::Status(chain) => status_command(chain),
         Command::ForgeTest(args) => forge_test_command(args),
+        Command::Fuzz { harness } => fuzz_command(harness),
         Command::Demo(args) => {
             let report = keel_cli::demo::run(&args, &mut |line| eprintln!("{line}"))?;
             if args.json {
