@@ -223,3 +223,28 @@ pub fn deployed_test_chain(
     let _ = std::fs::remove_dir_all(&scratch);
     deployed
 }
+
+/// [`deployed_test_chain`] from the local deployment file at `config_path` and the programs in
+/// `wasm_dir` (default: the contract build's folder), for the harness `command` (named in the
+/// error when the file is not a local one); `say` gets the progress line.
+pub fn local_test_chain(
+    config_path: &Path,
+    wasm_dir: Option<&Path>,
+    command: &str,
+    say: &mut dyn FnMut(&str),
+) -> Result<(keel_chain::TestChain, keel_deploy::Record)> {
+    let config = load_config(config_path)?;
+    if !config.has_local_sources() {
+        bail!(
+            "{}: {command} deploys Keel on its own chain and needs a local deployment file (\"local\" tokens and feeds), such as deploy/local.toml",
+            config_path.display()
+        );
+    }
+    let wasm_dir = wasm_dir.map_or_else(crate::contracts::default_artifact_dir, Path::to_path_buf);
+    let artifacts = artifacts(&wasm_dir, true, config.rfq_market)?;
+    say(&format!(
+        "deploying Keel from {} on an in-process keel node…",
+        config_path.display()
+    ));
+    deployed_test_chain(&config, &artifacts)
+}

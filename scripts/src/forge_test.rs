@@ -62,13 +62,6 @@ impl ForgeTestRun {
 /// `args.json`, each suite's report as it finishes.
 pub fn run(args: &ForgeTestArgs, say: &mut dyn FnMut(&str)) -> Result<ForgeTestRun> {
     let started = Instant::now();
-    let config = deployment::load_config(&args.config)?;
-    if !config.has_local_sources() {
-        bail!(
-            "{}: keel forge-test deploys Keel on its own chain and needs a local deployment file (\"local\" tokens and feeds), such as deploy/local.toml",
-            args.config.display()
-        );
-    }
     let foundry_toml = args.root.join("foundry.toml");
     if !foundry_toml.is_file() {
         bail!(
@@ -76,16 +69,12 @@ pub fn run(args: &ForgeTestArgs, say: &mut dyn FnMut(&str)) -> Result<ForgeTestR
             args.root.display()
         );
     }
-    let wasm_dir = args
-        .wasm_dir
-        .clone()
-        .unwrap_or_else(crate::contracts::default_artifact_dir);
-    let artifacts = deployment::artifacts(&wasm_dir, true, config.rfq_market)?;
-    say(&format!(
-        "deploying Keel from {} on an in-process keel node…",
-        args.config.display()
-    ));
-    let (chain, record) = deployment::deployed_test_chain(&config, &artifacts)?;
+    let (chain, record) = deployment::local_test_chain(
+        &args.config,
+        args.wasm_dir.as_deref(),
+        "keel forge-test",
+        say,
+    )?;
     say(&format!(
         "Keel deployed ({} contracts) in {:.1} s",
         record.contracts.len(),

@@ -49,23 +49,8 @@ pub struct InvariantArgs {
 
 /// Deploys Keel, prepares the actors and runs the sequences; `say` gets progress lines.
 pub fn invariants(args: &InvariantArgs, say: &mut dyn FnMut(&str)) -> Result<Report> {
-    let config = deployment::load_config(&args.config)?;
-    if !config.has_local_sources() {
-        anyhow::bail!(
-            "--config {}: keel fuzz deploys Keel on its own chain and needs a local deployment file (\"local\" tokens and feeds), such as deploy/local.toml",
-            args.config.display()
-        );
-    }
-    let wasm_dir = args
-        .wasm_dir
-        .clone()
-        .unwrap_or_else(crate::contracts::default_artifact_dir);
-    let artifacts = deployment::artifacts(&wasm_dir, true, config.rfq_market)?;
-    say(&format!(
-        "deploying Keel from {} on an in-process keel node…",
-        args.config.display()
-    ));
-    let (chain, record) = deployment::deployed_test_chain(&config, &artifacts)?;
+    let (chain, record) =
+        deployment::local_test_chain(&args.config, args.wasm_dir.as_deref(), "keel fuzz", say)?;
     let world = World::prepare(chain, &record)?;
     say(&format!(
         "running {} sequences of up to {} steps from seed {}…",
