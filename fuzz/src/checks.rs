@@ -318,9 +318,7 @@ impl World {
     /// price (0 while none is fixed: then no holder has settled, and the sizes, zero-sum, owe
     /// each other nothing in total). Live instruments: 0.
     fn pending_payoff(&mut self, instrument: U256, size: I256, now: u64) -> Result<I256, String> {
-        let i = self
-            .view(self.vault, IMarginVault::instrumentCall { id: instrument })
-            .map_err(|e| e.to_string())?;
+        let i = self.instrument(instrument)?;
         if i.kind == 0 || i.expiry > now {
             return Ok(I256::ZERO);
         }
@@ -359,12 +357,7 @@ impl World {
                 .view(self.vault, IMarginVault::positionsCall { id })
                 .map_err(|e| e.to_string())?
             {
-                let i = self
-                    .view(
-                        self.vault,
-                        IMarginVault::instrumentCall { id: p.instrument },
-                    )
-                    .map_err(|e| e.to_string())?;
+                let i = self.instrument(p.instrument)?;
                 if i.kind != 0 && i.expiry <= now {
                     continue;
                 }

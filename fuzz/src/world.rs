@@ -19,6 +19,15 @@ pub const GAS: u64 = 60_000_000;
 /// One wad.
 pub const WAD: u128 = 1_000_000_000_000_000_000;
 
+/// An instrument id's fields, as the vault reads them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InstrumentInfo {
+    pub underlying: Address,
+    pub kind: u8,
+    pub expiry: u64,
+    pub strike: U256,
+}
+
 /// An account and the key that owns it.
 #[derive(Clone, Debug)]
 pub struct Actor {
@@ -73,6 +82,8 @@ pub struct World {
     pub vol_percent: u32,
     /// Tokens given to the vault outside its accounting (by symbol of token address).
     pub donated: BTreeMap<Address, U256>,
+    /// Instruments read so far (an id's fields never change).
+    pub instrument_info: BTreeMap<U256, InstrumentInfo>,
     /// Settlement-asset dust the vault may keep by now (wad; see the books check).
     pub cash_allowance: i128,
     nonce: u64,
@@ -134,6 +145,7 @@ impl World {
             eth_usd: 2_000,
             vol_percent: 100,
             donated: BTreeMap::new(),
+            instrument_info: BTreeMap::new(),
             cash_allowance: 0,
             nonce: 0,
         };
@@ -219,6 +231,7 @@ impl World {
             actors: self.actors.clone(),
             instruments: self.instruments.clone(),
             donated: self.donated.clone(),
+            instrument_info: self.instrument_info.clone(),
             ..*self
         }
     }
@@ -274,6 +287,24 @@ impl World {
             Ok(out) => C::abi_decode_returns(out).with_context(|| C::SIGNATURE),
             Err(data) => bail!("{}: {}", C::SIGNATURE, describe(data)),
         }
+    }
+
+    /// Instrument `id`'s fields (read once).
+    pub fn instrument(&mut self, id: U256) -> Result<InstrumentInfo, String> {
+        if let Some(known) = self.instrument_info.get(&id) {
+            return Ok(*known);
+        }
+        let i = self
+            .view(self.vault, IMarginVault::instrumentCall { id })
+            .map_err(|e| e.to_string())?;
+        let info = InstrumentInfo {
+            underlying: i.underlying,
+            kind: i.kind,
+            expiry: i.expiry,
+            strike: i.strike,
+        };
+        self.instrument_info.insert(id, info);
+        Ok(info)
     }
 
     /// A view's raw outcome: its output or its revert data.

@@ -385,16 +385,7 @@ impl Keeper {
             .flatten()
             .copied()
             .collect();
-        let provider = self.provider.clone();
-        let market = &self.market;
-        let prints = retry_rpc(
-            &self.metrics,
-            self.logging,
-            "eth_call (fingerprints)",
-            || market.fingerprint(&provider, &watched),
-        )
-        .await?;
-        let moved = self.market.record(prints);
+        let moved = self.refingerprint(&watched).await?;
         Ok(self
             .state
             .accounts
@@ -412,6 +403,20 @@ impl Keeper {
                 }
             })
             .collect())
+    }
+
+    /// Fingerprints `sources` now and keeps the prints; those that moved since the last.
+    async fn refingerprint(&mut self, sources: &BTreeSet<Source>) -> Result<BTreeSet<Source>> {
+        let provider = self.provider.clone();
+        let market = &self.market;
+        let prints = retry_rpc(
+            &self.metrics,
+            self.logging,
+            "eth_call (fingerprints)",
+            || market.fingerprint(&provider, sources),
+        )
+        .await?;
+        Ok(self.market.record(prints))
     }
 
     /// Keeps what `readings` imply for the next rounds: each account's sources (learning its
@@ -465,15 +470,7 @@ impl Keeper {
             );
         }
         if !unwatched.is_empty() {
-            let market = &self.market;
-            let prints = retry_rpc(
-                &self.metrics,
-                self.logging,
-                "eth_call (fingerprints)",
-                || market.fingerprint(&provider, &unwatched),
-            )
-            .await?;
-            self.market.record(prints);
+            self.refingerprint(&unwatched).await?;
         }
         Ok(())
     }
