@@ -11,7 +11,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use alloy::network::TransactionBuilder;
-use alloy::primitives::{aliases::U80, Address, I256, U256};
+use alloy::primitives::{aliases::U80, Address, B256, I256, U256};
 use alloy::providers::{DynProvider, Provider};
 use alloy::rpc::types::TransactionRequest;
 use alloy::sol_types::SolCall;
@@ -29,6 +29,9 @@ use crate::evaluate::{read_accounts, Reading};
 use crate::metrics::Metrics;
 use crate::store::{KeeperState, Store};
 use crate::watch::{Market, Source};
+
+/// How long the keeper waits for one of its transactions to be mined before reporting it.
+const RECEIPT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// What a round did.
 #[derive(Clone, Debug, Default, Serialize)]
@@ -82,7 +85,7 @@ pub struct BidReport {
     /// L2 gas) times the block's base fee (what Arbitrum charges; no tip is paid).
     pub gas_usd: I256,
     /// The transaction (none in a dry run).
-    pub transaction: Option<alloy::primitives::B256>,
+    pub transaction: Option<B256>,
 }
 
 /// The keeper.
@@ -662,7 +665,7 @@ impl Keeper {
         to: Address,
         what: &str,
         call: C,
-    ) -> Result<alloy::primitives::B256> {
+    ) -> Result<B256> {
         simulate(&self.provider, self.me, to, what, &call).await?;
         let pending = self.submit_to(to, what, call).await?;
         self.confirm(what, pending).await
@@ -868,28 +871,19 @@ impl Keeper {
     }
 
     /// Sends `call` to the vault, waiting for its receipt.
-    async fn send<C: SolCall>(&self, what: &str, call: C) -> Result<alloy::primitives::B256> {
+    async fn send<C: SolCall>(&self, what: &str, call: C) -> Result<B256> {
         let pending = self.submit(what, call).await?;
         self.confirm(what, pending).await
     }
 
     /// [`Keeper::submit_to`] the vault.
-    async fn submit<C: SolCall>(
-        &self,
-        what: &str,
-        call: C,
-    ) -> Result<alloy::providers::PendingTransactionBuilder<alloy::network::Ethereum>> {
+    async fn submit<C: SolCall>(&self, what: &str, call: C) -> Result<B256> {
         self.submit_to(self.vault, what, call).await
     }
 
     /// Estimates `call` to `to` and hands it to the node with the keeper's next nonce,
     /// without waiting for it to be mined.
-    async fn submit_to<C: SolCall>(
-        &self,
-        to: Address,
-        what: &str,
-        call: C,
-    ) -> Result<alloy::providers::PendingTransactionBuilder<alloy::network::Ethereum>> {
+    async fn submit_to<C: SolCall>(&self, to: Address, what: &str, call: C) -> Result<B256> {
         let tx = TransactionRequest::default()
             .with_from(self.me)
             .with_to(to)
@@ -910,7 +904,7 @@ impl Keeper {
         match self.provider.send_transaction(tx.with_nonce(nonce)).await {
             Ok(pending) => {
                 *next = Some(nonce + 1);
-                Ok(pending)
+                Ok(*pending.tx_hash())
             }
             Err(e) => {
                 *next = None;
@@ -919,16 +913,31 @@ impl Keeper {
         }
     }
 
-    /// Waits for a submitted transaction's receipt; an error if it reverted.
-    async fn confirm(
-        &self,
-        what: &str,
-        pending: alloy::providers::PendingTransactionBuilder<alloy::network::Ethereum>,
-    ) -> Result<alloy::primitives::B256> {
-        let receipt = pending
-            .get_receipt()
-            .await
-            .with_context(|| format!("{what}: waiting for the receipt"))?;
+    /// Waits for a submitted transaction's receipt, polling `eth_getTransactionReceipt` (each
+    /// poll retried like every read, so a dropped response does not lose track of a
+    /// transaction that is on chain); an error if it reverted or is not mined within
+    /// [`RECEIPT_TIMEOUT`].
+    async fn confirm(&self, what: &str, hash: B256) -> Result<B256> {
+        let deadline = tokio::time::Instant::now() + RECEIPT_TIMEOUT;
+        let poll = std::time::Duration::from_millis(self.config.poll_ms.clamp(10, 1_000));
+        let receipt = loop {
+            let receipt = self
+                .rpc("eth_getTransactionReceipt", || async {
+                    Ok(self.provider.get_transaction_receipt(hash).await?)
+                })
+                .await
+                .with_context(|| format!("{what}: waiting for the receipt of {hash}"))?;
+            if let Some(receipt) = receipt {
+                break receipt;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(anyhow!(
+                    "{what}: transaction {hash} not mined within {} s",
+                    RECEIPT_TIMEOUT.as_secs()
+                ));
+            }
+            tokio::time::sleep(poll).await;
+        };
         self.metrics.add(
             "keel_keeper_gas_used_total",
             "Gas the keeper's transactions used",
