@@ -61,6 +61,10 @@ impl Tally {
 /// scaled cash truncates.
 pub const CASH_DUST: i128 = 1_000;
 
+/// How far (wad) a bid may move the liquidated account's maintenance surplus past the discount
+/// it gave: the share's rounding in every position, balance and scenario.
+pub const BID_DUST: u64 = 1_000_000;
+
 /// What the checks need from before a step.
 pub struct Before {
     pub margins: Vec<Option<Margin>>,
@@ -214,6 +218,36 @@ impl World {
                 return Err(format!(
                     "a bid left the bidder (account {}) below initial margin",
                     bidder + 1
+                ));
+            }
+            tally.checked("bid-discount");
+            let (Some(b), Some(a), Some((filled, payment))) =
+                (before.margins[target], after[target], applied.bid_filled)
+            else {
+                return Err(format!(
+                    "a bid on account {} left no margin to compare",
+                    target + 1
+                ));
+            };
+            // The account hands `filled` of its mark value to the bidder and is paid `payment`
+            // (only when the value is positive: an insolvent account's bidder is paid by the
+            // fund and the socialisation). What it gave up beyond the payment is the discount;
+            // its maintenance surplus falls by no more (the requirement shrinks with the share).
+            let handed =
+                b.mtm * I256::from_raw(filled) / I256::from_raw(U256::from(crate::world::WAD));
+            let received = if b.mtm > I256::ZERO {
+                payment
+            } else {
+                I256::ZERO
+            };
+            let discount = (handed - received).max(I256::ZERO);
+            if a.mm < b.mm - discount - I256::from_raw(U256::from(BID_DUST)) {
+                return Err(format!(
+                    "a bid took account {}'s maintenance surplus from {} to {}, more than the \
+                     discount it gave ({discount})",
+                    target + 1,
+                    b.mm,
+                    a.mm
                 ));
             }
         }

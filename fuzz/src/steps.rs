@@ -85,6 +85,8 @@ pub struct Applied {
     pub traders: Vec<usize>,
     /// A bid: target and bidder.
     pub bid: Option<(usize, usize)>,
+    /// A successful bid's outcome: the fraction filled (wad) and the payment to the account.
+    pub bid_filled: Option<(U256, I256)>,
     /// A privileged call by someone without the role.
     pub privileged: bool,
     /// Whether the vault was paused before the step.
@@ -333,7 +335,11 @@ impl World {
                     fraction: U256::from(WAD / 100) * U256::from(percent),
                     maxPayment: I256::MAX,
                 };
-                self.send(from, self.vault, call).map(drop)
+                self.send(from, self.vault, call).map(|out| {
+                    applied.bid_filled = IMarginVault::bidCall::abi_decode_returns(&out)
+                        .ok()
+                        .map(|r| (r.filled, r.payment));
+                })
             }
             Step::EndAuction { target } => {
                 applied.kind = "endAuction";
