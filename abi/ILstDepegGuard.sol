@@ -162,6 +162,9 @@ interface ILstDepegGuard {
     error FeedCallFailed(address feed);
     /// @notice `feed` answered data that is not a well-formed round (or `decimals()`).
     error FeedMalformedReturn(address feed);
+    /// @notice The rate feed `feed` now reports `reported` decimals, not the `configured` ones it
+    /// was set with: refused until it is set again.
+    error FeedDecimalsChanged(address feed, uint8 configured, uint8 reported);
     /// @notice A feed or token with more than 36 decimals.
     error UnsupportedDecimals(uint8 decimals);
     /// @notice `asset` has no fundamental source.

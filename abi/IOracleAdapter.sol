@@ -132,6 +132,9 @@ interface IOracleAdapter {
     error FeedCallFailed(address feed);
     /// @notice `feed` returned data that is not a well-formed AggregatorV3Interface answer.
     error FeedMalformedReturn(address feed);
+    /// @notice `feed` now reports `reported` decimals, not the `configured` ones its answers are
+    /// read with: refused until the asset is configured again (`setAsset`).
+    error FeedDecimalsChanged(address feed, uint8 configured, uint8 reported);
     /// @notice A feed with more than 36 decimals.
     error UnsupportedDecimals(uint8 decimals);
     /// @notice A number does not fit an 18-decimal fixed-point value (|x| >= 2^127 wei).

@@ -13,6 +13,7 @@
 //! reported with the seed that replays it.
 
 pub mod checks;
+pub mod faults;
 pub mod steps;
 pub mod world;
 

@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
+use keel_fuzz::faults::{self, Row};
 use keel_fuzz::world::World;
 use keel_fuzz::{Report, Settings};
 
@@ -18,6 +19,77 @@ pub enum FuzzCommand {
     /// market, clock and sequencer moves, each on a fork of Keel deployed from the local
     /// deployment file; every invariant checked after every step.
     Invariants(InvariantArgs),
+    /// Faults and hostile counterparts, each with its defined outcome: oracle faults (stale,
+    /// zero, negative, future, jumping, re-decimalled, reverting, gas-burning and short-data
+    /// feeds; the sequencer down and in grace), hostile Solidity tokens (fee on transfer,
+    /// rebasing, re-entrant, returning false or nothing, blacklisting, paused, 0 and 24
+    /// decimals, huge revert reasons) and the depeg guard's (stale or reverting fundamental,
+    /// a rate above the CAPO cap, an ERC-4626 donation in the reading transaction). Prints the
+    /// outcome table; fails when any outcome differs from its definition.
+    Faults(FaultArgs),
+}
+
+/// `keel fuzz faults`' arguments.
+#[derive(Clone, Debug, clap::Args)]
+pub struct FaultArgs {
+    /// The deployment file Keel is deployed from (a local one).
+    #[arg(long, env = "KEEL_DEPLOY_CONFIG", default_value = "deploy/local.toml")]
+    pub config: PathBuf,
+    /// Where the built contracts are (default: target/wasm32-unknown-unknown/contract).
+    #[arg(long, env = "KEEL_WASM_DIR", value_name = "DIR")]
+    pub wasm_dir: Option<PathBuf>,
+    /// Print the table as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Deploys Keel, compiles the hostile contracts (`fuzz/sol/`) and runs every fault scenario.
+pub fn faults(args: &FaultArgs, say: &mut dyn FnMut(&str)) -> Result<Vec<Row>> {
+    let (chain, record) =
+        deployment::local_test_chain(&args.config, args.wasm_dir.as_deref(), "keel fuzz", say)?;
+    let world = World::prepare(chain, &record)?;
+    say("compiling the hostile tokens, feeds and vault (fuzz/sol)…");
+    let compiled = crate::solidity::compile(&crate::solidity::repo_root(), faults::SOURCES)?;
+    let creation = |name: &str| -> Result<Vec<u8>> {
+        compiled
+            .get(name)
+            .map(|a| a.bytecode.clone())
+            .ok_or_else(|| anyhow::anyhow!("fuzz/sol defines no {name}"))
+    };
+    let code = faults::HostileCode {
+        token: creation("HostileToken")?,
+        feed: creation("HostileFeed")?,
+        share_vault: creation("DonatableVault")?,
+    };
+    say("running the fault scenarios…");
+    Ok(faults::run(&world, &code)?.rows)
+}
+
+/// The outcome table as text.
+pub fn fault_table(rows: &[Row]) -> String {
+    let mut out = String::new();
+    let mut last = "";
+    for r in rows {
+        if r.fault != last {
+            out += &format!("\n[{}] {}\n", r.group, r.fault);
+            last = r.fault;
+        }
+        let gas = r.gas.map(|g| format!(" (gas {g})")).unwrap_or_default();
+        out += &format!(
+            "  {} {}: expected {}; got {}{gas}\n",
+            if r.held { "ok  " } else { "FAIL" },
+            r.action,
+            r.expected,
+            r.observed
+        );
+    }
+    let failed = rows.iter().filter(|r| !r.held).count();
+    out += &format!(
+        "\n{} outcomes, {} as defined, {failed} not\n",
+        rows.len(),
+        rows.len() - failed
+    );
+    out
 }
 
 /// `keel fuzz invariants`' arguments.

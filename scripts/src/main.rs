@@ -595,6 +595,15 @@ fn fuzz_command(harness: keel_cli::fuzz::FuzzCommand) -> anyhow::Result<ExitCode
             }
             Ok(status(report.failure.is_none()))
         }
+        fuzz::FuzzCommand::Faults(args) => {
+            let rows = fuzz::faults(&args, &mut |line| eprintln!("{line}"))?;
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&rows)?);
+            } else {
+                print!("{}", fuzz::fault_table(&rows));
+            }
+            Ok(status(rows.iter().all(|r| r.held)))
+        }
     }
 }
 

@@ -150,3 +150,54 @@ fn a_seed_replays_its_sequences_and_the_checks_catch_broken_books() {
         .unwrap_err();
     assert!(why.contains("privileged call succeeded"), "{why}");
 }
+
+/// The faults the issue names, each with the outcome its contract documents.
+#[test]
+#[cfg_attr(
+    keel_no_solc,
+    ignore = "solc-js or OpenZeppelin is not installed: run `npm install --no-save --ignore-scripts` in abi/"
+)]
+fn every_fault_and_hostile_counterpart_has_its_defined_outcome() {
+    let out = Command::new(env!("CARGO_BIN_EXE_keel"))
+        .current_dir(root())
+        .env(
+            "KEEL_WASM_DIR",
+            keel_cli::contracts::artifact_dir().expect("the contracts build"),
+        )
+        .args(["fuzz", "faults", "--json"])
+        .output()
+        .expect("keel runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let rows: Vec<Value> = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("keel fuzz faults printed no JSON ({e}): {stderr}"));
+    let differing: Vec<String> = rows
+        .iter()
+        .filter(|r| r["held"] != Value::Bool(true))
+        .map(|r| {
+            format!(
+                "{} / {}: expected {}, got {}",
+                r["fault"], r["action"], r["expected"], r["observed"]
+            )
+        })
+        .collect();
+    assert!(
+        differing.is_empty() && out.status.success(),
+        "outcomes differ from their definitions:\n{}",
+        differing.join("\n")
+    );
+    let faults = |group: &str| {
+        let mut names: Vec<&str> = rows
+            .iter()
+            .filter(|r| r["group"] == group)
+            .filter_map(|r| r["fault"].as_str())
+            .collect();
+        names.dedup();
+        names.len()
+    };
+    // Every fault the issue lists is a scenario: 11 of the oracle, 12 of tokens, 4 of the guard.
+    assert_eq!(
+        (faults("oracle"), faults("token"), faults("guard")),
+        (11, 12, 4),
+        "{rows:#?}"
+    );
+}

@@ -56,6 +56,10 @@ sol! {
     /// (too short, or a `uint80`/`uint8` out of range — e.g. an account without code).
     #[derive(Debug, PartialEq, Eq)]
     error FeedMalformedReturn(address feed);
+    /// `feed` now reports `reported` decimals, not the `configured` ones its answers are read
+    /// with: its answers are refused until the feed is configured again.
+    #[derive(Debug, PartialEq, Eq)]
+    error FeedDecimalsChanged(address feed, uint8 configured, uint8 reported);
 }
 
 /// Why a feed read failed; each variant is the Solidity error of its name.
@@ -65,6 +69,8 @@ pub enum FeedError {
     FeedCallFailed(FeedCallFailed),
     /// `FeedMalformedReturn(address feed)`.
     FeedMalformedReturn(FeedMalformedReturn),
+    /// `FeedDecimalsChanged(address feed, uint8 configured, uint8 reported)`.
+    FeedDecimalsChanged(FeedDecimalsChanged),
 }
 
 /// One round of a feed, as `latestRoundData` / `getRoundData` return it.
@@ -89,6 +95,39 @@ pub struct Round {
 pub fn latest_round<H: Host + ?Sized>(host: &H, feed: Address) -> Result<Round, FeedError> {
     let out = call(host, feed, &LATEST_ROUND_DATA_SELECTOR)?;
     decode_round(&out).ok_or_else(|| malformed(feed))
+}
+
+/// `latestRoundData()` of `feed`, refused with `FeedDecimalsChanged` unless the feed still
+/// reports the `configured` decimals its answer is to be read with. A proxy whose aggregator
+/// is replaced can change its decimals; reading an answer with stale decimals would misprice
+/// it by powers of ten, so readers that store decimals at configuration check them here.
+pub fn latest_round_in<H: Host + ?Sized>(
+    host: &H,
+    feed: Address,
+    configured: u8,
+) -> Result<Round, FeedError> {
+    let round = latest_round(host, feed)?;
+    check_decimals(host, feed, configured)?;
+    Ok(round)
+}
+
+/// `FeedDecimalsChanged` unless `feed.decimals()` is still `configured`.
+pub fn check_decimals<H: Host + ?Sized>(
+    host: &H,
+    feed: Address,
+    configured: u8,
+) -> Result<(), FeedError> {
+    let reported = decimals(host, feed)?;
+    if reported == configured {
+        Ok(())
+    } else {
+        Err(FeedDecimalsChanged {
+            feed,
+            configured,
+            reported,
+        }
+        .into())
+    }
 }
 
 /// `getRoundData(round_id)` of `feed`. A `round_id` beyond `uint80` is refused as malformed

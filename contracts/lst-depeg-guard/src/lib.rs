@@ -10,7 +10,9 @@
 //!
 //! * **Fundamental source** — a Chainlink-style rate feed (`setRateFeed`, with its staleness
 //!   limit) or an ERC-4626 vault (`setErc4626Vault`: `convertToAssets(10**shareDecimals)`
-//!   normalised by the asset's decimals). Decimals are read once, when the source is set.
+//!   normalised by the asset's decimals). Decimals are stored when the source is set; a rate
+//!   or market feed that later reports others is refused (`FeedDecimalsChanged`; the market
+//!   feed then counts as invalid).
 //! * **CAPO snapshot** (`setCapoSnapshot`) — ratio, timestamp, maximum yearly growth, bounded
 //!   as keel-risk documents (ratio in [10⁻⁶, 10⁶], growth ≤ 50 %/year, timestamp not in the
 //!   future and at most 90 days old when set).
@@ -60,7 +62,9 @@ use alloy_sol_types::{SolError, SolEvent};
 use keel_risk::lst::{self, CapoSnapshot, DepegParams, LstError, Market, MarketQuote, MarketState};
 use keel_risk::Wad;
 use keel_stylus_common::convert::UnsupportedDecimals;
-use keel_stylus_common::feed::{self, FeedCallFailed, FeedError, FeedMalformedReturn};
+use keel_stylus_common::feed::{
+    self, FeedCallFailed, FeedDecimalsChanged, FeedError, FeedMalformedReturn,
+};
 use keel_stylus_common::ownable::{
     AlreadyInitialized, NotPendingOwner, Ownable2Step, OwnableError, Unauthorized, ZeroAddress,
 };
@@ -221,6 +225,9 @@ guard_errors! {
     FeedCallFailed { feed }
     /// `FeedMalformedReturn(address feed)`: such a feed answered malformed data.
     FeedMalformedReturn { feed }
+    /// `FeedDecimalsChanged(address feed, uint8 configured, uint8 reported)`: the rate feed
+    /// no longer reports the decimals it was set with.
+    FeedDecimalsChanged { feed, configured, reported }
     /// `UnsupportedDecimals(uint8 decimals)`: a feed or token with more than 36 decimals.
     UnsupportedDecimals { decimals }
     /// `AssetNotListed(address asset)`: no fundamental source.
@@ -271,6 +278,7 @@ impl From<FeedError> for GuardError {
         match e {
             FeedError::FeedCallFailed(e) => e.into(),
             FeedError::FeedMalformedReturn(e) => e.into(),
+            FeedError::FeedDecimalsChanged(e) => e.into(),
         }
     }
 }
@@ -581,7 +589,7 @@ mod contract {
             let c = self.config(asset);
             let fundamental = match c.source_kind {
                 SOURCE_RATE_FEED => {
-                    let round = feed::latest_round(self.vm(), c.source)?;
+                    let round = feed::latest_round_in(self.vm(), c.source, c.source_decimals)?;
                     let rate = to_wad(round.answer, c.source_decimals);
                     let updated_at = U256::from(round.updated_at);
                     lst::check_fundamental(rate, round.updated_at, now, c.source_max_age).map_err(
@@ -633,7 +641,7 @@ mod contract {
             let market = if c.market_feed.is_zero() {
                 Market::Unavailable(MarketState::NotConfigured)
             } else {
-                match feed::latest_round(self.vm(), c.market_feed) {
+                match feed::latest_round_in(self.vm(), c.market_feed, c.market_decimals) {
                     Ok(round) => lst::classify_market(
                         to_wad(round.answer, c.market_decimals),
                         round.updated_at,

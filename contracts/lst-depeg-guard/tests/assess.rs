@@ -488,6 +488,17 @@ fn invalid_fundamental_data_reverts_with_named_errors() {
             feed: RATE_FEED
         }))
     );
+    // A rate feed that now reports other decimals than it was set with is refused.
+    env.price(RATE_FEED, "1", 18, NOW);
+    env.host.mock_decimals(RATE_FEED, 8);
+    assert_eq!(
+        env.assess(STETH),
+        Err(Error::FeedDecimalsChanged(I::FeedDecimalsChanged {
+            feed: RATE_FEED,
+            configured: 18,
+            reported: 8
+        }))
+    );
     // A 36-decimal answer that rounds to zero at 18 decimals is not positive either.
     env.set_rate_feed(STETH, RATE_FEED, 36, DAY);
     env.host

@@ -383,7 +383,7 @@ impl OracleAdapter {
         limit: u64,
         now: u64,
     ) -> Result<(Wad, u64, u64)> {
-        let round = feed::latest_round(self.vm(), feed_address)?;
+        let round = feed::latest_round_in(self.vm(), feed_address, decimals)?;
         let positive = !(round.answer.is_negative() || round.answer.is_zero());
         let price = if positive {
             answer_to_wad(round.answer, decimals)?
@@ -592,6 +592,8 @@ impl OracleAdapter {
         } else {
             feed::round_data(vm, feed_address, round_id)?
         };
+        // A price fixed for ever is read with the decimals the feed reports now.
+        feed::check_decimals(vm, feed_address, decimals)?;
         let now = vm.block_timestamp();
         // The round's own checks first: no predecessor is read for a round that cannot be it.
         check_settlement_round(expiry, now, round.updated_at)

@@ -9,7 +9,7 @@ use alloy_sol_types::SolError;
 use keel_risk::oracle::OracleError;
 use keel_stylus_common::abi::{revert_data, DecodeError, Word};
 use keel_stylus_common::convert::{UnsupportedDecimals, WadOverflow};
-use keel_stylus_common::feed::{FeedCallFailed, FeedMalformedReturn};
+use keel_stylus_common::feed::{FeedCallFailed, FeedDecimalsChanged, FeedMalformedReturn};
 use keel_stylus_common::ownable::{AlreadyInitialized, NotPendingOwner, Unauthorized, ZeroAddress};
 use keel_stylus_common::{ConvertError, FeedError, OwnableError};
 
@@ -112,6 +112,10 @@ impl From<FeedError> for Revert {
         match e {
             FeedError::FeedCallFailed(e) => Revert::at(FeedCallFailed::SELECTOR, e.feed),
             FeedError::FeedMalformedReturn(e) => Revert::at(FeedMalformedReturn::SELECTOR, e.feed),
+            FeedError::FeedDecimalsChanged(e) => Revert::with(
+                FeedDecimalsChanged::SELECTOR,
+                &[e.feed.word(), e.configured.word(), e.reported.word()],
+            ),
         }
     }
 }
@@ -161,6 +165,7 @@ adapter_errors!(
     AlreadyInitialized,
     FeedCallFailed,
     FeedMalformedReturn,
+    FeedDecimalsChanged,
     UnsupportedDecimals,
     WadOverflow,
     UnknownAsset,

@@ -8,7 +8,7 @@
 //!   cross-checked against a secondary. A read returns `(price, confidence, updatedAt,
 //!   sequencer)`. It reverts with a named error for invalid data — `UnknownAsset`,
 //!   `NonPositiveAnswer`, `FutureTimestamp`, `StaleData`, `FeedCallFailed`,
-//!   `FeedMalformedReturn` — and never because of the sequencer or of a secondary feed that
+//!   `FeedMalformedReturn`, `FeedDecimalsChanged` — and never because of the sequencer or of a secondary feed that
 //!   is unreadable or stale (that lowers the confidence): the vault decides what to block.
 //! * **Confidence** in `[0, 1]` (wad) from keel-risk's model ([`keel_risk::oracle`]): it falls
 //!   linearly as data ages toward its staleness limit and once the secondary deviates from the
@@ -38,7 +38,10 @@
 //! ## Storage (gas)
 //! An asset takes three slots (primary and secondary: address, decimals and staleness limit
 //! packed in one slot each; deviation and floor in one), an underlying's bounds three, an
-//! expiry's data six, a settlement price one. Feed decimals are read once, at configuration.
+//! expiry's data six, a settlement price one. Feed decimals are stored at configuration and
+//! checked against the feed's `decimals()` at every read: a feed that changed them (a proxy
+//! whose new aggregator has other decimals) is refused with `FeedDecimalsChanged` (a
+//! secondary's change only lowers the confidence), never read at the wrong scale.
 
 #![cfg_attr(not(any(test, feature = "export-abi")), no_main)]
 #![cfg_attr(target_arch = "wasm32", no_std)]

@@ -175,6 +175,42 @@ fn a_failing_primary_reverts_with_the_feed_error() {
 }
 
 #[test]
+fn a_feed_that_changed_its_decimals_is_refused_until_configured_again() {
+    let env = Env::configured();
+    // The primary's new aggregator answers 18 decimals: read with the configured 8 it would
+    // price ETH 10¹⁰ times too high.
+    env.host.mock_decimals(PRIMARY, 18);
+    env.feed(PRIMARY, answer("3000", 18), NOW);
+    assert_eq!(
+        env.price(WETH).unwrap_err(),
+        err(I::FeedDecimalsChanged {
+            feed: PRIMARY,
+            configured: 8,
+            reported: 18
+        })
+    );
+    // A secondary that changed its decimals is unusable: the floor confidence, no revert.
+    env.host.mock_decimals(PRIMARY, 8);
+    env.primary("3000", NOW);
+    env.host.mock_decimals(SECONDARY, 8);
+    let read = env.price(WETH).unwrap();
+    assert_eq!((read.price, read.confidence), (wad("3000"), wad("0.5")));
+    // Configured again, the feed's answers are read at their new scale.
+    env.host.mock_decimals(PRIMARY, 18);
+    env.feed(PRIMARY, answer("3000", 18), NOW);
+    env.host.mock_decimals(SECONDARY, 18);
+    env.call(
+        OWNER,
+        I::setAssetCall {
+            asset: WETH,
+            config: weth_config(),
+        },
+    )
+    .unwrap();
+    assert_eq!(env.price(WETH).unwrap().price, wad("3000"));
+}
+
+#[test]
 fn an_unknown_asset_reverts() {
     let env = Env::configured();
     assert_eq!(
