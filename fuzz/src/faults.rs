@@ -10,6 +10,9 @@
 //!   decimals, a huge revert reason.
 //! * **Depeg guard** — its fundamental rate feed stale or reverting, a rate above the CAPO
 //!   cap, an ERC-4626 share price inflated by a donation in the same transaction as the read.
+//! * **Gas** — the largest account the limits allow (every position, expiry and collateral
+//!   slot filled): its margin check, an expiry's settlement, its auction and a bid for half of
+//!   it, each within Arbitrum's block gas limit and Nitro's stack budget, with the gas used.
 //!
 //! Every scenario checks what its documentation promises: the named error, the lowered
 //! confidence, the capped rate, exact accounting or a named refusal that leaves every
@@ -272,6 +275,7 @@ pub fn run(base: &World, code: &HostileCode) -> Result<Table> {
     oracle(&stage, code, &mut rows).context("oracle faults")?;
     tokens(&stage, code, &mut rows).context("token faults")?;
     guard(&stage, code, &mut rows).context("depeg guard faults")?;
+    largest_account(&stage, code, &mut rows).context("the largest account")?;
     Ok(Table { rows })
 }
 
@@ -559,6 +563,16 @@ fn oracle(stage: &Stage, code: &HostileCode, rows: &mut Vec<Row>) -> Result<()> 
 /// A hostile token listed as collateral at $1 (priced by a behaving `HostileFeed`), its
 /// owner trader 0 holding `minted` and having approved the vault.
 fn listed_token(w: &mut World, code: &HostileCode, decimals: u8, minted: U256) -> Result<Address> {
+    listed_token_of(w, code, decimals, minted, 0)
+}
+
+fn listed_token_of(
+    w: &mut World,
+    code: &HostileCode,
+    decimals: u8,
+    minted: U256,
+    holder: usize,
+) -> Result<Address> {
     let token = w.create(&code.token, &U256::from(decimals).to_be_bytes::<32>())?;
     let feed = w.create(&code.feed, &U256::from(8u8).to_be_bytes::<32>())?;
     let now = w.now();
@@ -598,7 +612,7 @@ fn listed_token(w: &mut World, code: &HostileCode, decimals: u8, minted: U256) -
             },
         },
     )?;
-    let owner = w.actors[0].owner();
+    let owner = w.actors[holder].owner();
     w.must(
         owner,
         token,
@@ -1212,4 +1226,227 @@ fn fmt_signed_wad(x: I256) -> String {
     } else {
         fmt_wad(x.into_raw())
     }
+}
+
+/// Arbitrum's block gas limit: every call on the largest account must fit one block.
+pub const BLOCK_GAS_LIMIT: u64 = 32_000_000;
+
+/// The largest account the limits allow — every position slot filled (the ETH perpetual and
+/// options over every expiry slot) and every collateral slot (WETH, wstETH and listed $1
+/// tokens) — levered to initial margin; then its margin check, its auction and a bid on it
+/// after a crash, and the settlement of an expiry's options, each measured against the block
+/// gas limit and Nitro's stack budget.
+fn largest_account(stage: &Stage, code: &HostileCode, rows: &mut Vec<Row>) -> Result<()> {
+    const FAULT: &str = "the largest account the limits allow";
+    let mut w = stage.world.fork();
+    let vault = w.vault;
+    let n = 1; // the cross trader, empty so far
+    let id = w.actors[n].account;
+    let (max_positions, max_expiries) = {
+        let l = w.view(vault, IMarginVault::limitsCall {})?;
+        (usize::from(l.maxPositions), usize::from(l.maxExpiries))
+    };
+    w.must(
+        w.actors[n].owner(),
+        vault,
+        IMarginVault::setModeCall { id, mode: 2 },
+    )?;
+    // Collateral: WETH, wstETH, then $1 tokens until the account's asset slots are full.
+    w.fund(n, w.weth, wad(1))?;
+    w.fund(n, w.wsteth, wad(1))?;
+    let mut assets = 2;
+    loop {
+        let token = listed_token_of(&mut w, code, 18, wad(10), n)?;
+        let sent = w.sent(
+            w.actors[n].owner(),
+            vault,
+            IMarginVault::depositCall {
+                id,
+                asset: token,
+                amount: wad(10),
+            },
+        );
+        match sent.result {
+            Ok(_) => assets += 1,
+            Err(e) if describe(&e).starts_with("TooManyAssets(") => break,
+            Err(e) => return Err(anyhow!("deposit of a listed token: {}", describe(&e))),
+        }
+    }
+    // Options over `max_expiries` daily expiries, four strikes each side, until the position
+    // slots but one are full; the last is the perpetual.
+    let first = (w.now() + 2 * 3_600) / 3_600 * 3_600;
+    let expiries: Vec<u64> = (0..max_expiries as u64)
+        .map(|k| first + k * 86_400)
+        .collect();
+    let keep = w.expiry;
+    for &e in &expiries {
+        w.expiry = e;
+        w.push_expiry()?;
+    }
+    w.expiry = keep;
+    let mut options = Vec::new();
+    'fill: for &expiry in &expiries {
+        for strike in [1_600u64, 1_800, 2_200, 2_400] {
+            for kind in [1u8, 2] {
+                if options.len() + 1 >= max_positions {
+                    break 'fill;
+                }
+                let instrument = w.view(
+                    vault,
+                    IMarginVault::instrumentIdCall {
+                        underlying: w.weth,
+                        kind,
+                        expiry,
+                        strike: wad(u128::from(strike)),
+                    },
+                )?;
+                options.push(instrument);
+            }
+        }
+    }
+    for (k, &instrument) in options.iter().enumerate() {
+        let size = I256::try_from(WAD / 10).unwrap_or_default();
+        let size = if k % 2 == 0 { size } else { -size };
+        w.trade(n, World::MAKER, instrument, size, wad(40))
+            .map_err(|e| anyhow!("option trade {k}: {}", describe(&e)))?;
+    }
+    // The perpetual, as large as initial margin allows (to the nearest 2 ETH).
+    let mut size = 100i64;
+    while w.perp_trade(n, size).result.is_err() {
+        size -= 2;
+        if size <= 0 {
+            return Err(anyhow!("no perpetual fits initial margin"));
+        }
+    }
+    let positions = w.view(vault, IMarginVault::positionsCall { id })?.len();
+    let held = w.view(vault, IMarginVault::accountAssetsCall { id })?.len();
+    let stack_limit = keel_stylus_host::pricing::max_stack_depth(w.chain.arbos_version());
+    let shape = format!(
+        "{positions} positions over {} expiries, {held} collateral assets + cash",
+        expiries.len()
+    );
+    let fits = |what: &'static str, w: &mut World, data: Vec<u8>, rows: &mut Vec<Row>| -> bool {
+        let from = w.stranger;
+        let outcome = w.chain.call(from, vault, &data, U256::ZERO, GAS);
+        let ok = outcome.success
+            && outcome.gas_used <= BLOCK_GAS_LIMIT
+            && outcome.deepest_stack < stack_limit;
+        rows.push(row(
+            "gas",
+            FAULT,
+            what,
+            format!("succeeds within {BLOCK_GAS_LIMIT} gas and the {stack_limit}-word stack"),
+            format!(
+                "{}; gas {}, deepest stack {} words ({shape})",
+                if outcome.success {
+                    "ok".to_string()
+                } else {
+                    describe(&outcome.return_data)
+                },
+                outcome.gas_used,
+                outcome.deepest_stack
+            ),
+            ok,
+            Some(outcome.gas_used),
+        ));
+        ok
+    };
+    rows.push(row(
+        "gas",
+        FAULT,
+        "fill every slot",
+        format!("{max_positions} positions, {max_expiries} expiries, 16 collateral assets"),
+        shape.clone(),
+        positions == max_positions && held == 16 && assets == 16,
+        None,
+    ));
+    fits(
+        "margin check (updateMarginCall)",
+        &mut w,
+        IMarginVault::updateMarginCallCall { id }.abi_encode(),
+        rows,
+    );
+
+    // Settlement of the first expiry's options.
+    {
+        let mut s = w.fork();
+        let now = s.now();
+        s.warp(expiries[0] + 60 - now);
+        s.refresh_feeds()?;
+        let weth = s.weth;
+        let from = s.stranger;
+        s.must(
+            from,
+            s.oracle,
+            IOracleAdapter::settleCall {
+                asset: weth,
+                expiry: expiries[0],
+                roundId: Default::default(),
+            },
+        )?;
+        fits(
+            "settleOptions (an expiry's options)",
+            &mut s,
+            IMarginVault::settleOptionsCall { id }.abi_encode(),
+            rows,
+        );
+    }
+
+    // A crash: the auction and a bid for half of it.
+    while w
+        .view(vault, IMarginVault::marginCall { id })?
+        .maintenanceMargin
+        >= I256::ZERO
+    {
+        w.eth_usd -= 25;
+        if w.eth_usd < 500 {
+            return Err(anyhow!(
+                "the largest account never fell below maintenance margin"
+            ));
+        }
+        w.refresh_feeds()?;
+        let keep = w.expiry;
+        for &e in &expiries {
+            w.expiry = e;
+            w.push_expiry()?;
+        }
+        w.expiry = keep;
+    }
+    fits(
+        "startAuction",
+        &mut w,
+        IMarginVault::startAuctionCall { id }.abi_encode(),
+        rows,
+    );
+    let keeper = w.actors[World::KEEPER].clone();
+    let bid = IMarginVault::bidCall {
+        id,
+        bidder: keeper.account,
+        fraction: U256::from(WAD / 2),
+        maxPayment: I256::MAX,
+    };
+    let outcome = w
+        .chain
+        .call(keeper.owner(), vault, &bid.abi_encode(), U256::ZERO, GAS);
+    rows.push(row(
+        "gas",
+        FAULT,
+        "bid for half of it (the bidder takes 64 positions and 16 assets)",
+        format!("succeeds within {BLOCK_GAS_LIMIT} gas and the {stack_limit}-word stack"),
+        format!(
+            "{}; gas {}, deepest stack {} words",
+            if outcome.success {
+                "ok".to_string()
+            } else {
+                describe(&outcome.return_data)
+            },
+            outcome.gas_used,
+            outcome.deepest_stack
+        ),
+        outcome.success
+            && outcome.gas_used <= BLOCK_GAS_LIMIT
+            && outcome.deepest_stack < stack_limit,
+        Some(outcome.gas_used),
+    ));
+    Ok(())
 }

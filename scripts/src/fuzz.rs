@@ -24,8 +24,10 @@ pub enum FuzzCommand {
     /// feeds; the sequencer down and in grace), hostile Solidity tokens (fee on transfer,
     /// rebasing, re-entrant, returning false or nothing, blacklisting, paused, 0 and 24
     /// decimals, huge revert reasons) and the depeg guard's (stale or reverting fundamental,
-    /// a rate above the CAPO cap, an ERC-4626 donation in the reading transaction). Prints the
-    /// outcome table; fails when any outcome differs from its definition.
+    /// a rate above the CAPO cap, an ERC-4626 donation in the reading transaction), and the
+    /// largest account the limits allow (its margin check, settlement, auction and a bid
+    /// within one block's gas and Nitro's stack). Prints the outcome table; fails when any
+    /// outcome differs from its definition.
     Faults(FaultArgs),
 }
 

@@ -194,10 +194,21 @@ fn every_fault_and_hostile_counterpart_has_its_defined_outcome() {
         names.dedup();
         names.len()
     };
-    // Every fault the issue lists is a scenario: 11 of the oracle, 12 of tokens, 4 of the guard.
+    // Every fault the issue lists is a scenario: 11 of the oracle, 12 of tokens, 4 of the guard
+    // and the largest account's gas (margin check, settlement, auction, bid).
     assert_eq!(
-        (faults("oracle"), faults("token"), faults("guard")),
-        (11, 12, 4),
+        (
+            faults("oracle"),
+            faults("token"),
+            faults("guard"),
+            faults("gas")
+        ),
+        (11, 12, 4, 1),
         "{rows:#?}"
+    );
+    let gas_rows = rows.iter().filter(|r| r["group"] == "gas").count();
+    assert_eq!(
+        gas_rows, 5,
+        "slots filled, margin check, settlement, auction, bid"
     );
 }
