@@ -46,13 +46,13 @@ pub struct DemoArgs {
 }
 
 /// ETH before and after the crash, USD.
-const ETH_BEFORE: i64 = 3_000;
+pub(crate) const ETH_BEFORE: i64 = 3_000;
 const ETH_AFTER: i64 = 1_800;
 /// wstETH per ETH by the rate feed (the deployment's), and stETH's market price after the
 /// depeg.
-const WSTETH_RATE: &str = "1.15";
+pub(crate) const WSTETH_RATE: &str = "1.15";
 const STETH_DEPEG: &str = "0.935";
-const BTC: i64 = 90_000;
+pub(crate) const BTC: i64 = 90_000;
 
 /// What the demo found.
 #[derive(Clone, Debug, Default, Serialize)]
@@ -116,10 +116,85 @@ pub fn run(args: &DemoArgs, say: Say<'_>) -> Result<DemoReport> {
     runtime.block_on(demo(args, say))
 }
 
-async fn demo(args: &DemoArgs, say: Say<'_>) -> Result<DemoReport> {
-    let started = Instant::now();
-    let mut report = DemoReport::default();
-    let node = match &args.rpc_url {
+/// Keel deployed on a chain with the examples' strategies and the levered longs opened, a
+/// market maker, a keeper's account and a funded insurance fund: where the demo's crash and
+/// the stress replays start.
+pub(crate) struct Staged {
+    /// The in-process node (none with `--rpc-url`).
+    pub node: Option<keel_node::launch::Running>,
+    pub rpc_url: String,
+    pub config: keel_deploy::config::DeployConfig,
+    pub record: keel_deploy::Record,
+    /// The deployer's session (mints, feeds, expiry data).
+    pub dev: Session,
+    pub signers: Vec<alloy::signers::local::PrivateKeySigner>,
+    /// Scratch folder (deployment record, keeper state).
+    pub dir: PathBuf,
+    pub vault: Address,
+    /// Every expiry slice pushed, by underlying name.
+    pub slices: Vec<(String, ExpiryEntry)>,
+    /// The strategies' accounts, by name.
+    pub accounts: Vec<(String, U256)>,
+    /// Each account's owner (in the order of `accounts`).
+    pub owners: Vec<alloy::signers::local::PrivateKeySigner>,
+    pub keeper_id: U256,
+    pub insurance_before: U256,
+    pub deploy_transactions: usize,
+    pub deploy_gas: u64,
+}
+
+impl Staged {
+    /// The asset listed for underlying `name`.
+    pub fn underlying_asset(&self, name: &str) -> Result<String> {
+        self.config
+            .underlyings
+            .get(name)
+            .map(|u| u.asset.clone())
+            .ok_or_else(|| anyhow!("underlying {name}: not listed by deploy/local.toml"))
+    }
+
+    /// A keeper bidding from the keeper's account, its state in the scratch folder.
+    pub async fn keeper(&self) -> Result<keel_keeper::Keeper> {
+        let state = self.dir.join("keeper");
+        let keeper_config: keel_keeper::KeeperConfig = toml::from_str(&format!(
+            "bidder_account = {}\nmin_profit_usd = \"0.01\"\nstate_file = {:?}\nkill_switch = {:?}\n",
+            self.keeper_id,
+            state.join("state.json"),
+            state.join("stop")
+        ))?;
+        let provider =
+            keel_deploy::deploy::connect(&self.rpc_url, &self.signers[2], self.config.chain_id)
+                .await?;
+        let metrics = Arc::new(keel_keeper::metrics::Metrics::default());
+        Ok(keel_keeper::Keeper::new(
+            provider,
+            self.signers[2].address(),
+            &self.record,
+            keeper_config,
+            false,
+            metrics,
+        )?
+        .quiet())
+    }
+
+    /// Stops the node and removes the scratch folder.
+    pub fn finish(self) {
+        if let Some(node) = self.node {
+            let _ = node.handle.stop();
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Starts (or connects to) the chain, deploys Keel and opens the strategies of `examples`.
+pub(crate) async fn stage(
+    rpc_url: Option<&str>,
+    wasm_dir: Option<&Path>,
+    examples: &Path,
+    config_file: &Path,
+    say: Say<'_>,
+) -> Result<Staged> {
+    let node = match rpc_url {
         Some(_) => None,
         None => Some(
             keel_node::launch::launch(keel_node::launch::NodeConfig {
@@ -129,8 +204,8 @@ async fn demo(args: &DemoArgs, say: Say<'_>) -> Result<DemoReport> {
             .await?,
         ),
     };
-    let rpc_url = match (&args.rpc_url, &node) {
-        (Some(url), _) => url.clone(),
+    let rpc_url = match (rpc_url, &node) {
+        (Some(url), _) => url.to_string(),
         (None, Some(node)) => format!("http://{}", node.addr),
         (None, None) => unreachable!("a node was started"),
     };
@@ -138,10 +213,9 @@ async fn demo(args: &DemoArgs, say: Say<'_>) -> Result<DemoReport> {
 
     // ---- deploy ------------------------------------------------------------------------------
     let root = crate::solidity::repo_root();
-    let config = deployment::load_config(&root.join("deploy/local.toml"))?;
-    report.chain_id = config.chain_id;
-    let wasm_dir = match &args.wasm_dir {
-        Some(dir) => dir.clone(),
+    let config = deployment::load_config(&root.join(config_file))?;
+    let wasm_dir = match wasm_dir {
+        Some(dir) => dir.to_path_buf(),
         None if crate::contracts::default_artifact_dir()
             .join("keel_vault.wasm")
             .is_file() =>
@@ -157,10 +231,8 @@ async fn demo(args: &DemoArgs, say: Say<'_>) -> Result<DemoReport> {
     let signers = keel_node::node::dev_signers();
     let dir = std::env::temp_dir().join(format!("keel-demo-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    say("deploying Keel (deploy/local.toml)…");
+    say(&format!("deploying Keel ({})…", config_file.display()));
     let summary = deployment::deploy_local(&rpc_url, &config, &artifacts, &dir).await?;
-    report.deploy_transactions = summary.sent;
-    report.deploy_gas = summary.gas_used;
     say(&format!(
         "deployed: {} transactions, {} gas",
         summary.sent, summary.gas_used
@@ -184,7 +256,7 @@ async fn demo(args: &DemoArgs, say: Say<'_>) -> Result<DemoReport> {
     set_price(&dev, "WBTC", Wad::from_int(BTC)).await?;
     set_price(&dev, "wstETH", Wad::from_int(ETH_BEFORE).mul(rate)?).await?;
 
-    let mut examples = load_examples(&args.examples)?;
+    let mut examples = load_examples(examples)?;
     let now = latest_timestamp(&dev).await?;
     // The examples' expiries are dates; keep them at least a week ahead of the chain's clock.
     let earliest = examples
@@ -247,13 +319,13 @@ async fn demo(args: &DemoArgs, say: Say<'_>) -> Result<DemoReport> {
     let keeper_id = funded_account(&dev, &keeper, &[("USDC", "5000000")], market).await?;
     fund_insurance(&dev, "100000").await?;
     let insurance_before = vault.insuranceFund().call().await?;
-    report.insurance_before = usd(insurance_before);
     say(&format!(
         "market maker: account {maker_id}; keeper: account {keeper_id}; insurance fund 100,000 USDC"
     ));
 
     // ---- the strategies -----------------------------------------------------------------------
     let mut accounts: Vec<(String, U256)> = Vec::new();
+    let mut account_owners = Vec::new();
     let mut owners = signers.iter().skip(3).cycle();
     for (name, file) in &examples {
         let owner = owners.next().ok_or_else(|| anyhow!("no dev key left"))?;
@@ -311,6 +383,7 @@ async fn demo(args: &DemoArgs, say: Say<'_>) -> Result<DemoReport> {
             file.account.positions.len()
         ));
         accounts.push((name.clone(), id));
+        account_owners.push(owner.clone());
     }
     // Over-levered ETH longs, sized down until the vault accepts them at initial margin.
     for (name, usdc, eth) in [
@@ -345,7 +418,50 @@ async fn demo(args: &DemoArgs, say: Say<'_>) -> Result<DemoReport> {
             "{name}: account {id}, {size} ETH perp long on {usdc} USDC"
         ));
         accounts.push((name.to_string(), id));
+        account_owners.push(owner.clone());
     }
+    Ok(Staged {
+        node,
+        rpc_url,
+        config,
+        record,
+        dev,
+        signers,
+        dir,
+        vault: vault_address,
+        slices,
+        accounts,
+        owners: account_owners,
+        keeper_id,
+        insurance_before,
+        deploy_transactions: summary.sent,
+        deploy_gas: summary.gas_used,
+    })
+}
+
+async fn demo(args: &DemoArgs, say: Say<'_>) -> Result<DemoReport> {
+    let started = Instant::now();
+    let root = crate::solidity::repo_root();
+    let staged = stage(
+        args.rpc_url.as_deref(),
+        args.wasm_dir.as_deref(),
+        &args.examples,
+        Path::new("deploy/local.toml"),
+        say,
+    )
+    .await?;
+    let mut report = DemoReport {
+        chain_id: staged.config.chain_id,
+        deploy_transactions: staged.deploy_transactions,
+        deploy_gas: staged.deploy_gas,
+        insurance_before: usd(staged.insurance_before),
+        ..DemoReport::default()
+    };
+    let vault = IMarginVault::new(staged.vault, staged.dev.provider().clone());
+    let (dev, record) = (&staged.dev, &staged.record);
+    let (accounts, slices) = (staged.accounts.clone(), staged.slices.clone());
+    let insurance_before = staged.insurance_before;
+    let rate = Wad::parse_decimal(WSTETH_RATE).map_err(|e| anyhow!("{e:?}"))?;
 
     // ---- capital efficiency -------------------------------------------------------------------
     let mut rows = Vec::new();
@@ -384,7 +500,7 @@ async fn demo(args: &DemoArgs, say: Say<'_>) -> Result<DemoReport> {
     let vol_up = Wad::parse_decimal("1.3").map_err(|e| anyhow!("{e:?}"))?;
     for (name, slice) in &slices {
         if name == "ETH" {
-            let push = expiry_push(&underlying_asset(name)?, slice, now, drop, vol_up)?;
+            let push = expiry_push(&staged.underlying_asset(name)?, slice, now, drop, vol_up)?;
             dev.push_expiry(&push).await?;
         }
     }
@@ -403,24 +519,7 @@ async fn demo(args: &DemoArgs, say: Say<'_>) -> Result<DemoReport> {
     }
 
     // ---- the keeper ---------------------------------------------------------------------------
-    let state = dir.join("keeper");
-    let keeper_config: keel_keeper::KeeperConfig = toml::from_str(&format!(
-        "bidder_account = {keeper_id}\nmin_profit_usd = \"0.01\"\nstate_file = {:?}\nkill_switch = {:?}\n",
-        state.join("state.json"),
-        state.join("stop")
-    ))?;
-    let keeper_provider =
-        keel_deploy::deploy::connect(&rpc_url, &signers[2], config.chain_id).await?;
-    let metrics = Arc::new(keel_keeper::metrics::Metrics::default());
-    let mut bot = keel_keeper::Keeper::new(
-        keeper_provider,
-        signers[2].address(),
-        &record,
-        keeper_config,
-        false,
-        metrics,
-    )?
-    .quiet();
+    let mut bot = staged.keeper().await?;
     let mut bids_by_account: std::collections::BTreeMap<U256, usize> = Default::default();
     for round in 0..6 {
         let r = bot.round().await?;
@@ -493,10 +592,7 @@ async fn demo(args: &DemoArgs, say: Say<'_>) -> Result<DemoReport> {
     let (png, html) = picture::write(&out, &report, &heatmaps, &timeline)?;
     report.picture = png.display().to_string();
     report.html_report = html.display().to_string();
-    if let Some(node) = node {
-        let _ = node.handle.stop();
-    }
-    let _ = std::fs::remove_dir_all(&dir);
+    staged.finish();
     Ok(report)
 }
 
@@ -701,7 +797,7 @@ async fn fund_insurance(dev: &Session, amount: &str) -> Result<()> {
     Ok(())
 }
 
-async fn latest_timestamp(dev: &Session) -> Result<u64> {
+pub(crate) async fn latest_timestamp(dev: &Session) -> Result<u64> {
     Ok(dev
         .provider()
         .get_block(alloy::eips::BlockNumberOrTag::Latest.into())
@@ -710,11 +806,11 @@ async fn latest_timestamp(dev: &Session) -> Result<u64> {
 }
 
 /// Sets `symbol`'s USD feed (8 decimals) to `price`, as of the chain's latest block.
-async fn set_price(dev: &Session, symbol: &str, price: Wad) -> Result<()> {
+pub(crate) async fn set_price(dev: &Session, symbol: &str, price: Wad) -> Result<()> {
     set_feed(dev, dev.record(), symbol, "feed", price).await
 }
 
-async fn set_feed(
+pub(crate) async fn set_feed(
     dev: &Session,
     record: &keel_deploy::Record,
     symbol: &str,
@@ -752,7 +848,7 @@ async fn set_feed(
 
 /// One slice's expiry data, its forward scaled by `forward_scale` and its vol by `vol_scale`;
 /// a flat vol becomes a flat SVI slice (total variance `vol²·τ`).
-fn expiry_push(
+pub(crate) fn expiry_push(
     asset: &str,
     slice: &ExpiryEntry,
     now: u64,

@@ -147,15 +147,28 @@ impl Session {
         let tx = keel_deploy::deploy::with_gas_margin(&self.provider, tx)
             .await
             .map_err(|e| explain(&what, e))?;
+        let limit = tx.gas.unwrap_or_default();
         let receipt = self
             .provider
-            .send_transaction(tx)
+            .send_transaction(tx.clone())
             .await
             .map_err(|e| explain(&what, e))?
             .get_receipt()
             .await?;
         if !receipt.status() {
-            bail!("{what}: transaction {} reverted", receipt.transaction_hash);
+            // The estimate succeeded, so the block it was mined in differed: name the error
+            // the call now reverts with, or say it ran out of gas.
+            let why = match self.provider.call(tx).await {
+                Err(e) => format!("{:#}", explain(&what, e)),
+                Ok(_) if receipt.gas_used >= limit.saturating_mul(63) / 64 => {
+                    format!("out of gas ({} of its {limit} limit)", receipt.gas_used)
+                }
+                Ok(_) => format!("{} gas used of {limit}; it succeeds now", receipt.gas_used),
+            };
+            bail!(
+                "{what}: transaction {} reverted: {why}",
+                receipt.transaction_hash
+            );
         }
         Ok(Sent {
             what,

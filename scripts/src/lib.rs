@@ -10,6 +10,9 @@
 //! * [`keeper`] — `keel keeper`: the liquidation keeper's rounds on a deployment.
 //! * [`forge_test`] — `keel forge-test`: a forge project's Solidity tests on Keel's real WASM.
 //! * [`progress`] — `keel deploy`'s progress display.
+//! * [`stress`] — `keel stress`: historical and synthetic market paths against the strategies,
+//!   with the keeper running; liquidations, bad debt and insolvency before a keeper.
+//! * [`fuzz`] — `keel fuzz`: invariant sequences and the fault table on the real WASM.
 //! * [`solidity`] — compiles Keel's Solidity (test tokens and feeds, fixtures) with solc-js.
 //! * [`account_file`], [`margin_report`] — `keel margin`: the `keel-account v1` format and the
 //!   side-by-side report of isolated, cross and portfolio margin.
@@ -29,3 +32,4 @@ pub mod keeper;
 pub mod margin_report;
 pub mod progress;
 pub mod solidity;
+pub mod stress;

@@ -123,7 +123,8 @@ enum Command {
     /// as forge does.
     ForgeTest(keel_cli::forge_test::ForgeTestArgs),
     /// Reliability harnesses on the real WASM: `keel fuzz invariants --runs N --seed S` runs
-    /// generated sequences of vault calls with every invariant checked after every step.
+    /// generated sequences of vault calls with every invariant checked after every step;
+    /// `keel fuzz faults` the fault and hostile-counterpart table.
     Fuzz {
         #[command(subcommand)]
         harness: keel_cli::fuzz::FuzzCommand,
@@ -133,6 +134,11 @@ enum Command {
     /// each margined in all three modes, then a 40 % ETH crash and a stETH depeg, the keeper
     /// run, and what happened reported.
     Demo(keel_cli::demo::DemoArgs),
+    /// Stress replays: ETH's 2020-03-12 and 2021-05-19 falls (hourly), stETH at 0.935, a
+    /// 4-hour sequencer outage and a vol spike, against the examples' strategies opened at
+    /// initial margin, the keeper running every hour; liquidations, bad debt and any account
+    /// insolvent before a keeper could act, per scenario.
+    Stress(keel_cli::stress::StressArgs),
     /// The liquidation keeper: finds accounts from the vault's events, margins them natively
     /// with keel-risk, starts auctions of accounts below maintenance margin and bids once the
     /// discount pays for gas and its profit (keeper/keeper.toml documents its settings).
@@ -671,6 +677,15 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
                 println!("{}", keel_cli::demo::outcome_table(&report));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Stress(args) => {
+            let reports = keel_cli::stress::run(&args, &mut |line| eprintln!("{line}"))?;
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&reports)?);
+            } else {
+                println!("{}", keel_cli::stress::table(&reports));
             }
             Ok(ExitCode::SUCCESS)
         }
