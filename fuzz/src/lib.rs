@@ -11,6 +11,10 @@
 //! change nothing, the pause's scope, named reverts, and the vault's margin equal to
 //! keel-risk's natively on the same snapshot. A failure is shrunk to a minimal sequence and
 //! reported with the seed that replays it.
+//!
+//! **Faults and hostile counterparts** (`keel fuzz faults`): [`faults`] runs each oracle, token,
+//! depeg-guard and gas-griefing scenario on a fork of the same world, against Solidity fixtures
+//! that misbehave on demand (`fuzz/sol/`), and checks the outcome its contract documents.
 
 pub mod checks;
 pub mod faults;

@@ -492,10 +492,10 @@ async fn demo(args: &DemoArgs, say: Say<'_>) -> Result<DemoReport> {
     // ---- the crash ----------------------------------------------------------------------------
     let depeg = Wad::parse_decimal(STETH_DEPEG).map_err(|e| anyhow!("{e:?}"))?;
     let eth_after = Wad::from_int(ETH_AFTER);
-    set_price(&dev, "WETH", eth_after).await?;
-    set_price(&dev, "wstETH", eth_after.mul(rate)?.mul(depeg)?).await?;
-    set_feed(&dev, &record, "wstETH", "marketFeed", rate.mul(depeg)?).await?;
-    let now = latest_timestamp(&dev).await?;
+    set_price(dev, "WETH", eth_after).await?;
+    set_price(dev, "wstETH", eth_after.mul(rate)?.mul(depeg)?).await?;
+    set_feed(dev, record, "wstETH", "marketFeed", rate.mul(depeg)?).await?;
+    let now = latest_timestamp(dev).await?;
     let drop = Wad::from_int(ETH_AFTER).div(Wad::from_int(ETH_BEFORE))?;
     let vol_up = Wad::parse_decimal("1.3").map_err(|e| anyhow!("{e:?}"))?;
     for (name, slice) in &slices {
@@ -542,10 +542,10 @@ async fn demo(args: &DemoArgs, say: Say<'_>) -> Result<DemoReport> {
             .raw_request("evm_increaseTime".into(), (300,))
             .await
             .context("evm_increaseTime: --rpc-url must be a dev node (keel node, anvil)")?;
-        set_price(&dev, "WETH", eth_after).await?;
-        set_price(&dev, "wstETH", eth_after.mul(rate)?.mul(depeg)?).await?;
-        set_price(&dev, "USDC", Wad::ONE).await?;
-        set_price(&dev, "WBTC", Wad::from_int(BTC)).await?;
+        set_price(dev, "WETH", eth_after).await?;
+        set_price(dev, "wstETH", eth_after.mul(rate)?.mul(depeg)?).await?;
+        set_price(dev, "USDC", Wad::ONE).await?;
+        set_price(dev, "WBTC", Wad::from_int(BTC)).await?;
         if r.below_maintenance.is_empty() && r.auctions_ended.is_empty() && round > 0 {
             break;
         }
