@@ -142,11 +142,6 @@ struct Stage {
     underwater: usize,
 }
 
-/// The table's rows, in order; fails only when a scenario could not be set up.
-pub struct Table {
-    pub rows: Vec<Row>,
-}
-
 impl World {
     fn sent<C: SolCall>(&mut self, from: Address, to: Address, call: C) -> Sent {
         let outcome = self
@@ -268,15 +263,16 @@ fn wad(x: u128) -> U256 {
     U256::from(x) * U256::from(WAD)
 }
 
-/// Runs every scenario on forks of `base`.
-pub fn run(base: &World, code: &HostileCode) -> Result<Table> {
+/// Runs every scenario on forks of `base`: the outcome table's rows, in order (an error only
+/// when a scenario could not be set up).
+pub fn run(base: &World, code: &HostileCode) -> Result<Vec<Row>> {
     let stage = stage(base).context("setting the stage")?;
     let mut rows = Vec::new();
     oracle(&stage, code, &mut rows).context("oracle faults")?;
     tokens(&stage, code, &mut rows).context("token faults")?;
     guard(&stage, code, &mut rows).context("depeg guard faults")?;
     largest_account(&stage, code, &mut rows).context("the largest account")?;
-    Ok(Table { rows })
+    Ok(rows)
 }
 
 /// Trader 0 long one ETH perpetual; trader 2 levered long until ETH's fall puts it below
@@ -334,25 +330,44 @@ fn invalid_price(
         adapter_error,
         &read,
     ));
-    let trade = w.perp_trade(stage.holder, 1);
-    rows.push(named(
-        "oracle",
+    under_fault(
+        &mut w,
+        stage,
         fault,
-        "trade ETH perpetual",
-        "OracleCallFailed",
-        &trade,
-    ));
+        Some("OracleCallFailed"),
+        Some("OracleCallFailed"),
+        rows,
+    );
+    Ok(())
+}
+
+/// Under `fault`: a trade by the ETH holder refused with `trade_error` (not tried without
+/// one), a USDC deposit (always taken) and `startAuction` on the account below maintenance
+/// margin (refused with `auction_error`, or succeeding).
+fn under_fault(
+    w: &mut World,
+    stage: &Stage,
+    fault: &'static str,
+    trade_error: Option<&str>,
+    auction_error: Option<&str>,
+    rows: &mut Vec<Row>,
+) {
+    let expect = |action: &'static str, error: Option<&str>, sent: &Sent| match error {
+        Some(name) => named("oracle", fault, action, name, sent),
+        None => succeeds("oracle", fault, action, sent),
+    };
+    if let Some(error) = trade_error {
+        let trade = w.perp_trade(stage.holder, 1);
+        rows.push(expect("trade ETH perpetual", Some(error), &trade));
+    }
     let deposit = w.usdc_deposit(stage.holder, 100);
-    rows.push(succeeds("oracle", fault, "deposit USDC", &deposit));
+    rows.push(expect("deposit USDC", None, &deposit));
     let auction = w.start_auction(stage.underwater);
-    rows.push(named(
-        "oracle",
-        fault,
+    rows.push(expect(
         "startAuction (below maintenance)",
-        "OracleCallFailed",
+        auction_error,
         &auction,
     ));
-    Ok(())
 }
 
 fn oracle(stage: &Stage, code: &HostileCode, rows: &mut Vec<Row>) -> Result<()> {
@@ -510,15 +525,7 @@ fn oracle(stage: &Stage, code: &HostileCode, rows: &mut Vec<Row>) -> Result<()> 
             held,
             None,
         ));
-        let deposit = w.usdc_deposit(stage.holder, 100);
-        rows.push(succeeds("oracle", fault, "deposit USDC", &deposit));
-        let auction = w.start_auction(stage.underwater);
-        rows.push(succeeds(
-            "oracle",
-            fault,
-            "startAuction (below maintenance)",
-            &auction,
-        ));
+        under_fault(&mut w, stage, fault, None, None, rows);
     }
 
     // The sequencer: down, then back up within its grace period. New risk waits; deposits and
@@ -539,23 +546,14 @@ fn oracle(stage: &Stage, code: &HostileCode, rows: &mut Vec<Row>) -> Result<()> 
                 updatedAt: U256::from(started),
             },
         )?;
-        let trade = w.perp_trade(stage.holder, 1);
-        rows.push(named(
-            "oracle",
+        under_fault(
+            &mut w,
+            stage,
             fault,
-            "trade ETH perpetual",
-            "SequencerUnavailable",
-            &trade,
-        ));
-        let deposit = w.usdc_deposit(stage.holder, 100);
-        rows.push(succeeds("oracle", fault, "deposit USDC", &deposit));
-        let auction = w.start_auction(stage.underwater);
-        rows.push(succeeds(
-            "oracle",
-            fault,
-            "startAuction (below maintenance)",
-            &auction,
-        ));
+            Some("SequencerUnavailable"),
+            None,
+            rows,
+        );
     }
     Ok(())
 }
@@ -1239,7 +1237,7 @@ pub const BLOCK_GAS_LIMIT: u64 = 32_000_000;
 fn largest_account(stage: &Stage, code: &HostileCode, rows: &mut Vec<Row>) -> Result<()> {
     const FAULT: &str = "the largest account the limits allow";
     let mut w = stage.world.fork();
-    let vault = w.vault;
+    let (vault, stranger) = (w.vault, w.stranger);
     let n = 1; // the cross trader, empty so far
     let id = w.actors[n].account;
     let (max_positions, max_expiries) = {
@@ -1325,32 +1323,31 @@ fn largest_account(stage: &Stage, code: &HostileCode, rows: &mut Vec<Row>) -> Re
         "{positions} positions over {} expiries, {held} collateral assets + cash",
         expiries.len()
     );
-    let fits = |what: &'static str, w: &mut World, data: Vec<u8>, rows: &mut Vec<Row>| -> bool {
-        let from = w.stranger;
-        let outcome = w.chain.call(from, vault, &data, U256::ZERO, GAS);
-        let ok = outcome.success
-            && outcome.gas_used <= BLOCK_GAS_LIMIT
-            && outcome.deepest_stack < stack_limit;
-        rows.push(row(
-            "gas",
-            FAULT,
-            what,
-            format!("succeeds within {BLOCK_GAS_LIMIT} gas and the {stack_limit}-word stack"),
-            format!(
-                "{}; gas {}, deepest stack {} words ({shape})",
-                if outcome.success {
-                    "ok".to_string()
-                } else {
-                    describe(&outcome.return_data)
-                },
-                outcome.gas_used,
-                outcome.deepest_stack
-            ),
-            ok,
-            Some(outcome.gas_used),
-        ));
-        ok
-    };
+    let fits =
+        |what: &'static str, w: &mut World, from: Address, data: Vec<u8>, rows: &mut Vec<Row>| {
+            let outcome = w.chain.call(from, vault, &data, U256::ZERO, GAS);
+            let ok = outcome.success
+                && outcome.gas_used <= BLOCK_GAS_LIMIT
+                && outcome.deepest_stack < stack_limit;
+            rows.push(row(
+                "gas",
+                FAULT,
+                what,
+                format!("succeeds within {BLOCK_GAS_LIMIT} gas and the {stack_limit}-word stack"),
+                format!(
+                    "{}; gas {}, deepest stack {} words ({shape})",
+                    if outcome.success {
+                        "ok".to_string()
+                    } else {
+                        describe(&outcome.return_data)
+                    },
+                    outcome.gas_used,
+                    outcome.deepest_stack
+                ),
+                ok,
+                Some(outcome.gas_used),
+            ));
+        };
     rows.push(row(
         "gas",
         FAULT,
@@ -1363,6 +1360,7 @@ fn largest_account(stage: &Stage, code: &HostileCode, rows: &mut Vec<Row>) -> Re
     fits(
         "margin check (updateMarginCall)",
         &mut w,
+        stranger,
         IMarginVault::updateMarginCallCall { id }.abi_encode(),
         rows,
     );
@@ -1387,6 +1385,7 @@ fn largest_account(stage: &Stage, code: &HostileCode, rows: &mut Vec<Row>) -> Re
         fits(
             "settleOptions (an expiry's options)",
             &mut s,
+            stranger,
             IMarginVault::settleOptionsCall { id }.abi_encode(),
             rows,
         );
@@ -1415,6 +1414,7 @@ fn largest_account(stage: &Stage, code: &HostileCode, rows: &mut Vec<Row>) -> Re
     fits(
         "startAuction",
         &mut w,
+        stranger,
         IMarginVault::startAuctionCall { id }.abi_encode(),
         rows,
     );
@@ -1425,28 +1425,12 @@ fn largest_account(stage: &Stage, code: &HostileCode, rows: &mut Vec<Row>) -> Re
         fraction: U256::from(WAD / 2),
         maxPayment: I256::MAX,
     };
-    let outcome = w
-        .chain
-        .call(keeper.owner(), vault, &bid.abi_encode(), U256::ZERO, GAS);
-    rows.push(row(
-        "gas",
-        FAULT,
+    fits(
         "bid for half of it (the bidder takes 64 positions and 16 assets)",
-        format!("succeeds within {BLOCK_GAS_LIMIT} gas and the {stack_limit}-word stack"),
-        format!(
-            "{}; gas {}, deepest stack {} words",
-            if outcome.success {
-                "ok".to_string()
-            } else {
-                describe(&outcome.return_data)
-            },
-            outcome.gas_used,
-            outcome.deepest_stack
-        ),
-        outcome.success
-            && outcome.gas_used <= BLOCK_GAS_LIMIT
-            && outcome.deepest_stack < stack_limit,
-        Some(outcome.gas_used),
-    ));
+        &mut w,
+        keeper.owner(),
+        bid.abi_encode(),
+        rows,
+    );
     Ok(())
 }

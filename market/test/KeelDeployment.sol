@@ -12,10 +12,10 @@ library KeelDeployment {
     /// whatever roles the deployment file gives "deployer".
     address internal constant DEPLOYER = 0x3f1Eae7D46d88F08fc2F8ed27FCb2AB183EB2d0E;
     address internal constant CROSS_ENGINE = 0x7688FB537DDCeF47B0FF4c2Fc8c6d7818a6aE933;
-    address internal constant DEPEG_GUARD = 0x2DB98e9674Ba9060243953a436E94bA7C9e3E349;
+    address internal constant DEPEG_GUARD = 0xFb6851b897aa81093c70D5fb1BBa70caAE4dD5cB;
     address internal constant LIQUIDATION_MODULE = 0x807967C62ccf868219439bb81932166e327E524c;
     address internal constant MARGIN_MODULE = 0x10569b63Ea29452780479978470bDC1e9288D9c9;
-    address internal constant ORACLE_ADAPTER = 0x7D869F687a3f3bb3823412F772eB0Fe4eed203D2;
+    address internal constant ORACLE_ADAPTER = 0x578254C84D095e3083f54971bdE87aEf9955569B;
     address internal constant PORTFOLIO_ENGINE = 0x3EC3a352cC3DF875BA3d1986d94D0f329450cb7b;
     address internal constant RFQ_MARKET = 0xd9bF5428C4a93aA2DEdd0161F299071b9D1FEc0a;
     address internal constant TRADING_MODULE = 0x3E56afafDDa7041Fc92B412b965Fa15F7604310c;
