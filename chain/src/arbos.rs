@@ -198,6 +198,20 @@ fn program_slot(code_hash: B256) -> U256 {
 /// [`ArbOs::profiling`]).
 pub type Profile = Arc<Mutex<HashMap<B256, Vec<u64>>>>;
 
+/// The basic blocks programs ran (see [`ArbOs::covering`]): the layout of each program's
+/// bitmap and the bits set, by code hash.
+#[derive(Clone, Debug, Default)]
+pub struct CoverageLog {
+    /// Basic blocks of each local function, by program (the bitmap's layout: see
+    /// [`keel_stylus_host::meter::COVERAGE_GLOBAL_PREFIX`]).
+    pub blocks: HashMap<B256, Vec<u32>>,
+    /// The bitmap of the blocks run since the log was last cleared, by program.
+    pub hit: HashMap<B256, Vec<u64>>,
+}
+
+/// A chain's shared [`CoverageLog`].
+pub type Coverage = Arc<Mutex<CoverageLog>>;
+
 /// ArbOS settings and the compiled-module cache of one chain.
 #[derive(Clone)]
 pub struct ArbOs {
@@ -213,6 +227,8 @@ pub struct ArbOs {
     pub(crate) natives: HashMap<Address, NativeHandler>,
     /// With a profiling chain: ink per function of every program.
     pub(crate) profile: Option<Profile>,
+    /// With a coverage chain: the basic blocks every program ran.
+    pub(crate) coverage: Option<Coverage>,
 }
 
 impl ArbOs {
@@ -246,7 +262,24 @@ impl ArbOs {
             modules: Default::default(),
             natives: HashMap::new(),
             profile,
+            coverage: None,
         }
+    }
+
+    /// These settings, but every program is recompiled to also record the basic blocks it
+    /// runs (one bit each, unmetered: gas is unchanged) in the returned log.
+    pub fn covering(&self) -> Self {
+        ArbOs {
+            modules: Default::default(),
+            profile: None,
+            coverage: Some(Coverage::default()),
+            ..self.clone()
+        }
+    }
+
+    /// The coverage log of a coverage chain.
+    pub fn coverage(&self) -> Option<&Coverage> {
+        self.coverage.as_ref()
     }
 
     /// The ink profile of a profiling chain.
@@ -269,7 +302,21 @@ impl ArbOs {
         if let Some(program) = self.modules().get(&hash) {
             return Ok(program.clone());
         }
-        let program = Arc::new(Program::activate(&self.engine, code)?);
+        let program = match &self.coverage {
+            None => Program::activate(&self.engine, code)?,
+            Some(coverage) => {
+                // Each program's meter is laid out for its own blocks: one engine per program.
+                let wasm = keel_stylus_host::code::decompress(code)?;
+                let blocks = keel_stylus_host::meter::basic_blocks(&wasm)
+                    .map_err(CodeError::Compile)?;
+                let engine = keel_stylus_host::code::engine(StylusMeter::coverage(blocks.clone()));
+                let program = Program::activate(&engine, code)?;
+                let mut log = coverage.lock().unwrap_or_else(|p| p.into_inner());
+                log.blocks.insert(hash, blocks);
+                program
+            }
+        };
+        let program = Arc::new(program);
         self.modules().insert(hash, program.clone());
         Ok(program)
     }

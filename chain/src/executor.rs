@@ -142,6 +142,9 @@ pub struct StylusTx {
     /// How the transaction's top frame ended and the ink it used, when it was a Stylus
     /// program (revm sees only return or revert; a trap's reason is kept here).
     pub top_frame: Option<(Status, u64)>,
+    /// Every program frame that failed — trapped, ran out of stack, or broke a rule of the
+    /// host — as (its code's address, how), whether or not its caller recovered.
+    pub failed_frames: Vec<(Address, Status)>,
 }
 
 /// The `chain` part of [`ArbContext`]: ArbOS settings, the compiled programs and the running
@@ -343,6 +346,12 @@ fn run_stylus(ctx: &mut ArbContext, msg: &Msg, code_hash: B256) -> (FrameResult,
     });
     if msg.depth == 0 {
         ctx.chain.stylus_tx().top_frame = Some((result.0.status.clone(), result.0.ink_used));
+    }
+    if matches!(result.0.status, Status::Failure(_)) {
+        ctx.chain
+            .stylus_tx()
+            .failed_frames
+            .push((msg.code_address, result.0.status.clone()));
     }
     if msg.kind != CallKind::Delegate {
         if let Some(open) = ctx.chain.stylus_tx().frames.get_mut(&msg.address) {
@@ -786,6 +795,26 @@ impl EvmApi for RevmApi {
 
     fn profiling(&self) -> bool {
         self.ctx(|c| c.chain.arbos.profile().is_some())
+    }
+
+    fn covering(&self) -> bool {
+        self.ctx(|c| c.chain.arbos.coverage().is_some())
+    }
+
+    fn record_coverage(&mut self, program: B256, bitmap: &[u64]) {
+        self.ctx(|c| {
+            let Some(coverage) = c.chain.arbos.coverage() else {
+                return;
+            };
+            let mut log = coverage.lock().unwrap_or_else(|p| p.into_inner());
+            let hit = log.hit.entry(program).or_default();
+            if hit.len() < bitmap.len() {
+                hit.resize(bitmap.len(), 0);
+            }
+            for (word, bits) in hit.iter_mut().zip(bitmap) {
+                *word |= bits;
+            }
+        })
     }
 
     fn record_profile(&mut self, program: B256, ink_by_function: &[(usize, u64)]) {

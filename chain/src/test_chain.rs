@@ -9,6 +9,7 @@
 //! gas, refunds, warmth, the 63/64 rule, rollback, activation and expiry, the ArbOS version's
 //! entry discount and stack budget — is the chain's.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use alloy_primitives::{keccak256, Address, Bytes, TxKind, B256, U256};
@@ -22,7 +23,7 @@ use revm::context::{BlockEnv as RevmBlock, TxEnv};
 use revm::database::{CacheDB, EmptyDB};
 use revm::handler::FrameResult as RevmFrame;
 use revm::interpreter::InstructionResult;
-use revm::ExecuteCommitEvm;
+use revm::{ExecuteCommitEvm, ExecuteEvm};
 
 use crate::arbos::{self, ArbOs, ProgramRecord, STYLUS_VERSION};
 use crate::executor::{self, ArbContext, CallHook, ChainDb, StateAccess, StylusTx};
@@ -61,6 +62,9 @@ pub struct Outcome {
     /// The deepest stack, in Nitro's words, any program frame of the transaction reached
     /// (each frame's budget is [`pricing::max_stack_depth`] of the chain's ArbOS version).
     pub deepest_stack: u32,
+    /// Every program frame that failed (trapped, ran out of stack, broke a host rule), as
+    /// (its code's address, how), including frames whose caller went on.
+    pub failed_frames: Vec<(Address, Status)>,
 }
 
 impl Outcome {
@@ -86,6 +90,7 @@ impl Outcome {
             logs: Vec::new(),
             tally: GasTally::default(),
             deepest_stack: 0,
+            failed_frames: Vec::new(),
         }
     }
 }
@@ -244,6 +249,33 @@ impl TestChain {
         found
     }
 
+    /// A fork of this chain whose programs also record the basic blocks they run (recompiled
+    /// on first call; gas is unchanged): see [`TestChain::take_coverage`].
+    pub fn covering(&self) -> TestChain {
+        let mut chain = self.fork();
+        chain.arbos = Arc::new(self.arbos.covering());
+        chain
+    }
+
+    /// With a [`TestChain::covering`] chain: the basic blocks each program ran since the last
+    /// call (bitmaps by code hash, laid out as [`crate::arbos::CoverageLog::blocks`]), clearing
+    /// them; empty otherwise.
+    pub fn take_coverage(&mut self) -> HashMap<B256, Vec<u64>> {
+        match self.arbos.coverage() {
+            Some(log) => std::mem::take(&mut log.lock().unwrap_or_else(|p| p.into_inner()).hit),
+            None => HashMap::new(),
+        }
+    }
+
+    /// With a [`TestChain::covering`] chain: the basic blocks of each local function of every
+    /// program compiled so far, by code hash.
+    pub fn coverage_layout(&self) -> HashMap<B256, Vec<u32>> {
+        self.arbos
+            .coverage()
+            .map(|log| log.lock().unwrap_or_else(|p| p.into_inner()).blocks.clone())
+            .unwrap_or_default()
+    }
+
     // ---- deployment -----------------------------------------------------------------------
 
     /// Deploys and activates Stylus deployable code at the next address of
@@ -385,6 +417,29 @@ impl TestChain {
         self.db = std::mem::take(&mut evm.ctx.journaled_state.database);
         match result {
             Ok(result) => self.outcome(result, intrinsic, stylus),
+            Err(invalid) => Outcome::refused(invalid.to_string(), intrinsic),
+        }
+    }
+
+    /// [`TestChain::call`] without keeping anything: the outcome of the transaction as if it
+    /// were the next, on the state as it is (what `eth_call` answers, with a sender's rights).
+    pub fn simulate(
+        &mut self,
+        from: Address,
+        to: Address,
+        calldata: &[u8],
+        value: U256,
+        gas_limit: u64,
+    ) -> Outcome {
+        let intrinsic = pricing::intrinsic_gas(calldata);
+        let tx = self.tx(from, TxKind::Call(to), calldata, value, gas_limit);
+        let db = std::mem::take(&mut self.db);
+        let mut evm = executor::evm(self.context(db, &tx));
+        let result = evm.transact(tx);
+        let stylus = take_stylus(&mut evm.ctx);
+        self.db = std::mem::take(&mut evm.ctx.journaled_state.database);
+        match result {
+            Ok(executed) => self.outcome(executed.result, intrinsic, stylus),
             Err(invalid) => Outcome::refused(invalid.to_string(), intrinsic),
         }
     }
@@ -571,6 +626,7 @@ impl TestChain {
             logs,
             tally: stylus.tally,
             deepest_stack: stylus.deepest_stack,
+            failed_frames: stylus.failed_frames,
         }
     }
 

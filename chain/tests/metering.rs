@@ -6,6 +6,7 @@ mod common;
 
 use common::*;
 use keel_chain::TestChain;
+use keel_stylus_host::alloy_primitives::keccak256;
 use keel_stylus_host::alloy_primitives::U256;
 use keel_stylus_host::Status;
 
@@ -220,4 +221,50 @@ fn profiling_attributes_ink_to_functions_and_leaves_gas_unchanged() {
     assert_eq!(second[2], first[2]);
     assert_eq!(hundred.ink_used - ten.ink_used, 90 * LOOP_INK);
     assert_eq!(profiled.profile(b), None, "taken");
+}
+
+/// An entry point with a branch on its first argument byte: zero returns at once, anything
+/// else runs the callee first.
+const BRANCHES: &str = r#"
+(module
+  (import "vm_hooks" "read_args" (func $read_args (param i32)))
+  (memory (export "memory") 1 1)
+  (func $callee (param $x i32) (result i32)
+    local.get $x
+    i32.const 1
+    i32.add)
+  (func (export "user_entrypoint") (param $len i32) (result i32)
+    (call $read_args (i32.const 0))
+    (if (i32.eqz (i32.load8_u (i32.const 0)))
+      (then (return (i32.const 0))))
+    (drop (call $callee (i32.const 7)))
+    i32.const 0))
+"#;
+
+#[test]
+fn coverage_records_the_blocks_each_call_ran_and_leaves_gas_unchanged() {
+    let code = wat(BRANCHES);
+    let mut plain = TestChain::new();
+    let a = plain.deploy(&code).unwrap();
+    let mut covered = plain.covering();
+    let hash = keccak256(&code);
+    assert!(plain.take_coverage().is_empty(), "a plain chain records none");
+
+    let zero = call(&mut covered, a, &[0]);
+    assert_eq!(zero.execution_gas, call(&mut plain, a, &[0]).execution_gas);
+    let first = covered.take_coverage().remove(&hash).expect("covered");
+    let layout = covered.coverage_layout().remove(&hash).expect("compiled");
+    // The callee is one block (its `end`); the entry point's blocks end at the read_args call,
+    // the `if`, the `return`, the `end` of the `if`, the callee call and the final `end`.
+    assert_eq!(layout, vec![1, 6]);
+    // One word per function: the callee's never ran.
+    assert_eq!(first, vec![0, 0b000111]);
+
+    let one = call(&mut covered, a, &[1]);
+    assert_eq!(one.execution_gas, call(&mut plain, a, &[1]).execution_gas);
+    let second = covered.take_coverage().remove(&hash).expect("covered");
+    // The `if` skipped: not its `return` nor the (dead) block its `end` closes; then the call,
+    // the rest and the callee.
+    assert_eq!(second, vec![1, 0b110011]);
+    assert!(covered.take_coverage().is_empty(), "taken");
 }

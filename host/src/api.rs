@@ -160,6 +160,13 @@ pub trait EvmApi: Send {
     fn profiling(&self) -> bool;
     /// Adds one entry's ink per function index (imports first) to the program's profile.
     fn record_profile(&mut self, program: B256, ink_by_function: &[(usize, u64)]);
+    /// Whether the chain records the basic blocks programs run ([`EvmApi::record_coverage`]).
+    fn covering(&self) -> bool {
+        false
+    }
+    /// Adds (bitwise or) one entry's basic-block bitmap (see
+    /// [`crate::meter::COVERAGE_GLOBAL_PREFIX`]) to the program's coverage.
+    fn record_coverage(&mut self, _program: B256, _bitmap: &[u64]) {}
 }
 
 /// Gas of touching `account` (EIP-2929): cold 2,600 (and warms it), else warm 100; plus the

@@ -20,7 +20,8 @@ use crate::api::{GasTally, Log};
 use crate::code::Program;
 use crate::exec::{CallKind, FrameResult, Msg, Status};
 use crate::meter::{
-    StackGauge, INK_LEFT_GLOBAL, INK_STATUS_GLOBAL, OUT_OF_STACK, PROFILE_GLOBAL_PREFIX,
+    StackGauge, COVERAGE_GLOBAL_PREFIX, INK_LEFT_GLOBAL, INK_STATUS_GLOBAL, OUT_OF_STACK,
+    PROFILE_GLOBAL_PREFIX,
 };
 use crate::pricing::{
     gas, hostio as ink, keccak_price, memory_gas, pow_price, read_price, write_price, INK_PRICE,
@@ -1035,6 +1036,7 @@ fn execute(
     let outcome = entry.call(&mut store, args_len);
 
     collect_profile(env, &program.hash, &instance, store);
+    collect_coverage(env, &program.hash, &instance, store);
     let deepest = stack.deepest(store);
     if let Some(api) = env.as_mut(&mut store).api.as_deref_mut() {
         api.note_stack_depth(deepest);
@@ -1121,6 +1123,41 @@ fn collect_profile(env: &FunctionEnv<Frame>, hash: &B256, instance: &Instance, s
     }
     if let Some(api) = env.as_mut(store).api.as_deref_mut() {
         api.record_profile(*hash, &ink_by_function);
+    }
+}
+
+/// With a coverage host, adds the basic blocks this entry ran to the program's coverage.
+fn collect_coverage(
+    env: &FunctionEnv<Frame>,
+    hash: &B256,
+    instance: &Instance,
+    store: &mut Store,
+) {
+    let covering = env
+        .as_ref(store)
+        .api
+        .as_ref()
+        .is_some_and(|api| api.covering());
+    if !covering {
+        return;
+    }
+    let mut words = Vec::new();
+    for (name, export) in instance.exports.iter() {
+        let Some(index) = name.strip_prefix(COVERAGE_GLOBAL_PREFIX) else {
+            continue;
+        };
+        let (Ok(index), wasmer::Extern::Global(global)) = (index.parse::<usize>(), export) else {
+            continue;
+        };
+        if let Value::I64(bits) = global.get(store) {
+            if index >= words.len() {
+                words.resize(index + 1, 0);
+            }
+            words[index] = bits as u64;
+        }
+    }
+    if let Some(api) = env.as_mut(store).api.as_deref_mut() {
+        api.record_coverage(*hash, &words);
     }
 }
 

@@ -26,9 +26,10 @@
 //!   `vm_hooks.pay_for_memory_grow` import with the page count, which charges the memory model.
 //!
 //! The host adds, unmetered and invisible to the gas, a low-water mark of `stylus_stack_left`
-//! ([`STACK_LOW_GLOBAL`]) so a caller can see the deepest stack a frame reached, and, in a
-//! profiling meter, per-function ink globals ([`PROFILE_GLOBAL_PREFIX`]). Wasmer's native
-//! stack guard remains behind the depth checker, as in Nitro.
+//! ([`STACK_LOW_GLOBAL`]) so a caller can see the deepest stack a frame reached; in a
+//! profiling meter, per-function ink globals ([`PROFILE_GLOBAL_PREFIX`]); in a coverage meter,
+//! one bit per basic block ([`COVERAGE_GLOBAL_PREFIX`]), for coverage-guided fuzzing. Wasmer's
+//! native stack guard remains behind the depth checker, as in Nitro.
 
 use std::sync::{Arc, Mutex};
 
@@ -48,6 +49,12 @@ pub const INK_STATUS_GLOBAL: &str = "stylus_ink_status";
 /// holds the ink spent in the blocks of the module's function `i` (imports counted, as in the
 /// name section), callees excluded.
 pub const PROFILE_GLOBAL_PREFIX: &str = "keel_profile_";
+/// Export-name prefix of the coverage meter's bitmap globals: `keel_cov_<w>` is the `w`-th
+/// 64-bit word of the module's basic-block bitmap. Local function `f`'s blocks, numbered in
+/// code order from 0 as [`basic_blocks`] counts them, own `ceil(blocks / 64)` (at least one)
+/// consecutive words after those of function `f - 1`; block `k` sets bit `k % 64` of the
+/// function's word `k / 64` each time it runs.
+pub const COVERAGE_GLOBAL_PREFIX: &str = "keel_cov_";
 /// Export name of the stack-space global the depth checker adds (Nitro's name): words left
 /// in this frame's stack budget.
 pub const STACK_LEFT_GLOBAL: &str = "stylus_stack_left";
@@ -356,6 +363,8 @@ struct ModuleFacts {
     pay_for_grow: Option<u32>,
     /// Profiling: the global of local function 0 (local function `i` has `first + i`).
     profile_first: Option<u32>,
+    /// Coverage: per local function, its first bitmap global and its block count.
+    coverage: Option<Arc<Vec<(u32, u32)>>>,
 }
 
 /// The module middleware: add it to a singlepass compiler (see [`crate::code::engine`]).
@@ -363,6 +372,9 @@ struct ModuleFacts {
 pub struct StylusMeter {
     facts: Mutex<Option<ModuleFacts>>,
     profile: bool,
+    /// Coverage: the basic-block count of each local function of the one module this meter
+    /// will instrument ([`basic_blocks`]).
+    coverage: Option<Vec<u32>>,
 }
 
 impl StylusMeter {
@@ -380,6 +392,37 @@ impl StylusMeter {
             ..Self::default()
         }
     }
+
+    /// A meter for one module whose local functions have `blocks` basic blocks each
+    /// ([`basic_blocks`] of its code), that also sets a bit per block run
+    /// ([`COVERAGE_GLOBAL_PREFIX`]). The bits are not metered: ink and gas are the same as
+    /// with [`StylusMeter::new`]. Compiling a module with other block counts fails.
+    pub fn coverage(blocks: Vec<u32>) -> Self {
+        StylusMeter {
+            coverage: Some(blocks),
+            ..Self::default()
+        }
+    }
+}
+
+/// The basic blocks of each local function of `wasm` as the meter delimits them (a block ends
+/// at each operator [`ends_basic_block`] names): what [`StylusMeter::coverage`] needs.
+pub fn basic_blocks(wasm: &[u8]) -> Result<Vec<u32>, String> {
+    use wasmer::sys::wasmparser::{Parser, Payload};
+    let mut blocks = Vec::new();
+    for payload in Parser::new(0).parse_all(wasm) {
+        if let Payload::CodeSectionEntry(body) = payload.map_err(|e| e.to_string())? {
+            let mut count = 0u32;
+            let mut ops = body.get_operators_reader().map_err(|e| e.to_string())?;
+            while !ops.eof() {
+                if ends_basic_block(&ops.read().map_err(|e| e.to_string())?) {
+                    count += 1;
+                }
+            }
+            blocks.push(count);
+        }
+    }
+    Ok(blocks)
 }
 
 fn err(message: impl Into<String>) -> MiddlewareError {
@@ -459,6 +502,40 @@ impl ModuleMiddleware for StylusMeter {
         } else {
             None
         };
+        let coverage = match &self.coverage {
+            None => None,
+            Some(blocks) => {
+                let locals = info
+                    .functions
+                    .len()
+                    .saturating_sub(info.num_imported_functions);
+                if blocks.len() != locals {
+                    return Err(err(format!(
+                        "coverage: {} block counts for {locals} functions",
+                        blocks.len()
+                    )));
+                }
+                let mut layout = Vec::with_capacity(locals);
+                let mut word = 0usize;
+                for &count in blocks {
+                    let mut first = None;
+                    for _ in 0..count.div_ceil(64).max(1) {
+                        let global = info
+                            .globals
+                            .push(GlobalType::new(Type::I64, Mutability::Var));
+                        info.global_initializers.push(GlobalInit::I64Const(0));
+                        info.exports.insert(
+                            format!("{COVERAGE_GLOBAL_PREFIX}{word}"),
+                            ExportIndex::Global(global),
+                        );
+                        word += 1;
+                        first.get_or_insert(global.as_u32());
+                    }
+                    layout.push((first.unwrap_or_default(), count));
+                }
+                Some(Arc::new(layout))
+            }
+        };
         let facts = ModuleFacts {
             ink: ink.as_u32(),
             status: status.as_u32(),
@@ -469,6 +546,7 @@ impl ModuleMiddleware for StylusMeter {
             types: Arc::new(types),
             pay_for_grow,
             profile_first,
+            coverage,
         };
         *self.facts.lock().map_err(|_| err("meter state poisoned"))? = Some(facts);
         Ok(())
@@ -487,9 +565,15 @@ impl ModuleMiddleware for StylusMeter {
             .and_then(|f| f.clone())
             .expect("transform_module_info runs before functions are instrumented");
         let profile = facts.profile_first.map(|first| first + local.as_u32());
+        let coverage = facts
+            .coverage
+            .as_ref()
+            .and_then(|layout| layout.get(local.as_u32() as usize).copied());
         Box::new(FunctionMeter {
             facts,
             profile,
+            coverage,
+            blocks_closed: 0,
             block: Vec::new(),
             block_cost: 0,
             staged: Vec::new(),
@@ -507,6 +591,9 @@ enum Staged<'a> {
     /// The profiling meter's addition of one block's ink (host-only, invisible to the depth
     /// checker and to the opcode limit).
     Profile(i64),
+    /// The coverage meter's bit for one block (host-only, like [`Staged::Profile`]): global,
+    /// mask.
+    Cover(u32, i64),
 }
 
 #[derive(Debug)]
@@ -514,6 +601,10 @@ struct FunctionMeter<'a> {
     facts: ModuleFacts,
     /// Profiling: this function's ink global.
     profile: Option<u32>,
+    /// Coverage: this function's first bitmap global and its expected block count.
+    coverage: Option<(u32, u32)>,
+    /// Basic blocks closed so far.
+    blocks_closed: u32,
     /// The basic block being read, and its ink.
     block: Vec<Operator<'a>>,
     block_cost: u64,
@@ -605,6 +696,12 @@ impl<'a> FunctionMeter<'a> {
         if self.profile.is_some() {
             self.staged.push(Staged::Profile(cost));
         }
+        if let Some((first, _)) = self.coverage {
+            let k = self.blocks_closed;
+            let mask = (1u64 << (k % 64)) as i64;
+            self.staged.push(Staged::Cover(first + k / 64, mask));
+        }
+        self.blocks_closed += 1;
         for op in std::mem::take(&mut self.block) {
             self.stage(op);
         }
@@ -615,9 +712,17 @@ impl<'a> FunctionMeter<'a> {
     /// depth checker's entry check and returns, and the heap bound.
     fn finish(&mut self, out: &mut MiddlewareReaderState<'a>) -> Result<(), MiddlewareError> {
         use Operator::*;
+        if let Some((_, expected)) = self.coverage {
+            if expected != self.blocks_closed {
+                return Err(err(format!(
+                    "coverage: the function has {} basic blocks, not the {expected} counted",
+                    self.blocks_closed
+                )));
+            }
+        }
         let ops = self.staged.iter().filter_map(|s| match s {
             Staged::Op(op) => Some(op),
-            Staged::Profile(_) => None,
+            Staged::Profile(_) | Staged::Cover(..) => None,
         });
         let frame = frame_words(ops, self.declared_locals, &self.facts.types).map_err(err)?;
         if frame.operand_words > MAX_FRAME_CONTENTION {
@@ -698,6 +803,12 @@ impl<'a> FunctionMeter<'a> {
                         ]);
                     }
                 }
+                Staged::Cover(global_index, mask) => body.extend([
+                    GlobalGet { global_index },
+                    I64Const { value: mask },
+                    I64Or,
+                    GlobalSet { global_index },
+                ]),
                 Staged::Op(Return) => {
                     nitro(&mut body, &reclaim);
                     nitro(&mut body, &[Return]);
