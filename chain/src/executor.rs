@@ -168,6 +168,55 @@ pub trait CallHook: Send + Sync {
     fn call(&self, ctx: &mut ArbContext, inputs: &CallInputs) -> Option<InterpreterResult>;
 }
 
+/// A call frame as a [`CallRecorder`] saw it, before it ran.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordedCall {
+    /// `msg.sender` as the callee sees it.
+    pub caller: Address,
+    /// Whose storage and balance the frame acts on.
+    pub address: Address,
+    /// Whose code runs (differs from `address` in a delegate call).
+    pub code_address: Address,
+    /// Whether it was a delegate call.
+    pub delegate: bool,
+    /// Whether nothing below it may change state.
+    pub read_only: bool,
+    /// The calldata.
+    pub input: Vec<u8>,
+}
+
+/// A [`CallHook`] that records every call frame and lets it run: the calls a transaction
+/// made, down to its deepest sub-call.
+#[derive(Debug, Default)]
+pub struct CallRecorder {
+    calls: Mutex<Vec<RecordedCall>>,
+}
+
+impl CallRecorder {
+    /// The calls recorded so far, clearing them.
+    pub fn take(&self) -> Vec<RecordedCall> {
+        std::mem::take(&mut *self.calls.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
+
+impl CallHook for CallRecorder {
+    fn call(&self, ctx: &mut ArbContext, inputs: &CallInputs) -> Option<InterpreterResult> {
+        let call = RecordedCall {
+            caller: inputs.caller,
+            address: inputs.target_address,
+            code_address: inputs.bytecode_address,
+            delegate: matches!(inputs.scheme, CallScheme::DelegateCall),
+            read_only: inputs.is_static,
+            input: inputs.input.bytes(ctx).to_vec(),
+        };
+        self.calls
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(call);
+        None
+    }
+}
+
 /// Runs `inputs` as a nested frame of the running transaction (for a [`CallHook`] that runs the
 /// call it intercepted with other inputs; pass the value as `CallValue::Apparent`, since revm
 /// already moved it for the intercepted frame).

@@ -257,6 +257,15 @@ impl TestChain {
         chain
     }
 
+    /// A fork of this chain's state that runs on `other`'s ArbOS: its settings, compiled
+    /// programs and coverage log (several states recording into one [`TestChain::covering`]
+    /// log).
+    pub fn fork_onto(&self, other: &TestChain) -> TestChain {
+        let mut chain = self.fork();
+        chain.arbos = other.arbos.clone();
+        chain
+    }
+
     /// With a [`TestChain::covering`] chain: the basic blocks each program ran since the last
     /// call (bitmaps by code hash, laid out as [`crate::arbos::CoverageLog::blocks`]), clearing
     /// them; empty otherwise.

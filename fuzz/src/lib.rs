@@ -15,7 +15,12 @@
 //! **Faults and hostile counterparts** (`keel fuzz faults`): [`faults`] runs each oracle, token,
 //! depeg-guard and gas-griefing scenario on a fork of the same world, against Solidity fixtures
 //! that misbehave on demand (`fuzz/sol/`), and checks the outcome its contract documents.
+//!
+//! **Coverage-guided calldata fuzzing** (`keel fuzz calldata`): [`calldata`] mutates ABI calls
+//! of every program, kept when they reach a basic block no input reached before, and checks
+//! that nothing traps and every revert is a declared error or a documented empty one.
 
+pub mod calldata;
 pub mod checks;
 pub mod faults;
 pub mod steps;

@@ -601,6 +601,15 @@ fn fuzz_command(harness: keel_cli::fuzz::FuzzCommand) -> anyhow::Result<ExitCode
             }
             Ok(status(report.failure.is_none()))
         }
+        fuzz::FuzzCommand::Calldata(args) => {
+            let run = fuzz::calldata(&args, &|line| eprintln!("{line}"))?;
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&run)?);
+            } else {
+                print!("{}", fuzz::calldata_text(&run));
+            }
+            Ok(status(run.clean()))
+        }
         fuzz::FuzzCommand::Faults(args) => {
             let rows = fuzz::faults(&args, &mut |line| eprintln!("{line}"))?;
             if args.json {
