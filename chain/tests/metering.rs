@@ -268,3 +268,23 @@ fn coverage_records_the_blocks_each_call_ran_and_leaves_gas_unchanged() {
     assert_eq!(second, vec![1, 0b110011]);
     assert!(covered.take_coverage().is_empty(), "taken");
 }
+
+#[test]
+fn a_trapping_frame_is_listed_in_the_outcome() {
+    let code = wat(r#"
+(module
+  (memory (export "memory") 1 1)
+  (func (export "user_entrypoint") (param $len i32) (result i32)
+    unreachable))
+"#);
+    let mut host = TestChain::new();
+    let a = host.deploy(&code).unwrap();
+    let out = call(&mut host, a, &[]);
+    assert!(!out.success);
+    assert_eq!(out.failed_frames.len(), 1, "{:?}", out.failed_frames);
+    assert_eq!(out.failed_frames[0].0, a);
+    assert!(matches!(&out.failed_frames[0].1, Status::Failure(why) if why.contains("unreachable")));
+    // A program that returns normally lists none.
+    let fine = host.deploy(&wat(BRANCHES)).unwrap();
+    assert!(call(&mut host, fine, &[0]).failed_frames.is_empty());
+}

@@ -17,7 +17,7 @@
 //!   instruments, amounts, boundaries), bit and byte flips, arithmetic, inserted, deleted and
 //!   copied words, truncation, splicing, another selector, caller, state or entry.
 //! * **Checks** ([`check`]): no program frame traps, runs out of stack or breaks a host rule,
-//!   anywhere in the call tree; every revert is an error a Keel ABI declares (its arguments
+//!   anywhere in the call tree; no call runs out of its 60 M gas; every revert is an error a Keel ABI declares (its arguments
 //!   decoding), or empty where the dispatchers document it (unknown selector, calldata that
 //!   is not a well-formed encoding of the function's arguments, a module called directly).
 //!
@@ -95,7 +95,6 @@ pub enum Ending {
     Success,
     NamedRevert,
     DocumentedEmptyRevert,
-    OutOfGas,
     Finding,
 }
 
@@ -119,9 +118,6 @@ pub struct ContractReport {
     pub endings: BTreeMap<Ending, u64>,
     /// The failing inputs (at most the first 20 distinct findings).
     pub crashes: Vec<Crash>,
-    /// The first input that ran out of gas (not a failure: the caller's gas; listed to be
-    /// looked at), with the gas it was given.
-    pub first_out_of_gas: Option<Crash>,
 }
 
 /// A run over several programs.
@@ -664,7 +660,6 @@ impl Fuzz {
             blocks_reached: reached(&run.seen, &program_hash),
             endings: run.endings,
             crashes: run.crashes,
-            first_out_of_gas: run.first_out_of_gas,
         };
         progress(&format!(
             "  {}: done, {} execs in {:.0} s, blocks {}/{} (seeds {}), findings {}",
@@ -828,7 +823,6 @@ struct Run {
     corpus: Vec<Input>,
     endings: BTreeMap<Ending, u64>,
     crashes: Vec<Crash>,
-    first_out_of_gas: Option<Crash>,
 }
 
 impl Run {
@@ -842,9 +836,6 @@ impl Run {
         coverage: &HashMap<B256, Vec<u64>>,
     ) {
         *self.endings.entry(ending).or_default() += 1;
-        if ending == Ending::OutOfGas && self.first_out_of_gas.is_none() {
-            self.first_out_of_gas = Some(fuzz.crash(target, input, format!("out of gas ({GAS} gas)")));
-        }
         if let Some(finding) = finding {
             if self.crashes.len() < 20 && !self.crashes.iter().any(|c| c.finding == finding) {
                 self.crashes.push(fuzz.crash(target, input, finding));
@@ -880,8 +871,8 @@ fn reached(seen: &HashMap<B256, Vec<u64>>, program: &B256) -> u64 {
 /// Judges one execution: `Ok(how it ended)` when nothing is wrong, else what is.
 ///
 /// Wrong: a program frame that failed anywhere (a trap — a Rust panic aborts to one —, out
-/// of stack, a host rule broken; `role` names its code), a top-level failure other than
-/// running out of gas, revert data that is not an error of `errors` with decodable
+/// of stack, a host rule broken; `role` names its code), a top-level failure, running out of
+/// the [`GAS`] given, revert data that is not an error of `errors` with decodable
 /// arguments, or an empty revert of a call whose selector `abi` declares and whose calldata
 /// is a well-formed encoding of its arguments (trailing bytes ignored, as the dispatchers
 /// ignore them) — unless `direct_module` (a vault module called at its own address serves
@@ -903,7 +894,8 @@ pub fn check(
     }
     match &outcome.status {
         Status::Success => return Ok(Ending::Success),
-        Status::OutOfGas => return Ok(Ending::OutOfGas),
+        // No Keel call needs a fraction of this (a bid on the largest account: 10.7 M).
+        Status::OutOfGas => return Err(format!("ran out of gas ({GAS} given)")),
         Status::Failure(why) => return Err(format!("the call failed: {why}")),
         Status::Revert => {}
     }
@@ -992,5 +984,105 @@ impl Rng {
         } else {
             (self.next() % n as u64) as usize
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy::sol_types::{SolCall, SolError};
+    use keel_chain::Outcome;
+    use keel_deploy::bindings::IMarginVault;
+
+    fn vault_abi() -> JsonAbi {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../abi/IMarginVault.json");
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    }
+
+    fn outcome(status: Status, data: Vec<u8>) -> Outcome {
+        Outcome {
+            success: status == Status::Success,
+            status,
+            return_data: data,
+            execution_gas: 0,
+            intrinsic_gas: 0,
+            refund: 0,
+            gas_used: 0,
+            ink_used: 0,
+            logs: Vec::new(),
+            tally: Default::default(),
+            deepest_stack: 0,
+            failed_frames: Vec::new(),
+        }
+    }
+
+    fn judge(o: &Outcome, calldata: &[u8], direct_module: bool) -> std::result::Result<Ending, String> {
+        let abi = vault_abi();
+        let mut errors: HashMap<[u8; 4], Vec<AbiError>> = HashMap::new();
+        for e in abi.errors() {
+            errors.entry(e.selector().0).or_default().push(e.clone());
+        }
+        check(o, calldata, &abi, &errors, direct_module, |a| format!("{a}"))
+    }
+
+    #[test]
+    fn traps_gas_exhaustion_and_undeclared_reverts_are_findings() {
+        let call = IMarginVault::setModeCall {
+            id: U256::from(1u64),
+            mode: 2,
+        }
+        .abi_encode();
+        // A sub-frame that trapped, even under a call that then succeeded.
+        let mut trapped = outcome(Status::Success, vec![]);
+        trapped
+            .failed_frames
+            .push((Address::repeat_byte(7), Status::Failure("trap: unreachable".into())));
+        let why = judge(&trapped, &call, false).unwrap_err();
+        assert!(why.contains("unreachable") && why.contains(&Address::repeat_byte(7).to_string()), "{why}");
+        assert!(judge(&outcome(Status::OutOfGas, vec![]), &call, false).is_err());
+        assert!(judge(&outcome(Status::Failure("native stack overflow".into()), vec![]), &call, false).is_err());
+        // A declared error with its arguments is a named revert; an unknown selector, or a
+        // declared one whose arguments do not decode, is a finding.
+        let named = IMarginVault::UnknownAccount { id: U256::from(9u64) }.abi_encode();
+        assert_eq!(judge(&outcome(Status::Revert, named.clone()), &call, false), Ok(Ending::NamedRevert));
+        assert!(judge(&outcome(Status::Revert, vec![0xde, 0xad, 0xbe, 0xef]), &call, false).is_err());
+        assert!(judge(&outcome(Status::Revert, named[..20].to_vec()), &call, false).is_err());
+        assert_eq!(judge(&outcome(Status::Success, vec![]), &call, false), Ok(Ending::Success));
+    }
+
+    #[test]
+    fn an_empty_revert_is_a_finding_only_on_a_well_formed_call() {
+        let empty = outcome(Status::Revert, vec![]);
+        let call = IMarginVault::setModeCall {
+            id: U256::from(1u64),
+            mode: 2,
+        }
+        .abi_encode();
+        let finding = judge(&empty, &call, false).unwrap_err();
+        assert!(finding.contains("setMode(uint256,uint8)"), "{finding}");
+        // Trailing bytes are ignored by the dispatchers: still well formed.
+        let mut trailing = call.clone();
+        trailing.extend_from_slice(&[1, 2, 3]);
+        assert!(judge(&empty, &trailing, false).is_err());
+        // A uint8 word with higher bits, calldata one byte short, an unknown selector, no
+        // selector, or a module called directly: documented.
+        let mut dirty = call.clone();
+        dirty[4 + 32 + 30] = 1;
+        let documented = Ok(Ending::DocumentedEmptyRevert);
+        assert_eq!(judge(&empty, &dirty, false), documented);
+        assert_eq!(judge(&empty, &call[..call.len() - 1], false), documented);
+        assert_eq!(judge(&empty, &[9, 9, 9, 9], false), documented);
+        assert_eq!(judge(&empty, &[9], false), documented);
+        assert_eq!(judge(&empty, &call, true), documented);
+    }
+
+    #[test]
+    fn uint_and_int_values_fit_their_widths() {
+        assert!(fits(&DynSolValue::Uint(U256::from(255u64), 8)));
+        assert!(!fits(&DynSolValue::Uint(U256::from(256u64), 8)));
+        assert!(fits(&DynSolValue::Int(I256::try_from(-128).unwrap(), 8)));
+        assert!(!fits(&DynSolValue::Int(I256::try_from(128).unwrap(), 8)));
+        assert!(!fits(&DynSolValue::Tuple(vec![DynSolValue::Uint(U256::MAX, 64)])));
+        assert!(fits(&DynSolValue::Uint(U256::MAX, 256)));
     }
 }

@@ -203,14 +203,6 @@ pub fn calldata_text(run: &CalldataRun) -> String {
             out += &format!("  {:<18} {}\n", c.contract, endings.join(", "));
         }
         for c in &report.contracts {
-            if let Some(o) = &c.first_out_of_gas {
-                out += &format!(
-                    "\nfirst out-of-gas call to {}: {} calls {} on the {} state with {}\n",
-                    o.contract, o.caller, o.to, o.state, o.calldata
-                );
-            }
-        }
-        for c in &report.contracts {
             for crash in &c.crashes {
                 out += &format!(
                     "\nFINDING {}: {}\n  {} calls {} on the {} state with {}\n",

@@ -212,3 +212,73 @@ fn every_fault_and_hostile_counterpart_has_its_defined_outcome() {
         "slots filled, margin check, settlement, auction, bid"
     );
 }
+
+#[test]
+#[cfg_attr(
+    keel_no_solc,
+    ignore = "solc-js or OpenZeppelin is not installed: run `npm install --no-save --ignore-scripts` in abi/"
+)]
+fn calldata_fuzzing_reaches_new_blocks_finds_nothing_and_stored_crashes_stay_fixed() {
+    // CI's budget per program; the closing note reports a long run.
+    let execs = std::env::var("KEEL_FUZZ_EXECS").unwrap_or_else(|_| "4000".into());
+    // The stored crashes are replayed from a copy: a new finding is written there, not into
+    // the repository.
+    let stored = root().join("fuzz/regressions");
+    let crashes = std::env::temp_dir().join(format!("keel-fuzz-crashes-{}", std::process::id()));
+    std::fs::create_dir_all(&crashes).unwrap();
+    let mut files = 0;
+    for entry in std::fs::read_dir(&stored).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, crashes.join(path.file_name().unwrap())).unwrap();
+        files += 1;
+    }
+    assert!(files > 0, "fuzz/regressions keeps the crashes found so far");
+    let out = Command::new(env!("CARGO_BIN_EXE_keel"))
+        .current_dir(root())
+        .env(
+            "KEEL_WASM_DIR",
+            keel_cli::contracts::artifact_dir().expect("the contracts build"),
+        )
+        .args(["fuzz", "calldata", "--execs", &execs, "--seed", "11", "--json"])
+        .arg("--crashes")
+        .arg(&crashes)
+        .output()
+        .expect("keel runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let run: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("keel fuzz printed no JSON ({e}): {stderr}"));
+    let _ = std::fs::remove_dir_all(&crashes);
+    // Every stored crash replays without its finding.
+    let replayed = run["replayed"].as_array().unwrap();
+    assert_eq!(replayed.len(), files, "{run:#}");
+    for r in replayed {
+        assert!(r[1].is_null(), "a stored crash fails again: {r}");
+    }
+    let contracts = run["report"]["contracts"].as_array().unwrap();
+    assert_eq!(contracts.len(), 8, "every program is fuzzed");
+    let (mut seeds, mut reached) = (0, 0);
+    for c in contracts {
+        let name = c["contract"].as_str().unwrap();
+        assert!(
+            c["crashes"].as_array().unwrap().is_empty(),
+            "{name}: {:#}",
+            c["crashes"]
+        );
+        assert_eq!(c["execs"].as_u64(), execs.parse::<u64>().ok(), "{name}");
+        let blocks = c["blocks"].as_u64().unwrap();
+        assert!(blocks > 1_000, "{name}: {blocks} basic blocks");
+        // Executions reached branches: successes, named reverts and the decoder's refusals.
+        for ending in ["success", "namedRevert", "documentedEmptyRevert"] {
+            assert!(
+                c["endings"][ending].as_u64().unwrap_or(0) > 0,
+                "{name}: no {ending}: {}",
+                c["endings"]
+            );
+        }
+        seeds += c["blocksSeeds"].as_u64().unwrap();
+        reached += c["blocksReached"].as_u64().unwrap();
+        assert!(reached >= seeds);
+    }
+    // Coverage guidance finds blocks the seeds did not reach.
+    assert!(reached > seeds, "{seeds} blocks by the seeds, {reached} in all");
+}

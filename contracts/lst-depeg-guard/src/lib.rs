@@ -88,6 +88,9 @@ mod abi {
     use stylus_sdk::prelude::*;
 
     sol! {
+        /// `assessMany`'s call (the fallback matches its selector).
+        function assessMany(address[] assets) external view;
+
         /// What `assess` says about one asset. Rates are 18-decimal underlying per token.
         #[derive(Debug, PartialEq, Eq, AbiType)]
         struct Assessment {
@@ -318,6 +321,10 @@ mod contract {
         assets: StorageMap<Address, AssetSlot>,
     }
 
+    /// The `#[public]` interface; `$served` adds what differs between the on-chain and the
+    /// export-abi builds (a type has one router).
+    macro_rules! public_interface {
+        ($($served:tt)*) => {
     #[public]
     impl LstDepegGuard {
         /// Sets the first owner (run once, with the deployment).
@@ -567,13 +574,57 @@ mod contract {
             self.assess_one(asset)
         }
 
+        $($served)*
+    }
+    };
+    }
+
+    // On chain, `assessMany` is served by the fallback: stylus-sdk's decoder reserves the
+    // array's declared length before checking the calldata holds it, so a corrupt length
+    // would spend the caller's gas growing memory instead of reverting (found by
+    // `keel fuzz calldata`). The export-abi build lists it as an ordinary method.
+    #[cfg(not(feature = "export-abi"))]
+    public_interface! {
+        /// Serves `assessMany(address[])` (see [`LstDepegGuard::assess_many`]); any other
+        /// unknown selector, or an array whose offset or length lies outside the calldata,
+        /// reverts with empty data.
+        #[fallback]
+        pub fn fallback(&self, calldata: &[u8]) -> stylus_sdk::ArbResult {
+            use alloy_sol_types::{SolCall, SolValue};
+            let Some((selector, args)) = calldata.split_first_chunk::<4>() else {
+                return Err(Vec::new());
+            };
+            if *selector != assessManyCall::SELECTOR {
+                return Err(Vec::new());
+            }
+            let assets = keel_stylus_common::abi::Calldata::<keel_stylus_common::abi::DecodeError>::new(args)
+                .addresses(0)
+                .map_err(|_| Vec::new())?;
+            let assessments = self.assess_many(assets).map_err(Vec::<u8>::from)?;
+            Ok((assessments,).abi_encode_params())
+        }
+    }
+
+    #[cfg(feature = "export-abi")]
+    public_interface! {
         /// The assessments of `assets` now, in order (reverts if any one reverts).
         pub fn assess_many(&self, assets: Vec<Address>) -> Result<Vec<Assessment>, GuardError> {
-            assets.into_iter().map(|a| self.assess_one(a)).collect()
+            self.assess_list(assets)
         }
     }
 
     impl LstDepegGuard {
+        /// The assessments of `assets` now, in order (reverts if any one reverts):
+        /// `assessMany`.
+        #[cfg(not(feature = "export-abi"))]
+        pub fn assess_many(&self, assets: Vec<Address>) -> Result<Vec<Assessment>, GuardError> {
+            self.assess_list(assets)
+        }
+
+        fn assess_list(&self, assets: Vec<Address>) -> Result<Vec<Assessment>, GuardError> {
+            assets.into_iter().map(|a| self.assess_one(a)).collect()
+        }
+
         fn config(&self, asset: Address) -> Config {
             let a = self.assets.getter(asset);
             Config::decode([

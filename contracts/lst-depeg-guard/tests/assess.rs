@@ -563,3 +563,39 @@ fn assess_many_answers_in_order_and_reverts_with_any_one() {
         Err(Error::AssetNotListed(I::AssetNotListed { asset: SHARE }))
     );
 }
+
+#[test]
+fn assess_many_with_an_array_outside_the_calldata_reverts_empty() {
+    use alloy_sol_types::SolCall;
+    let env = Env::new();
+    steth(&env, "0.935");
+    let word = |n: u64| U256::from(n).to_be_bytes::<32>();
+    let call = |words: &[[u8; 32]]| {
+        let mut data = I::assessManyCall::SELECTOR.to_vec();
+        words.iter().for_each(|w| data.extend_from_slice(w));
+        data
+    };
+    let steth_word = {
+        let mut w = [0u8; 32];
+        w[12..].copy_from_slice(STETH.as_slice());
+        w
+    };
+    // Well formed: one asset.
+    let one = env.send_bytes(STRANGER, call(&[word(32), word(1), steth_word]));
+    let decoded = I::assessManyCall::abi_decode_returns(&one.expect("answers")).unwrap();
+    assert_eq!(decoded, vec![env.assess(STETH).unwrap()]);
+    // A length of 2^40 in 96 bytes of arguments (the fuzzer's case: stylus-sdk's decoder
+    // reserved it first and ran out of gas), an offset off the word grid, an offset past the
+    // end, one element short, a dirty address: empty reverts.
+    for words in [
+        vec![word(32), word(1 << 40), steth_word],
+        vec![word(3), word(1), steth_word],
+        vec![word(96), word(1), steth_word],
+        vec![word(32), word(2), steth_word],
+        vec![word(32), word(1), [0xff; 32]],
+    ] {
+        assert_eq!(env.send_bytes(STRANGER, call(&words)), Err(vec![]));
+    }
+    // Another unknown selector still reverts empty.
+    assert_eq!(env.send_bytes(STRANGER, vec![1, 2, 3, 4]), Err(vec![]));
+}

@@ -98,6 +98,12 @@ impl Env {
 
     /// Sends raw calldata; decodes a revert as one of the interface's errors.
     pub fn send_raw(&self, from: Address, calldata: Vec<u8>) -> Result<Vec<u8>, Error> {
+        self.send_bytes(from, calldata)
+            .map_err(|data| Error::abi_decode(&data).expect("revert is an interface error"))
+    }
+
+    /// Sends raw calldata: the output, or the revert data as it is.
+    pub fn send_bytes(&self, from: Address, calldata: Vec<u8>) -> Result<Vec<u8>, Vec<u8>> {
         self.host.set_sender(from);
         let vm = VM {
             host: Box::new(self.host.clone()),
@@ -105,7 +111,6 @@ impl Env {
         // A reverted call leaves no storage write or log behind, as on a chain.
         self.host
             .journaled(|| router_entrypoint::<LstDepegGuard, LstDepegGuard>(calldata, vm))
-            .map_err(|data| Error::abi_decode(&data).expect("revert is an interface error"))
     }
 
     /// `assess(asset)`.
