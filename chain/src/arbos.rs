@@ -307,8 +307,8 @@ impl ArbOs {
             Some(coverage) => {
                 // Each program's meter is laid out for its own blocks: one engine per program.
                 let wasm = keel_stylus_host::code::decompress(code)?;
-                let blocks = keel_stylus_host::meter::basic_blocks(&wasm)
-                    .map_err(CodeError::Compile)?;
+                let blocks =
+                    keel_stylus_host::meter::basic_blocks(&wasm).map_err(CodeError::Compile)?;
                 let engine = keel_stylus_host::code::engine(StylusMeter::coverage(blocks.clone()));
                 let program = Program::activate(&engine, code)?;
                 let mut log = coverage.lock().unwrap_or_else(|p| p.into_inner());

@@ -248,7 +248,10 @@ fn coverage_records_the_blocks_each_call_ran_and_leaves_gas_unchanged() {
     let a = plain.deploy(&code).unwrap();
     let mut covered = plain.covering();
     let hash = keccak256(&code);
-    assert!(plain.take_coverage().is_empty(), "a plain chain records none");
+    assert!(
+        plain.take_coverage().is_empty(),
+        "a plain chain records none"
+    );
 
     let zero = call(&mut covered, a, &[0]);
     assert_eq!(zero.execution_gas, call(&mut plain, a, &[0]).execution_gas);

@@ -375,11 +375,7 @@ impl Fuzz {
             let Some(target) = targets.iter().find(|t| t.program == call.code_address) else {
                 continue;
             };
-            let Some(entry) = target
-                .entries
-                .iter()
-                .position(|(_, a)| *a == call.address)
-            else {
+            let Some(entry) = target.entries.iter().position(|(_, a)| *a == call.address) else {
                 continue;
             };
             let caller = caller_index(call.caller).unwrap_or(callers.len() - 2);
@@ -416,10 +412,12 @@ impl Fuzz {
     }
 
     fn target(&self, role: &str) -> Result<&Target> {
-        self.targets
-            .iter()
-            .find(|t| t.role == role)
-            .ok_or_else(|| anyhow!("no Keel program is called {role}: one of {:?}", self.contracts()))
+        self.targets.iter().find(|t| t.role == role).ok_or_else(|| {
+            anyhow!(
+                "no Keel program is called {role}: one of {:?}",
+                self.contracts()
+            )
+        })
     }
 
     /// Fuzzes each of `contracts` for `execs` executions from `seed`, `jobs` programs at a
@@ -696,7 +694,13 @@ impl Fuzz {
             .callers
             .iter()
             .position(|(n, _)| *n == crash.caller)
-            .ok_or_else(|| anyhow!("caller: {} is not one of {:?}", crash.caller, self.callers()))?;
+            .ok_or_else(|| {
+                anyhow!(
+                    "caller: {} is not one of {:?}",
+                    crash.caller,
+                    self.callers()
+                )
+            })?;
         let entry = target
             .entries
             .iter()
@@ -733,18 +737,22 @@ impl Fuzz {
             // A dictionary word in place of an argument.
             0..=3 if words > 0 => {
                 let at = pick_word(rng);
-                data[at..at + 32].copy_from_slice(&self.dictionary[rng.below(self.dictionary.len())]);
+                data[at..at + 32]
+                    .copy_from_slice(&self.dictionary[rng.below(self.dictionary.len())]);
             }
             // A small number (a length, an offset, an index, a mode).
             4 if words > 0 => {
                 let at = pick_word(rng);
-                let small = [0u64, 1, 2, 3, 4, 31, 32, 33, 63, 64, 0x40, 0x60, 0x80, 255, 256];
+                let small = [
+                    0u64, 1, 2, 3, 4, 31, 32, 33, 63, 64, 0x40, 0x60, 0x80, 255, 256,
+                ];
                 data[at..at + 32].copy_from_slice(&word(U256::from(small[rng.below(small.len())])));
             }
             // Arithmetic on a word.
             5 if words > 0 => {
                 let at = pick_word(rng);
-                let value = U256::from_be_bytes::<32>(data[at..at + 32].try_into().unwrap_or([0; 32]));
+                let value =
+                    U256::from_be_bytes::<32>(data[at..at + 32].try_into().unwrap_or([0; 32]));
                 let delta = U256::from(1 + rng.below(16));
                 let value = if rng.below(2) == 0 {
                     value.wrapping_add(delta)
@@ -864,8 +872,9 @@ fn merge(seen: &mut HashMap<B256, Vec<u64>>, coverage: &HashMap<B256, Vec<u64>>)
 }
 
 fn reached(seen: &HashMap<B256, Vec<u64>>, program: &B256) -> u64 {
-    seen.get(program)
-        .map_or(0, |bits| bits.iter().map(|b| u64::from(b.count_ones())).sum())
+    seen.get(program).map_or(0, |bits| {
+        bits.iter().map(|b| u64::from(b.count_ones())).sum()
+    })
 }
 
 /// Judges one execution: `Ok(how it ended)` when nothing is wrong, else what is.
@@ -954,9 +963,9 @@ fn fits(value: &DynSolValue) -> bool {
             }
         }
         DynSolValue::FixedBytes(w, size) => w[*size..].iter().all(|b| *b == 0),
-        DynSolValue::Array(items)
-        | DynSolValue::FixedArray(items)
-        | DynSolValue::Tuple(items) => items.iter().all(fits),
+        DynSolValue::Array(items) | DynSolValue::FixedArray(items) | DynSolValue::Tuple(items) => {
+            items.iter().all(fits)
+        }
         _ => true,
     }
 }
@@ -1016,13 +1025,19 @@ mod tests {
         }
     }
 
-    fn judge(o: &Outcome, calldata: &[u8], direct_module: bool) -> std::result::Result<Ending, String> {
+    fn judge(
+        o: &Outcome,
+        calldata: &[u8],
+        direct_module: bool,
+    ) -> std::result::Result<Ending, String> {
         let abi = vault_abi();
         let mut errors: HashMap<[u8; 4], Vec<AbiError>> = HashMap::new();
         for e in abi.errors() {
             errors.entry(e.selector().0).or_default().push(e.clone());
         }
-        check(o, calldata, &abi, &errors, direct_module, |a| format!("{a}"))
+        check(o, calldata, &abi, &errors, direct_module, |a| {
+            format!("{a}")
+        })
     }
 
     #[test]
@@ -1034,20 +1049,43 @@ mod tests {
         .abi_encode();
         // A sub-frame that trapped, even under a call that then succeeded.
         let mut trapped = outcome(Status::Success, vec![]);
-        trapped
-            .failed_frames
-            .push((Address::repeat_byte(7), Status::Failure("trap: unreachable".into())));
+        trapped.failed_frames.push((
+            Address::repeat_byte(7),
+            Status::Failure("trap: unreachable".into()),
+        ));
         let why = judge(&trapped, &call, false).unwrap_err();
-        assert!(why.contains("unreachable") && why.contains(&Address::repeat_byte(7).to_string()), "{why}");
+        assert!(
+            why.contains("unreachable") && why.contains(&Address::repeat_byte(7).to_string()),
+            "{why}"
+        );
         assert!(judge(&outcome(Status::OutOfGas, vec![]), &call, false).is_err());
-        assert!(judge(&outcome(Status::Failure("native stack overflow".into()), vec![]), &call, false).is_err());
+        assert!(judge(
+            &outcome(Status::Failure("native stack overflow".into()), vec![]),
+            &call,
+            false
+        )
+        .is_err());
         // A declared error with its arguments is a named revert; an unknown selector, or a
         // declared one whose arguments do not decode, is a finding.
-        let named = IMarginVault::UnknownAccount { id: U256::from(9u64) }.abi_encode();
-        assert_eq!(judge(&outcome(Status::Revert, named.clone()), &call, false), Ok(Ending::NamedRevert));
-        assert!(judge(&outcome(Status::Revert, vec![0xde, 0xad, 0xbe, 0xef]), &call, false).is_err());
+        let named = IMarginVault::UnknownAccount {
+            id: U256::from(9u64),
+        }
+        .abi_encode();
+        assert_eq!(
+            judge(&outcome(Status::Revert, named.clone()), &call, false),
+            Ok(Ending::NamedRevert)
+        );
+        assert!(judge(
+            &outcome(Status::Revert, vec![0xde, 0xad, 0xbe, 0xef]),
+            &call,
+            false
+        )
+        .is_err());
         assert!(judge(&outcome(Status::Revert, named[..20].to_vec()), &call, false).is_err());
-        assert_eq!(judge(&outcome(Status::Success, vec![]), &call, false), Ok(Ending::Success));
+        assert_eq!(
+            judge(&outcome(Status::Success, vec![]), &call, false),
+            Ok(Ending::Success)
+        );
     }
 
     #[test]
@@ -1082,7 +1120,10 @@ mod tests {
         assert!(!fits(&DynSolValue::Uint(U256::from(256u64), 8)));
         assert!(fits(&DynSolValue::Int(I256::try_from(-128).unwrap(), 8)));
         assert!(!fits(&DynSolValue::Int(I256::try_from(128).unwrap(), 8)));
-        assert!(!fits(&DynSolValue::Tuple(vec![DynSolValue::Uint(U256::MAX, 64)])));
+        assert!(!fits(&DynSolValue::Tuple(vec![DynSolValue::Uint(
+            U256::MAX,
+            64
+        )])));
         assert!(fits(&DynSolValue::Uint(U256::MAX, 256)));
     }
 }

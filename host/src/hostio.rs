@@ -1127,12 +1127,7 @@ fn collect_profile(env: &FunctionEnv<Frame>, hash: &B256, instance: &Instance, s
 }
 
 /// With a coverage host, adds the basic blocks this entry ran to the program's coverage.
-fn collect_coverage(
-    env: &FunctionEnv<Frame>,
-    hash: &B256,
-    instance: &Instance,
-    store: &mut Store,
-) {
+fn collect_coverage(env: &FunctionEnv<Frame>, hash: &B256, instance: &Instance, store: &mut Store) {
     let covering = env
         .as_ref(store)
         .api

@@ -118,8 +118,12 @@ pub fn stored_crashes(dir: &std::path::Path) -> Result<Vec<(String, calldata::Cr
 /// `--replay`) runs the campaign, writing what fails to the crash folder.
 pub fn calldata(args: &CalldataArgs, say: &(dyn Fn(&str) + Sync)) -> Result<CalldataRun> {
     let mut said = |line: &str| say(line);
-    let (chain, record) =
-        deployment::local_test_chain(&args.config, args.wasm_dir.as_deref(), "keel fuzz", &mut said)?;
+    let (chain, record) = deployment::local_test_chain(
+        &args.config,
+        args.wasm_dir.as_deref(),
+        "keel fuzz",
+        &mut said,
+    )?;
     let world = World::prepare(chain, &record)?;
     say("preparing the states and recording seed calls…");
     let fuzz = calldata::Fuzz::prepare(&world, &record, &args.abi_dir, args.seed_sequences)?;
@@ -154,7 +158,8 @@ pub fn calldata(args: &CalldataArgs, say: &(dyn Fn(&str) + Sync)) -> Result<Call
             let name = format!(
                 "{}-{}.json",
                 crash.contract,
-                &alloy::primitives::hex::encode(alloy::primitives::keccak256(&crash.calldata))[..12]
+                &alloy::primitives::hex::encode(alloy::primitives::keccak256(&crash.calldata))
+                    [..12]
             );
             std::fs::write(
                 args.crashes.join(name),
@@ -206,7 +211,12 @@ pub fn calldata_text(run: &CalldataRun) -> String {
             for crash in &c.crashes {
                 out += &format!(
                     "\nFINDING {}: {}\n  {} calls {} on the {} state with {}\n",
-                    crash.contract, crash.finding, crash.caller, crash.to, crash.state, crash.calldata
+                    crash.contract,
+                    crash.finding,
+                    crash.caller,
+                    crash.to,
+                    crash.state,
+                    crash.calldata
                 );
             }
         }

@@ -239,7 +239,9 @@ fn calldata_fuzzing_reaches_new_blocks_finds_nothing_and_stored_crashes_stay_fix
             "KEEL_WASM_DIR",
             keel_cli::contracts::artifact_dir().expect("the contracts build"),
         )
-        .args(["fuzz", "calldata", "--execs", &execs, "--seed", "11", "--json"])
+        .args([
+            "fuzz", "calldata", "--execs", &execs, "--seed", "11", "--json",
+        ])
         .arg("--crashes")
         .arg(&crashes)
         .output()
@@ -280,5 +282,8 @@ fn calldata_fuzzing_reaches_new_blocks_finds_nothing_and_stored_crashes_stay_fix
         assert!(reached >= seeds);
     }
     // Coverage guidance finds blocks the seeds did not reach.
-    assert!(reached > seeds, "{seeds} blocks by the seeds, {reached} in all");
+    assert!(
+        reached > seeds,
+        "{seeds} blocks by the seeds, {reached} in all"
+    );
 }
