@@ -88,9 +88,6 @@ mod abi {
     use stylus_sdk::prelude::*;
 
     sol! {
-        /// `assessMany`'s call (the fallback matches its selector).
-        function assessMany(address[] assets) external view;
-
         /// What `assess` says about one asset. Rates are 18-decimal underlying per token.
         #[derive(Debug, PartialEq, Eq, AbiType)]
         struct Assessment {
@@ -286,6 +283,9 @@ impl From<FeedError> for GuardError {
     }
 }
 
+/// The selector of `assessMany(address[])`, which the contract's fallback serves.
+pub const ASSESS_MANY_SELECTOR: [u8; 4] = [0xaf, 0xb4, 0x86, 0xbf];
+
 /// `FundamentalSource.None`: the asset is not listed.
 pub const SOURCE_NONE: u8 = 0;
 /// `FundamentalSource.RateFeed`: a Chainlink-style rate feed.
@@ -321,10 +321,12 @@ mod contract {
         assets: StorageMap<Address, AssetSlot>,
     }
 
-    /// The `#[public]` interface; `$served` adds what differs between the on-chain and the
-    /// export-abi builds (a type has one router).
+    /// The `#[public]` interface, with what differs between the on-chain build (`chain`: the
+    /// fallback) and the export-abi build (`export`: `assessMany` as a method), a type having
+    /// one router. The methods are written here, not passed in, so that the code `#[public]`
+    /// generates for them shares their hygiene.
     macro_rules! public_interface {
-        ($($served:tt)*) => {
+        ($(chain $chain:literal)? $(export $export:literal)?) => {
     #[public]
     impl LstDepegGuard {
         /// Sets the first owner (run once, with the deployment).
@@ -574,44 +576,44 @@ mod contract {
             self.assess_one(asset)
         }
 
-        $($served)*
-    }
-    };
-    }
-
-    // On chain, `assessMany` is served by the fallback: stylus-sdk's decoder reserves the
-    // array's declared length before checking the calldata holds it, so a corrupt length
-    // would spend the caller's gas growing memory instead of reverting (found by
-    // `keel fuzz calldata`). The export-abi build lists it as an ordinary method.
-    #[cfg(not(feature = "export-abi"))]
-    public_interface! {
-        /// Serves `assessMany(address[])` (see [`LstDepegGuard::assess_many`]); any other
-        /// unknown selector, or an array whose offset or length lies outside the calldata,
-        /// reverts with empty data.
+        // On chain, `assessMany` is served by the fallback: stylus-sdk's decoder reserves the
+        // array's declared length before checking the calldata holds it, so a corrupt length
+        // would spend the caller's gas growing memory instead of reverting (found by
+        // `keel fuzz calldata`). The export-abi build lists it as an ordinary method.
+        $(
+        #[doc = $chain]
         #[fallback]
         pub fn fallback(&self, calldata: &[u8]) -> stylus_sdk::ArbResult {
-            use alloy_sol_types::{SolCall, SolValue};
+            use alloy_sol_types::SolValue;
+            use keel_stylus_common::abi::{Calldata, DecodeError};
             let Some((selector, args)) = calldata.split_first_chunk::<4>() else {
                 return Err(Vec::new());
             };
-            if *selector != assessManyCall::SELECTOR {
+            if *selector != ASSESS_MANY_SELECTOR {
                 return Err(Vec::new());
             }
-            let assets = keel_stylus_common::abi::Calldata::<keel_stylus_common::abi::DecodeError>::new(args)
+            let assets = Calldata::<DecodeError>::new(args)
                 .addresses(0)
                 .map_err(|_| Vec::new())?;
             let assessments = self.assess_many(assets).map_err(Vec::<u8>::from)?;
             Ok((assessments,).abi_encode_params())
         }
-    }
-
-    #[cfg(feature = "export-abi")]
-    public_interface! {
-        /// The assessments of `assets` now, in order (reverts if any one reverts).
+        )?
+        $(
+        #[doc = $export]
         pub fn assess_many(&self, assets: Vec<Address>) -> Result<Vec<Assessment>, GuardError> {
             self.assess_list(assets)
         }
+        )?
     }
+    };
+    }
+
+    #[cfg(not(feature = "export-abi"))]
+    public_interface!(chain "Serves `assessMany(address[])` (see [`LstDepegGuard::assess_many`]); any other unknown selector, or an array whose offset or length lies outside the calldata, reverts with empty data.");
+
+    #[cfg(feature = "export-abi")]
+    public_interface!(export "The assessments of `assets` now, in order (reverts if any one reverts).");
 
     impl LstDepegGuard {
         /// The assessments of `assets` now, in order (reverts if any one reverts):

@@ -596,6 +596,11 @@ fn assess_many_with_an_array_outside_the_calldata_reverts_empty() {
     ] {
         assert_eq!(env.send_bytes(STRANGER, call(&words)), Err(vec![]));
     }
+    assert_eq!(
+        keel_lst_depeg_guard::ASSESS_MANY_SELECTOR,
+        I::assessManyCall::SELECTOR,
+        "the fallback's selector"
+    );
     // Another unknown selector still reverts empty.
     assert_eq!(env.send_bytes(STRANGER, vec![1, 2, 3, 4]), Err(vec![]));
 }
