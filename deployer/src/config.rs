@@ -143,6 +143,11 @@ pub struct RiskConfig {
     pub max_positions: u8,
     /// Expiries per account.
     pub max_expiries: u8,
+    /// The portfolio grid's deepest full-weight spot down-shock (ξ in (0, 1), e.g. "0.75")
+    /// in place of keel-default's 0.82: portfolios are then margined for a larger fall between
+    /// two keeper rounds (see `keel stress`). Unset: keel-default.
+    #[serde(default)]
+    pub portfolio_down_shock: Option<String>,
 }
 
 /// Dutch-auction parameters.
@@ -331,6 +336,22 @@ impl DeployConfig {
             let n = self.underlyings.len().max(1);
             params.cross_markets.resize(n, first);
         }
+        if let Some(xi) = self
+            .risk
+            .portfolio_down_shock
+            .as_deref()
+            .and_then(|text| Wad::parse_decimal(text).ok())
+        {
+            let deepest = params
+                .portfolio
+                .scenarios
+                .iter_mut()
+                .filter(|s| s.dampening == Wad::ONE && s.spot_shock < Wad::ONE)
+                .min_by_key(|s| s.spot_shock);
+            if let Some(scenario) = deepest {
+                scenario.spot_shock = xi;
+            }
+        }
         params
     }
 
@@ -353,6 +374,17 @@ impl DeployConfig {
                 "risk.params: `{}` is unknown (known: \"keel-default\")",
                 self.risk.params
             );
+        }
+        if let Some(text) = &self.risk.portfolio_down_shock {
+            let field = "risk.portfolio_down_shock";
+            let xi = wad(field, text)?;
+            if xi.is_zero() || xi >= U256::from(ONE) {
+                bail!("{field}: `{text}` is not a spot multiplier in (0, 1)");
+            }
+            self.risk_params()
+                .portfolio
+                .validate()
+                .map_err(|e| anyhow!("{field}: `{text}` makes a grid keel-risk refuses ({e:?})"))?;
         }
         let max_positions = keel_risk::model::snapshot::MAX_POSITIONS;
         if usize::from(self.risk.max_positions) > max_positions || self.risk.max_positions == 0 {
@@ -555,5 +587,33 @@ mod tests {
         config.settlement_asset = "EUR".into();
         let err = config.check().unwrap_err().to_string();
         assert!(err.contains("settlement_asset"), "{err}");
+    }
+
+    #[test]
+    fn a_deeper_portfolio_down_shock_replaces_the_deepest_full_weight_one() {
+        let default = local().risk_params().portfolio.scenarios;
+        let mut config = local();
+        config.risk.portfolio_down_shock = Some("0.75".into());
+        config.check().unwrap();
+        let deeper = config.risk_params().portfolio.scenarios;
+        assert_eq!(deeper.len(), default.len());
+        let changed: Vec<_> = default
+            .iter()
+            .zip(&deeper)
+            .filter(|(a, b)| a != b)
+            .collect();
+        assert_eq!(changed.len(), 1, "one scenario moves");
+        let (before, after) = changed[0];
+        assert_eq!(before.spot_shock, Wad::parse_decimal("0.82").unwrap());
+        assert_eq!(after.spot_shock, Wad::parse_decimal("0.75").unwrap());
+        assert_eq!(
+            (before.vol_shock, before.dampening),
+            (after.vol_shock, after.dampening)
+        );
+        for bad in ["1", "1.2", "0", "-0.5", "deep"] {
+            config.risk.portfolio_down_shock = Some(bad.into());
+            let err = config.check().unwrap_err().to_string();
+            assert!(err.contains("risk.portfolio_down_shock"), "{bad}: {err}");
+        }
     }
 }
