@@ -12,7 +12,7 @@ library KeelDeployment {
     /// whatever roles the deployment file gives "deployer".
     address internal constant DEPLOYER = 0x3f1Eae7D46d88F08fc2F8ed27FCb2AB183EB2d0E;
     address internal constant CROSS_ENGINE = 0x7688FB537DDCeF47B0FF4c2Fc8c6d7818a6aE933;
-    address internal constant DEPEG_GUARD = 0xBEaE6d1B307f9AC9FaeB0dBBc8fD7A467006A7d8;
+    address internal constant DEPEG_GUARD = 0xA14e9f9C8cA89a90a97d3Ae82E8C59808e111e8b;
     address internal constant LIQUIDATION_MODULE = 0x807967C62ccf868219439bb81932166e327E524c;
     address internal constant MARGIN_MODULE = 0x10569b63Ea29452780479978470bDC1e9288D9c9;
     address internal constant ORACLE_ADAPTER = 0x578254C84D095e3083f54971bdE87aEf9955569B;
