@@ -83,6 +83,21 @@ pub struct ScenarioReport {
     pub bids: usize,
     /// Hour by hour.
     pub path: Vec<HourReport>,
+    /// When each account of `insolvent_before_keeper` was first seen insolvent.
+    pub insolvencies: Vec<Insolvency>,
+}
+
+/// An account seen with a negative value before the keeper had auctioned it.
+#[derive(Clone, Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Insolvency {
+    pub account: String,
+    /// The hour of the path (1 = the first).
+    pub hour: usize,
+    /// ETH then, USD.
+    pub eth: String,
+    /// Its mark-to-market value then, USD.
+    pub mark_to_market: String,
 }
 
 /// One hour of a replay.
@@ -274,6 +289,12 @@ async fn replay(args: &StressArgs, scenario: &Scenario, say: Say<'_>) -> Result<
             let m = vault.margin(*id).call().await?;
             if m.markToMarket < I256::ZERO && !report.insolvent_before_keeper.contains(name) {
                 report.insolvent_before_keeper.push(name.clone());
+                report.insolvencies.push(Insolvency {
+                    account: name.clone(),
+                    hour: n + 1,
+                    eth: usd_wad(eth),
+                    mark_to_market: keel_deploy::errors::usd(m.markToMarket),
+                });
             }
         }
         let mut line = String::new();
@@ -379,14 +400,18 @@ async fn at_initial_margin(staged: &Staged) -> Result<()> {
     Ok(())
 }
 
-/// Publishes one hour: ETH, wstETH (ETH × rate × stETH), the depeg guard's market feed, USDC
-/// and WBTC at the chain's time; every expiry slice with ETH's forward and vol moved; the
+/// Publishes one hour: ETH, wstETH (ETH × rate × stETH), the depeg guard's rate feed (the
+/// fundamental, which keeps its value: Lido's rate does not fall in a crash) and market feed,
+/// USDC and WBTC at the chain's time; every expiry slice with ETH's forward and vol moved; the
 /// sequencer's status since `since`.
 async fn publish(staged: &Staged, hour: &Hour, eth: Wad, since: u64, say: Say<'_>) -> Result<()> {
     let dev = &staged.dev;
     let rate = wad(WSTETH_RATE)?;
     demo::set_price(dev, "WETH", eth).await?;
     demo::set_price(dev, "wstETH", eth.mul(rate)?.mul(hour.steth)?).await?;
+    // Without the rate feed's heartbeat the fundamental goes stale within the replay, and the
+    // guard's `FundamentalStale` leaves the wstETH collateral without a value.
+    demo::set_feed(dev, &staged.record, "wstETH", "rateFeed", rate).await?;
     demo::set_feed(
         dev,
         &staged.record,
@@ -452,10 +477,19 @@ pub fn table(reports: &[ScenarioReport]) -> String {
             r.bad_debt,
             r.insurance_used,
             r.socialised,
-            if r.insolvent_before_keeper.is_empty() {
+            if r.insolvencies.is_empty() {
                 "none".to_string()
             } else {
-                r.insolvent_before_keeper.join(", ")
+                r.insolvencies
+                    .iter()
+                    .map(|i| {
+                        format!(
+                            "{} (hour {}, ETH {}, value {} USD)",
+                            i.account, i.hour, i.eth, i.mark_to_market
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
             }
         );
     }

@@ -76,9 +76,14 @@ fn every_stress_scenario_runs_with_the_keeper_and_reports_its_losses() {
     }
     assert!(path.iter().any(|h| h["sequencerUp"] == false));
     // At the default parameters no account that met initial margin is insolvent before a
-    // keeper can act — except on Black Thursday, whose −20.9 % hour exceeds the portfolio
-    // grid's deepest full-weight shock (−18 %): that one is reported, not hidden.
-    for name in ["2021-05-19", "stETH", "sequencer outage", "vol spike"] {
+    // keeper can act, Black Thursday's −20.9 % hour included.
+    for name in [
+        "2020-03-12",
+        "2021-05-19",
+        "stETH",
+        "sequencer outage",
+        "vol spike",
+    ] {
         let r = scenario(name);
         assert_eq!(r["insolventBeforeKeeper"], Value::Array(vec![]), "{r:#}");
     }
