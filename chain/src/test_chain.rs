@@ -417,17 +417,7 @@ impl TestChain {
         value: U256,
         gas_limit: u64,
     ) -> Outcome {
-        let intrinsic = pricing::intrinsic_gas(calldata);
-        let tx = self.tx(from, TxKind::Call(to), calldata, value, gas_limit);
-        let db = std::mem::take(&mut self.db);
-        let mut evm = executor::evm(self.context(db, &tx));
-        let result = evm.transact_commit(tx);
-        let stylus = take_stylus(&mut evm.ctx);
-        self.db = std::mem::take(&mut evm.ctx.journaled_state.database);
-        match result {
-            Ok(result) => self.outcome(result, intrinsic, stylus),
-            Err(invalid) => Outcome::refused(invalid.to_string(), intrinsic),
-        }
+        self.transact(from, to, calldata, value, gas_limit, true)
     }
 
     /// [`TestChain::call`] without keeping anything: the outcome of the transaction as if it
@@ -440,15 +430,32 @@ impl TestChain {
         value: U256,
         gas_limit: u64,
     ) -> Outcome {
+        self.transact(from, to, calldata, value, gas_limit, false)
+    }
+
+    /// A call transaction, its changes kept when `commit` and it succeeds.
+    fn transact(
+        &mut self,
+        from: Address,
+        to: Address,
+        calldata: &[u8],
+        value: U256,
+        gas_limit: u64,
+        commit: bool,
+    ) -> Outcome {
         let intrinsic = pricing::intrinsic_gas(calldata);
         let tx = self.tx(from, TxKind::Call(to), calldata, value, gas_limit);
         let db = std::mem::take(&mut self.db);
         let mut evm = executor::evm(self.context(db, &tx));
-        let result = evm.transact(tx);
+        let result = if commit {
+            evm.transact_commit(tx)
+        } else {
+            evm.transact(tx).map(|executed| executed.result)
+        };
         let stylus = take_stylus(&mut evm.ctx);
         self.db = std::mem::take(&mut evm.ctx.journaled_state.database);
         match result {
-            Ok(executed) => self.outcome(executed.result, intrinsic, stylus),
+            Ok(result) => self.outcome(result, intrinsic, stylus),
             Err(invalid) => Outcome::refused(invalid.to_string(), intrinsic),
         }
     }

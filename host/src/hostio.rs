@@ -1099,6 +1099,23 @@ fn execute(
     }
 }
 
+/// The i64 globals `instance` exports as `<prefix><index>`, by index.
+fn indexed_globals(instance: &Instance, store: &mut Store, prefix: &str) -> Vec<(usize, u64)> {
+    let mut found = Vec::new();
+    for (name, export) in instance.exports.iter() {
+        let Some(index) = name.strip_prefix(prefix) else {
+            continue;
+        };
+        let (Ok(index), wasmer::Extern::Global(global)) = (index.parse::<usize>(), export) else {
+            continue;
+        };
+        if let Value::I64(value) = global.get(store) {
+            found.push((index, value as u64));
+        }
+    }
+    found
+}
+
 /// With a profiling host, adds this entry's per-function ink to the program's profile.
 fn collect_profile(env: &FunctionEnv<Frame>, hash: &B256, instance: &Instance, store: &mut Store) {
     let profiling = env
@@ -1109,18 +1126,7 @@ fn collect_profile(env: &FunctionEnv<Frame>, hash: &B256, instance: &Instance, s
     if !profiling {
         return;
     }
-    let mut ink_by_function = Vec::new();
-    for (name, export) in instance.exports.iter() {
-        let Some(index) = name.strip_prefix(PROFILE_GLOBAL_PREFIX) else {
-            continue;
-        };
-        let (Ok(index), wasmer::Extern::Global(global)) = (index.parse::<usize>(), export) else {
-            continue;
-        };
-        if let Value::I64(ink) = global.get(store) {
-            ink_by_function.push((index, ink as u64));
-        }
-    }
+    let ink_by_function = indexed_globals(instance, store, PROFILE_GLOBAL_PREFIX);
     if let Some(api) = env.as_mut(store).api.as_deref_mut() {
         api.record_profile(*hash, &ink_by_function);
     }
@@ -1136,23 +1142,13 @@ fn collect_coverage(env: &FunctionEnv<Frame>, hash: &B256, instance: &Instance, 
     if !covering {
         return;
     }
-    let mut words = Vec::new();
-    for (name, export) in instance.exports.iter() {
-        let Some(index) = name.strip_prefix(COVERAGE_GLOBAL_PREFIX) else {
-            continue;
-        };
-        let (Ok(index), wasmer::Extern::Global(global)) = (index.parse::<usize>(), export) else {
-            continue;
-        };
-        if let Value::I64(bits) = global.get(store) {
-            if index >= words.len() {
-                words.resize(index + 1, 0);
-            }
-            words[index] = bits as u64;
-        }
+    let words = indexed_globals(instance, store, COVERAGE_GLOBAL_PREFIX);
+    let mut bitmap = vec![0u64; words.iter().map(|(i, _)| i + 1).max().unwrap_or(0)];
+    for (index, bits) in words {
+        bitmap[index] = bits;
     }
     if let Some(api) = env.as_mut(store).api.as_deref_mut() {
-        api.record_coverage(*hash, &words);
+        api.record_coverage(*hash, &bitmap);
     }
 }
 
